@@ -1,0 +1,13 @@
+FROM python:3.11-slim
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY bot bot
+COPY lessons lessons
+COPY handlers handlers
+COPY webhook webhook
+RUN pip install --no-cache-dir .
+COPY content content
+ENV HOCSO_CONTENT=/app/content HOCSO_STORE=sqlite:////data/hocso.db
+VOLUME /data
+ENTRYPOINT ["hocso"]
+CMD ["chat"]

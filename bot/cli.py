@@ -1,0 +1,312 @@
+"""The `hocso` command: chat with the tutor, check lessons, look up a learner's progress.
+
+    hocso chat [--lesson ID] [--learner ID] [--json]
+    hocso lint [CONTENT]
+    hocso progress LEARNER [--json]
+    hocso verify CODE
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import re
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from bot.content import Content, check_content, default_content_dir
+from bot.engine import Engine
+from bot.inbound import Inbound
+from bot.outbound import Outbound
+from bot.progress import progress_json
+from bot.stores import DEFAULT_STORE_URL, open_store
+from bot.stores.base import Store
+from bot.summary import progress_text
+from bot.tutor import Tutor
+
+STORE_ENV = "HOCSO_STORE"
+
+DESCRIPTION = """\
+hocso teaches digital skills in Vietnamese, one small step at a time, in a chat.
+
+Commands:
+  chat      talk to the tutor here in the terminal, as a learner would
+  lint      check a lesson folder and list every mistake with its file and line
+  progress  show one learner's lessons, scores and certificates
+  verify    check a certificate's verification code
+
+Run `hocso COMMAND --help` to see a command's options."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "run", None):
+        parser.print_help()
+        return 0
+    try:
+        code: int = args.run(args)
+    except KeyboardInterrupt:
+        return 130
+    return code
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="hocso", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    chat = commands.add_parser(
+        "chat",
+        help="talk to the tutor in the terminal",
+        description="Talk to the tutor as a learner would. Buttons are shown numbered: type "
+        "the number or the words. Type 'exit' or press Ctrl-D to leave; your progress is kept.",
+    )
+    _common(chat)
+    chat.add_argument("--learner", help="the learner id to chat as (default: cli:<your user name>)")
+    chat.add_argument("--lesson", help="open this lesson straight away (its id, e.g. an-toan-otp)")
+    chat.add_argument(
+        "--json",
+        action="store_true",
+        help="for scripts: read one message per line, write one JSON line per turn",
+    )
+    chat.set_defaults(run=_chat)
+
+    lint = commands.add_parser(
+        "lint",
+        help="check a lesson folder",
+        description="Check every lesson, certificates.yaml and messages.yaml in a content "
+        "folder. Prints one line per problem as path:line: message and exits 1, or exits 0 "
+        "when everything is right.",
+    )
+    lint.add_argument("content", nargs="?", type=Path, help="the content folder (default: --content)")
+    _common(lint, store=False)
+    lint.set_defaults(run=_lint)
+
+    progress = commands.add_parser(
+        "progress",
+        help="show a learner's progress",
+        description="Show one learner's lessons, scores and certificates. Learner ids are "
+        "the ones the channels use (tg:12345, zalo:..., web:...) or the one given to chat.",
+    )
+    progress.add_argument("learner", help="the learner id")
+    progress.add_argument("--json", action="store_true", help="print JSON for machines")
+    _common(progress)
+    progress.set_defaults(run=_progress)
+
+    verify = commands.add_parser(
+        "verify",
+        help="check a certificate code",
+        description="Say who earned the certificate with this verification code, and when.",
+    )
+    verify.add_argument("code", help="the code printed on the certificate, e.g. HS-7K2P-9QXD")
+    _common(verify)
+    verify.set_defaults(run=_verify)
+    return parser
+
+
+def _common(parser: argparse.ArgumentParser, *, store: bool = True) -> None:
+    parser.add_argument(
+        "--content",
+        type=Path,
+        default=None,
+        help="the lesson folder (env HOCSO_CONTENT; default: the repo's content/ folder)",
+    )
+    if store:
+        parser.add_argument(
+            "--store",
+            default=os.environ.get(STORE_ENV, DEFAULT_STORE_URL),
+            help="where learners' progress is kept: sqlite:///FILE, redis://HOST:PORT/DB or "
+            f"memory:// (env {STORE_ENV}; default {DEFAULT_STORE_URL})",
+        )
+
+
+def _load(folder: Path | None) -> Content | None:
+    """The content, or None after printing what is wrong with it to stderr."""
+    root = folder or default_content_dir()
+    content, problems = check_content(root)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if content is None:
+        print(f"hocso: the content folder {root} has problems; fix them and try again", file=sys.stderr)
+    return content
+
+
+def _open(url: str) -> Store | None:
+    try:
+        return open_store(url)
+    except (ValueError, OSError) as error:
+        print(f"hocso: cannot open the store {url}: {error}", file=sys.stderr)
+        return None
+
+
+# -- chat ---------------------------------------------------------------------------------
+
+
+def _chat(args: argparse.Namespace) -> int:
+    content = _load(args.content)
+    store = _open(args.store)
+    if content is None or store is None:
+        return 1
+    learner = args.learner or f"cli:{_user()}"
+    tutor = Tutor(Engine(content), store)
+    try:
+        if args.json:
+            _chat_json(tutor, learner, args.lesson, sys.stdin, sys.stdout)
+        else:
+            _chat_terminal(tutor, learner, args.lesson, sys.stdin, sys.stdout)
+    finally:
+        store.close()
+    return 0
+
+
+def _user() -> str:
+    try:
+        return re.sub(r"[^A-Za-z0-9_.-]", "", getpass.getuser()) or "local"
+    except (OSError, KeyError):
+        return "local"
+
+
+def _reply(tutor: Tutor, learner: str, line: str, shown: list[Outbound]) -> list[Outbound]:
+    """Send one line: a button's exact label is a tap on that button, anything else is text."""
+    for message in reversed(shown):
+        for button in message.buttons:
+            if line.strip() == button.label:
+                return tutor.handle(Inbound(learner, payload=button.payload))
+    return tutor.handle(Inbound(learner, text=line))
+
+
+def _chat_json(tutor: Tutor, learner: str, lesson: str | None, stdin: TextIO, stdout: TextIO) -> None:
+    replies = tutor.handle(Inbound(learner, start=lesson or ""))
+    _write_json(replies, stdout)
+    for raw in stdin:
+        replies = _reply(tutor, learner, raw.rstrip("\r\n"), replies)
+        _write_json(replies, stdout)
+
+
+def _write_json(replies: list[Outbound], stdout: TextIO) -> None:
+    out = []
+    for message in replies:
+        item: dict[str, Any] = {"text": message.text, "buttons": [b.label for b in message.buttons]}
+        if message.links:
+            item["links"] = [{"label": link.label, "url": link.url} for link in message.links]
+        if message.image:
+            item["image"] = message.image
+        out.append(item)
+    stdout.write(json.dumps({"replies": out}, ensure_ascii=False) + "\n")
+    stdout.flush()
+
+
+def _chat_terminal(tutor: Tutor, learner: str, lesson: str | None, stdin: TextIO, stdout: TextIO) -> None:
+    interactive = stdin.isatty()
+    style = _Style(stdout.isatty())
+    if interactive:
+        stdout.write(style.dim(f"(learner {learner}; type 'exit' or press Ctrl-D to leave)\n"))
+    replies = tutor.handle(Inbound(learner, start=lesson or ""))
+    while True:
+        _show(replies, stdout, style)
+        if interactive:
+            stdout.write("> ")
+            stdout.flush()
+        line = stdin.readline()
+        if not line or line.strip().lower() in ("exit", "quit", "thoát", "thoat"):
+            stdout.write("\n" if interactive else "")
+            return
+        replies = _reply(tutor, learner, line.rstrip("\r\n"), replies)
+
+
+def _show(replies: list[Outbound], stdout: TextIO, style: _Style) -> None:
+    number = 0
+    for message in replies:
+        stdout.write("\n" + style.text(message.text) + "\n")
+        if message.image:
+            stdout.write(style.dim(f"  [image: {message.image}]") + "\n")
+        for link in message.links:
+            stdout.write(f"  🔗 {link.label}: {link.url}\n")
+        for button in message.buttons:
+            number += 1
+            stdout.write(style.button(f"  [{number}] {button.label}") + "\n")
+    stdout.flush()
+
+
+class _Style:
+    """Bold for `*bold*` and colours for buttons on a terminal; plain text elsewhere."""
+
+    def __init__(self, colour: bool) -> None:
+        self.colour = colour
+
+    def text(self, text: str) -> str:
+        if not self.colour:
+            return re.sub(r"(?<!\w)[*_](\S(?:.*?\S)?)[*_](?!\w)", r"\1", text)
+        text = re.sub(r"(?<!\w)\*(\S(?:.*?\S)?)\*(?!\w)", "\033[1m\\1\033[0m", text)
+        return re.sub(r"(?<!\w)_(\S(?:.*?\S)?)_(?!\w)", "\033[3m\\1\033[0m", text)
+
+    def button(self, text: str) -> str:
+        return f"\033[36m{text}\033[0m" if self.colour else text
+
+    def dim(self, text: str) -> str:
+        return f"\033[2m{text}\033[0m" if self.colour else text
+
+
+# -- lint, progress, verify ---------------------------------------------------------------
+
+
+def _lint(args: argparse.Namespace) -> int:
+    root: Path = args.content or default_content_dir()
+    content, problems = check_content(root)
+    for problem in problems:
+        print(problem)
+    if content is None:
+        if not problems:
+            print(f"{root}:1: the content folder cannot be used")
+        return 1
+    print(f"{root}: {len(content.lessons)} lessons, {len(content.certificates)} certificates, no problems")
+    return 0
+
+
+def _progress(args: argparse.Namespace) -> int:
+    store = _open(args.store)
+    if store is None:
+        return 1
+    try:
+        learner = store.get(args.learner)
+    finally:
+        store.close()
+    if learner is None:
+        print(f"hocso: no learner {args.learner!r} in {args.store}", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps(progress_json(learner), ensure_ascii=False, indent=1))
+        return 0
+    content = _load(args.content)
+    if content is None:
+        return 1
+    print(progress_text(learner, content))
+    return 0
+
+
+def _verify(args: argparse.Namespace) -> int:
+    store = _open(args.store)
+    if store is None:
+        return 1
+    try:
+        record = store.find_certificate(args.code.strip().upper())
+    finally:
+        store.close()
+    if record is None:
+        print(f"hocso: no certificate has the code {args.code!r}", file=sys.stderr)
+        return 1
+    content = _load(args.content)
+    certificate = content.certificate(record.certificate) if content else None
+    title = certificate.title if certificate else record.certificate
+    print(f"{record.code}: {title}, earned by {record.learner} on {record.earned_at}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

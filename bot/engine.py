@@ -1,0 +1,389 @@
+"""The engine: a learner's stored state and one inbound event in, the new state and the
+messages to send out. It knows lessons and commands, never channels, and stores nothing
+itself (a store applies `Engine.handle` atomically; see `bot.tutor`).
+
+A typed reply is read, in order, as: a tap on the buttons last sent (by number, label or
+yes/no); a global command (`menu`, `tiếp`, `quay lại`…), unless the current question's own
+option fits it; an answer to the current step; else the lesson menu is shown again.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import unicodedata
+from collections.abc import Callable
+from datetime import datetime
+
+from bot import deeplink, payloads
+from bot.content import Content, ContentHolder
+from bot.inbound import Inbound
+from bot.learner import Learner, now_vn
+from bot.messages import COMMANDS
+from bot.outbound import Button, Outbound
+from bot.privacy import find_secret
+from bot.progress import award, new_code, record, suggest_next
+from bot.render import Renderer
+from bot.summary import progress_text
+from lessons import machine
+from lessons.events import Event, Finished
+from lessons.model import Lesson
+from lessons.reading import read_answer, read_option
+from lessons.reply import Reply
+from lessons.steps import Quiz, Say
+
+MAX_TEXT = 1000  # characters; a longer message is not read at all
+MENU_PAGE = 5  # lessons a menu page shows: an elderly learner is never shown a wall of buttons
+RESUME = "resume"  # the payload command that shows the current step again
+
+
+class Engine:
+    """Applies inbound events to learners, with the content the holder has now."""
+
+    def __init__(
+        self,
+        content: Content | ContentHolder,
+        *,
+        clock: Callable[[], datetime] = now_vn,
+        make_code: Callable[[], str] = new_code,
+    ) -> None:
+        self._holder = content if isinstance(content, ContentHolder) else ContentHolder(content)
+        self._clock = clock
+        self._make_code = make_code
+
+    @property
+    def content(self) -> Content:
+        return self._holder.current
+
+    def handle(self, stored: Learner | None, inbound: Inbound) -> tuple[Learner | None, list[Outbound]]:
+        """The learner after this event (None: delete them) and the messages to send, in order.
+        Pure: `stored` is not changed, so a store may call this again on a retry."""
+        now = self._clock().isoformat()
+        learner = copy.deepcopy(stored) if stored else Learner.new(inbound.learner, self._clock())
+        turn = _Turn(self.content, learner, now, self._make_code)
+        learner.turns += 1
+        turn.run(inbound, new=stored is None)
+        if turn.deleted:
+            return None, turn.out
+        last = turn.out[-1] if turn.out else None
+        learner.buttons = [(b.label, b.payload) for b in last.buttons] if last else []
+        return learner, turn.out
+
+
+class _Turn:
+    """One event being handled: the learner being changed and the messages said so far."""
+
+    def __init__(self, content: Content, learner: Learner, now: str, make_code: Callable[[], str]) -> None:
+        self.content = content
+        self.messages = content.messages
+        self.learner = learner
+        self.now = now
+        self.make_code = make_code
+        self.out: list[Outbound] = []
+        self.deleted = False
+
+    def say(self, key: str, buttons: tuple[Button, ...] = (), **values: object) -> None:
+        self.out.append(Outbound(self.messages.text(key, **values), buttons))
+
+    # -- dispatch ---------------------------------------------------------------------------
+
+    def run(self, inbound: Inbound, *, new: bool) -> None:
+        pending, self.learner.pending = self.learner.pending, None
+        if inbound.start is not None:
+            self.opening(inbound.start, new=new)
+        elif new:
+            self.opening("", new=True)
+        elif self.repair():
+            return
+        elif inbound.payload is not None:
+            self.tap(inbound.payload, pending)
+        elif inbound.text is None or inbound.media is not None:
+            self.say(f"input.{inbound.media or 'other'}")
+            self.current()
+        else:
+            self.text(inbound.text, pending)
+
+    def opening(self, start: str, *, new: bool) -> None:
+        """A first contact or a (deep) link: open the named lesson, else greet and show the menu."""
+        link = deeplink.parse(start)
+        if link.volunteer and not self.learner.volunteer:
+            self.learner.volunteer = link.volunteer
+        lesson = self.content.lessons.get(link.lesson or "")
+        if lesson is not None:
+            if new:
+                self.say("greeting_link")
+            self.start_lesson(lesson)
+            return
+        self.say("greeting" if new else "welcome_back")
+        if link.lesson:
+            self.say("lesson.missing")
+        self.menu()
+
+    def repair(self) -> bool:
+        """Mend a position the content no longer fits (an admin edited or removed the lesson).
+        True when that took the whole turn."""
+        position = self.learner.position
+        if position is None:
+            return False
+        lesson = self.content.lessons.get(position.lesson)
+        if lesson is None:
+            self.learner.position = None
+            self.say("lesson.missing")
+            self.menu()
+            return True
+        if not machine.is_valid(lesson, position):
+            self.say("lesson.changed", title=lesson.title)
+            self.start_lesson(lesson)
+            return True
+        return False
+
+    def text(self, raw: str, pending: str | None) -> None:
+        text = "".join(ch for ch in raw if unicodedata.category(ch) != "Cc" or ch in "\n\t")
+        if not text.strip():
+            self.say("input.empty")
+            self.current()
+            return
+        if len(text) > MAX_TEXT:
+            self.say("input.too_long")
+            self.current()
+            return
+        secret = find_secret(text)
+        if secret and not self.is_free_answer(text):
+            self.say(f"sensitive.{secret}")
+            self.current()
+            return
+        command = self.command_of(text)
+        lesson, step = self.place()
+        buttons = self.learner.buttons
+        mark = payloads.step_mark(lesson.id, step.id) if lesson and step else None
+        at_step = bool(buttons) and mark is not None and all(mark in payload for _, payload in buttons)
+        if at_step and lesson and step:
+            number = read_option(text, [[label] for label, _ in buttons], yes_no=False)
+            if number.how == "number" and number.option is not None:
+                self.tap(buttons[number.option][1], pending)
+            elif command and not self.step_claims(step, text, command):
+                self.command(command)
+            else:
+                self.answer(lesson, Reply(text=text))
+            return
+        if buttons:
+            reading = read_option(text, [[label] for label, _ in buttons])
+            if reading.option is not None and not (command and reading.how in ("typo", "partial")):
+                self.tap(buttons[reading.option][1], pending)
+                return
+        if command:
+            self.command(command)
+        elif lesson:
+            self.answer(lesson, Reply(text=text))
+        else:
+            self.say("menu.unknown")
+            self.menu()
+
+    def tap(self, payload: str, pending: str | None) -> None:
+        tap = payloads.parse(payload)
+        lesson, step = self.place()
+        if tap is None:
+            self.stale()
+        elif tap.kind in ("c", "o"):
+            if lesson and step and tap.value == payloads.step_mark(lesson.id, step.id):
+                self.answer(lesson, Reply(go_on=tap.kind == "c", option=tap.option))
+            else:
+                self.stale()
+        elif tap.kind == "l":
+            chosen = self.content.lessons.get(tap.value)
+            if chosen is None:
+                self.say("lesson.missing")
+                self.menu()
+            else:
+                self.start_lesson(chosen)
+        elif tap.kind == "m":
+            self.menu(int(tap.value))
+        elif tap.kind == "k" and (tap.value in COMMANDS or tap.value == RESUME):
+            self.command(tap.value)
+        elif tap.kind == "d" and pending == "delete":
+            self.delete(confirmed=tap.value == "yes")
+        else:
+            self.stale()
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def command_of(self, text: str) -> str | None:
+        """The global command the text says exactly (or with a small typo), if any."""
+        phrases = [self.messages.words(f"commands.{name}") for name in COMMANDS]
+        reading = read_option(text, phrases, numbered=False, yes_no=False)
+        if reading.option is not None and reading.how in ("exact", "typo"):
+            return COMMANDS[reading.option]
+        return None
+
+    def step_claims(self, step: Say | Quiz | object, text: str, command: str) -> bool:
+        """Whether the current question's own option (or accepted answer) fits the text, in
+        which case it wins over the command."""
+        if isinstance(step, Quiz) and step.answers:
+            return read_answer(text, step.answers)
+        options = getattr(step, "options", ())
+        if not options:
+            return False
+        reading = read_option(text, [option.phrases for option in options])
+        return reading.option is not None and reading.how != "typo"
+
+    def is_free_answer(self, text: str) -> bool:
+        _, step = self.place()
+        return isinstance(step, Quiz) and bool(step.answers) and read_answer(text, step.answers)
+
+    def place(self) -> tuple[Lesson | None, Say | Quiz | object | None]:
+        """The lesson and step the learner is on, if any."""
+        position = self.learner.position
+        if position is None:
+            return None, None
+        lesson = self.content.lessons[position.lesson]
+        return lesson, lesson.step(position.step)
+
+    # -- lessons ----------------------------------------------------------------------------
+
+    def start_lesson(self, lesson: Lesson) -> None:
+        position, events = machine.start(lesson, self.now)
+        self.apply(lesson, position, events)
+
+    def answer(self, lesson: Lesson, reply: Reply) -> None:
+        assert self.learner.position is not None
+        position, events = machine.answer(lesson, self.learner.position, reply, self.content.words)
+        self.apply(lesson, position, events)
+
+    def apply(self, lesson: Lesson, position: machine.Position | None, events: list[Event]) -> None:
+        self.learner.position = position
+        self.out += Renderer(self.messages, lesson).events(events)
+        for event in events:
+            if isinstance(event, Finished):
+                self.finish(lesson, event)
+
+    def finish(self, lesson: Lesson, finished: Finished) -> None:
+        """Say how the lesson went, award certificates, and offer what to do next."""
+        record(self.learner, finished, self.now)
+        if not finished.passed:
+            needed = math.ceil(lesson.pass_score * finished.asked - 1e-9)
+            buttons = (
+                Button(self.messages.text("buttons.retake"), payloads.lesson(lesson.id)),
+                self.menu_button(),
+            )
+            self.say("finish.failed", buttons, title=lesson.title, right=finished.right,
+                     asked=finished.asked, needed=needed)  # fmt: skip
+            return
+        if finished.asked:
+            self.say("finish.passed_score", title=lesson.title, right=finished.right, asked=finished.asked)
+        else:
+            self.say("finish.passed", title=lesson.title)
+        for certificate in award(self.learner, self.content.certificates, self.now, self.make_code):
+            code = self.learner.certificates[certificate.id].code
+            self.say("finish.certificate", title=certificate.title, code=code)
+        following = suggest_next(self.learner, self.content.lessons, after=lesson.id)
+        if following is None:
+            self.say("finish.all_done", (self.menu_button(),))
+        else:
+            next_button = Button(self.messages.text("buttons.next_lesson"), payloads.lesson(following.id))
+            self.say("finish.next", (next_button, self.menu_button()), title=following.title)
+
+    # -- commands ---------------------------------------------------------------------------
+
+    def command(self, name: str) -> None:
+        lesson, step = self.place()
+        position = self.learner.position
+        if name == "menu":
+            self.menu()
+        elif name == "next":
+            if lesson is None:
+                following = suggest_next(self.learner, self.content.lessons)
+                self.start_lesson(following) if following else self.menu()
+            elif self.buttons_are_step() and isinstance(step, Say):
+                self.answer(lesson, Reply(go_on=True))
+            elif self.buttons_are_step():
+                self.say("reading.answer_first")
+                self.current()
+            else:
+                self.current()
+        elif name in ("repeat", RESUME):
+            self.current()
+        elif name == "back":
+            if lesson and position:
+                self.apply(lesson, *machine.back(lesson, position))
+            else:
+                self.menu()
+        elif name == "help":
+            self.say("help", self.resume_buttons())
+        elif name == "progress":
+            self.out.append(Outbound(progress_text(self.learner, self.content), self.resume_buttons()))
+        elif name == "stop":
+            self.say("stop", self.resume_buttons())
+        elif name == "delete":
+            self.learner.pending = "delete"
+            yes = Button(self.messages.text("buttons.delete_yes"), payloads.delete(True))
+            no = Button(self.messages.text("buttons.delete_no"), payloads.delete(False))
+            self.say("delete.confirm", (yes, no))
+
+    def delete(self, *, confirmed: bool) -> None:
+        if confirmed:
+            self.deleted = True
+            self.say("delete.done")
+        else:
+            self.say("delete.cancelled", self.resume_buttons())
+
+    def buttons_are_step(self) -> bool:
+        lesson, step = self.place()
+        if not (lesson and step and self.learner.buttons):
+            return False
+        mark = payloads.step_mark(lesson.id, step.id)  # type: ignore[attr-defined]
+        return all(mark in payload for _, payload in self.learner.buttons)
+
+    # -- what to show -----------------------------------------------------------------------
+
+    def current(self) -> None:
+        """Show where the learner is: the current step again, or the lesson menu."""
+        lesson, step = self.place()
+        if lesson and step:
+            self.out.append(Renderer(self.messages, lesson).step(step, first=step is lesson.first))  # type: ignore[arg-type]
+        else:
+            self.menu()
+
+    def stale(self) -> None:
+        self.say("reading.stale_button")
+        self.current()
+
+    def menu(self, page: int = 0) -> None:
+        """The lesson menu: a page of lessons (✓ for passed ones), what to do next, and a way
+        back into the lesson in progress."""
+        lessons = list(self.content.lessons.values())
+        if not lessons:
+            self.say("menu.empty")
+            return
+        pages = math.ceil(len(lessons) / MENU_PAGE)
+        page = min(max(page, 0), pages - 1)
+        lines = [self.messages.text("menu.intro")]
+        if pages > 1:
+            lines.append(self.messages.text("menu.page", page=page + 1, pages=pages))
+        following = suggest_next(self.learner, self.content.lessons)
+        if following is None:
+            lines.append(self.messages.text("menu.all_passed"))
+        else:
+            lines.append(self.messages.text("menu.suggestion", title=following.title))
+        buttons = list(self.resume_buttons(with_menu=False))
+        for lesson in lessons[page * MENU_PAGE : (page + 1) * MENU_PAGE]:
+            key = "buttons.lesson_passed" if self.learner.passed(lesson.id) else "buttons.lesson"
+            buttons.append(Button(self.messages.text(key, title=lesson.title), payloads.lesson(lesson.id)))
+        if page + 1 < pages:
+            buttons.append(Button(self.messages.text("buttons.more"), payloads.menu_page(page + 1)))
+        if page > 0:
+            buttons.append(Button(self.messages.text("buttons.back_page"), payloads.menu_page(page - 1)))
+        self.out.append(Outbound("\n".join(lines), tuple(buttons)))
+
+    def menu_button(self) -> Button:
+        return Button(self.messages.text("buttons.menu"), payloads.command("menu"))
+
+    def resume_buttons(self, *, with_menu: bool = True) -> tuple[Button, ...]:
+        """'Go on with <lesson>' when one is in progress, and the menu."""
+        buttons = []
+        position = self.learner.position
+        if position is not None and position.lesson in self.content.lessons:
+            title = self.content.lessons[position.lesson].title
+            buttons.append(Button(self.messages.text("buttons.resume", title=title), payloads.command(RESUME)))
+        if with_menu:
+            buttons.append(self.menu_button())
+        return tuple(buttons)

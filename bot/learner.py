@@ -1,0 +1,96 @@
+"""A learner's whole state: where they are in a lesson, what they have passed, what they earned.
+
+Stored as one JSON document per learner (the stores never look inside it, except for the
+certificate codes they index):
+
+```json
+{"id": "tg:12345", "created_at": "2026-11-23T10:00:00+07:00", "turns": 12,
+ "volunteer": "V123", "pending": null,
+ "buttons": [["Tiếp tục ▶", "c:3f9a1c0b2d"]],
+ "position": {"lesson": "an-toan-otp", "step": "cau-1", "wrong": 0,
+              "history": ["chao"], "first_try": {"cau-0": true}, "started_at": "..."},
+ "results": {"an-toan-otp": {"status": "passed", "score": 1.0, "completed_at": "...",
+                             "attempts": 1}},
+ "certificates": {"ky-nang-so-co-ban": {"earned_at": "...", "code": "HS-7K2P-9QXD"}}}
+```
+`buttons` are the (label, payload) pairs last sent, so a typed number or label works as a
+tap on any channel. No text a learner typed is ever kept here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any, Literal
+
+from lessons.position import Position
+
+VIETNAM = timezone(timedelta(hours=7), "ICT")
+
+__all__ = ["Earned", "Learner", "Position", "Result", "now_vn"]
+
+Status = Literal["in_progress", "passed", "failed"]
+
+
+def now_vn() -> datetime:
+    """The current time in Vietnam, second precision (what records show)."""
+    return datetime.now(VIETNAM).replace(microsecond=0)
+
+
+@dataclass
+class Result:
+    """The best finished attempt at a lesson (a retake keeps the best)."""
+
+    status: Status
+    score: float
+    completed_at: str
+    attempts: int = 1
+
+
+@dataclass
+class Earned:
+    """A certificate earned once, with its date and a verification code."""
+
+    earned_at: str
+    code: str
+
+
+@dataclass
+class Learner:
+    """Everything hocso keeps about one learner, keyed by a channel id such as `tg:12345`."""
+
+    id: str
+    created_at: str
+    turns: int = 0
+    volunteer: str | None = None
+    pending: str | None = None
+    position: Position | None = None
+    buttons: list[tuple[str, str]] = field(default_factory=list)
+    results: dict[str, Result] = field(default_factory=dict)
+    certificates: dict[str, Earned] = field(default_factory=dict)
+
+    @classmethod
+    def new(cls, learner_id: str, at: datetime | None = None) -> Learner:
+        return cls(id=learner_id, created_at=(at or now_vn()).isoformat())
+
+    def passed(self, lesson_id: str) -> bool:
+        result = self.results.get(lesson_id)
+        return result is not None and result.status == "passed"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Learner:
+        position = data.get("position")
+        return cls(
+            id=data["id"],
+            created_at=data["created_at"],
+            turns=data.get("turns", 0),
+            volunteer=data.get("volunteer"),
+            pending=data.get("pending"),
+            position=Position(**position) if position else None,
+            buttons=[(label, payload) for label, payload in data.get("buttons", [])],
+            results={k: Result(**v) for k, v in data.get("results", {}).items()},
+            certificates={k: Earned(**v) for k, v in data.get("certificates", {}).items()},
+        )

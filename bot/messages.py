@@ -1,0 +1,196 @@
+"""Every sentence hocso says outside a lesson, read from the content's `messages.yaml`.
+
+```yaml
+greeting: |
+  Chào bác! Cháu là *Học Số*…
+finish:
+  passed: "🎉 Chúc mừng bác đã học xong bài *{title}*!"
+commands:
+  menu: [menu, bài học]
+```
+The code names each sentence by its dotted key (`finish.passed`) and fills `{placeholders}`.
+`TEXTS` and `LISTS` below are the contract: a content folder must give every key, may use
+only the placeholders listed, and may not add keys the code never uses.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Iterator
+from pathlib import Path
+
+from lessons.problems import Problem
+from lessons.source import Map, Node, Scalar, Seq, describe, read
+
+_NONE: frozenset[str] = frozenset()
+
+
+def _keys(*names: str) -> frozenset[str]:
+    return frozenset(names)
+
+
+TEXTS: dict[str, frozenset[str]] = {
+    "greeting": _NONE,
+    "greeting_link": _NONE,
+    "welcome_back": _NONE,
+    "lesson.header": _keys("title"),
+    "lesson.header_minutes": _keys("title", "minutes"),
+    "lesson.missing": _NONE,
+    "lesson.changed": _keys("title"),
+    "menu.intro": _NONE,
+    "menu.page": _keys("page", "pages"),
+    "menu.suggestion": _keys("title"),
+    "menu.all_passed": _NONE,
+    "menu.empty": _NONE,
+    "menu.unknown": _NONE,
+    "buttons.continue": _NONE,
+    "buttons.lesson": _keys("title"),
+    "buttons.lesson_passed": _keys("title"),
+    "buttons.resume": _keys("title"),
+    "buttons.menu": _NONE,
+    "buttons.more": _NONE,
+    "buttons.back_page": _NONE,
+    "buttons.retake": _NONE,
+    "buttons.next_lesson": _NONE,
+    "buttons.help": _NONE,
+    "buttons.delete_yes": _NONE,
+    "buttons.delete_no": _NONE,
+    "quiz.right": _keys("explain"),
+    "quiz.wrong": _NONE,
+    "quiz.wrong_hint": _keys("hint"),
+    "quiz.revealed": _keys("answer", "explain"),
+    "reading.options": _keys("options"),
+    "reading.option": _keys("number", "label"),
+    "reading.ambiguous": _keys("options"),
+    "reading.free_answer": _NONE,
+    "reading.say": _keys("button"),
+    "reading.not_yet": _keys("button"),
+    "reading.at_start": _NONE,
+    "reading.stale_button": _NONE,
+    "reading.answer_first": _NONE,
+    "finish.passed": _keys("title"),
+    "finish.passed_score": _keys("title", "right", "asked"),
+    "finish.failed": _keys("title", "right", "asked", "needed"),
+    "finish.certificate": _keys("title", "code"),
+    "finish.next": _keys("title"),
+    "finish.all_done": _NONE,
+    "help": _NONE,
+    "stop": _NONE,
+    "progress.title": _NONE,
+    "progress.none": _NONE,
+    "progress.passed": _keys("title", "percent"),
+    "progress.failed": _keys("title", "percent"),
+    "progress.in_progress": _keys("title"),
+    "progress.count": _keys("passed", "total"),
+    "progress.certificates": _NONE,
+    "progress.certificate": _keys("title", "date", "code"),
+    "progress.no_certificates": _NONE,
+    "delete.confirm": _NONE,
+    "delete.done": _NONE,
+    "delete.cancelled": _NONE,
+    "input.too_long": _NONE,
+    "input.empty": _NONE,
+    "input.sticker": _NONE,
+    "input.photo": _NONE,
+    "input.voice": _NONE,
+    "input.other": _NONE,
+    "sensitive.otp": _NONE,
+    "sensitive.id_number": _NONE,
+    "sensitive.card": _NONE,
+    "sensitive.account": _NONE,
+    "sensitive.phone": _NONE,
+}
+
+COMMANDS = ("menu", "next", "repeat", "back", "help", "progress", "stop", "delete")
+LISTS: frozenset[str] = frozenset(
+    [f"commands.{name}" for name in COMMANDS] + ["words.go_on", "words.not_yet"]
+)
+
+
+class Messages:
+    """The sentences of one content folder, by dotted key."""
+
+    def __init__(self, texts: dict[str, str], lists: dict[str, tuple[str, ...]]) -> None:
+        self._texts = texts
+        self._lists = lists
+
+    def text(self, key: str, **values: object) -> str:
+        """The sentence `key` with its placeholders filled in."""
+        return self._texts[key].format_map(values).strip()
+
+    def words(self, key: str) -> tuple[str, ...]:
+        """The phrases of list `key` (commands, words)."""
+        return self._lists[key]
+
+
+def load_messages(path: Path) -> tuple[Messages | None, list[Problem]]:
+    """Read and check `messages.yaml`; Messages is None when there are problems."""
+    if not path.is_file():
+        return None, [Problem(str(path), 1, "the file is missing; every content folder needs one")]
+    root, problems = read(path)
+    where = str(path)
+    if root is None and not problems:
+        problems = [Problem(where, 1, "the file is empty")]
+    if root is None or problems:
+        return None, problems
+    if not isinstance(root, Map):
+        return None, [Problem(where, root.line, f"expected a mapping of messages, found {describe(root)}")]
+    texts: dict[str, str] = {}
+    lists: dict[str, tuple[str, ...]] = {}
+    for key, node in _flatten(root, ""):
+        if key in TEXTS:
+            _check_text(where, key, node, texts, problems)
+        elif key in LISTS:
+            _check_list(where, key, node, lists, problems)
+        else:
+            problems.append(Problem(where, node.line, f"'{key}' is not a message hocso uses"))
+    for key in sorted((TEXTS.keys() | LISTS) - texts.keys() - lists.keys()):
+        if not any(p.message.startswith(f"'{key}'") for p in problems):
+            problems.append(Problem(where, root.line, f"'{key}' is missing"))
+    return (None if problems else Messages(texts, lists)), problems
+
+
+def _flatten(node: Map, prefix: str) -> Iterator[tuple[str, Node]]:
+    """Dotted keys down to the leaves; a mapping under a key that is a message stops there."""
+    for entry in node.entries.values():
+        key = f"{prefix}{entry.key}"
+        if isinstance(entry.value, Map) and key not in TEXTS and key not in LISTS:
+            yield from _flatten(entry.value, key + ".")
+        else:
+            yield key, entry.value
+
+
+def _check_text(
+    where: str, key: str, node: Node, texts: dict[str, str], problems: list[Problem]
+) -> None:
+    if not isinstance(node, Scalar) or node.null or not node.text.strip():
+        problems.append(Problem(where, node.line, f"'{key}' must be a sentence, not {describe(node)}"))
+        return
+    try:
+        fields = {name for _, name, _, _ in string.Formatter().parse(node.text) if name is not None}
+    except ValueError as error:
+        problems.append(Problem(where, node.line, f"'{key}': broken {{placeholder}}: {error}"))
+        return
+    unknown = sorted(fields - TEXTS[key])
+    if unknown:
+        allowed = ", ".join(f"{{{name}}}" for name in sorted(TEXTS[key])) or "none"
+        problems.append(
+            Problem(where, node.line, f"'{key}' uses {{{unknown[0]}}}; it may use: {allowed}")
+        )
+        return
+    texts[key] = node.text
+
+
+def _check_list(
+    where: str, key: str, node: Node, lists: dict[str, tuple[str, ...]], problems: list[Problem]
+) -> None:
+    if not isinstance(node, Seq) or not node.items:
+        problems.append(Problem(where, node.line, f"'{key}' must be a list of phrases"))
+        return
+    phrases = []
+    for item in node.items:
+        if not isinstance(item, Scalar) or item.null or not item.text.strip():
+            problems.append(Problem(where, item.line, f"'{key}': each phrase must be text"))
+            return
+        phrases.append(item.text)
+    lists[key] = tuple(phrases)

@@ -1,0 +1,76 @@
+"""Button payloads: short strings that come back when a learner taps a button.
+
+Kept under Telegram's 64-byte callback_data limit:
+
+| payload           | meaning                                               |
+|-------------------|-------------------------------------------------------|
+| `c:<mark>`        | continue, at the step whose mark this is              |
+| `o:<mark>:<k>`    | option k (0-based) of that step                       |
+| `l:<lesson-id>`   | start (or retake) a lesson                            |
+| `m:<page>`        | show that page of the lesson menu                     |
+| `k:<command>`     | run a global command (menu, next, help, progress, …)  |
+| `d:yes` / `d:no`  | confirm or cancel deleting the learner's data         |
+
+A step's mark is a hash of its lesson and step ids, so a button from an older message (or an
+older version of the lesson) is recognised as stale instead of answering the wrong question.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Tap:
+    """A parsed payload: `kind` is one of c, o, l, m, k, d."""
+
+    kind: str
+    value: str = ""
+    option: int | None = None
+
+
+def step_mark(lesson_id: str, step_id: str) -> str:
+    """Ten hex characters naming one step of one lesson."""
+    return hashlib.blake2s(f"{lesson_id}/{step_id}".encode(), digest_size=5).hexdigest()
+
+
+def go_on(mark: str) -> str:
+    return f"c:{mark}"
+
+
+def option(mark: str, index: int) -> str:
+    return f"o:{mark}:{index}"
+
+
+def lesson(lesson_id: str) -> str:
+    return f"l:{lesson_id}"
+
+
+def menu_page(page: int) -> str:
+    return f"m:{page}"
+
+
+def command(name: str) -> str:
+    return f"k:{name}"
+
+
+def delete(confirm: bool) -> str:
+    return "d:yes" if confirm else "d:no"
+
+
+def parse(payload: str) -> Tap | None:
+    """The tap a payload stands for, or None for a payload hocso never made."""
+    kind, _, rest = payload.partition(":")
+    if not rest or len(payload) > 64:
+        return None
+    if kind == "o":
+        mark, _, index = rest.partition(":")
+        if not index.isdigit():
+            return None
+        return Tap("o", mark, int(index))
+    if kind == "m":
+        return Tap("m", rest) if rest.isdigit() else None
+    if kind in ("c", "l", "k", "d"):
+        return Tap(kind, rest)
+    return None

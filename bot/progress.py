@@ -1,0 +1,97 @@
+"""Recording finished lessons, awarding certificates, and reporting a learner's progress.
+
+`hocso progress LEARNER --json` prints `progress_json`:
+
+```json
+{"learner": "tg:1",
+ "lessons": {"an-toan-otp": {"status": "passed", "score": 1.0,
+                             "completed_at": "2026-11-23T10:00:00+07:00"}},
+ "certificates": [{"id": "ky-nang-so-co-ban", "earned_at": "...", "code": "HS-7K2P-9QXD"}]}
+```
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from typing import Any
+
+from bot.learner import Earned, Learner, Result
+from lessons.events import Finished
+from lessons.model import Certificate, Lesson
+
+# Crockford's base32 without I, L, O, U: nothing a person can misread when checking a code.
+_CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def new_code() -> str:
+    """A verification code such as `HS-7K2P-9QXD` (40 random bits)."""
+    chars = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(8))
+    return f"HS-{chars[:4]}-{chars[4:]}"
+
+
+def record(learner: Learner, finished: Finished, at: str) -> Result:
+    """Store a finished attempt; a retake keeps the best result (passed beats failed, then
+    the higher score). Returns the result of this attempt."""
+    attempt = Result(
+        status="passed" if finished.passed else "failed",
+        score=finished.score,
+        completed_at=at,
+    )
+    previous = learner.results.get(finished.lesson_id)
+    attempts = previous.attempts + 1 if previous else 1
+    best = attempt if previous is None or _rank(attempt) > _rank(previous) else previous
+    learner.results[finished.lesson_id] = Result(best.status, best.score, best.completed_at, attempts)
+    return attempt
+
+
+def _rank(result: Result) -> tuple[bool, float]:
+    return (result.status == "passed", result.score)
+
+
+def award(
+    learner: Learner, certificates: tuple[Certificate, ...], at: str, make_code: Callable[[], str]
+) -> list[Certificate]:
+    """Certificates whose lessons are now all passed and that the learner did not have yet;
+    each is recorded once, with its date and a verification code."""
+    earned = []
+    for certificate in certificates:
+        if certificate.id in learner.certificates:
+            continue
+        if all(learner.passed(lesson_id) for lesson_id in certificate.lessons):
+            learner.certificates[certificate.id] = Earned(earned_at=at, code=make_code())
+            earned.append(certificate)
+    return earned
+
+
+def suggest_next(learner: Learner, lessons: dict[str, Lesson], after: str | None = None) -> Lesson | None:
+    """The lesson to do next: the first in menu order not passed (and not `after`), preferring
+    one whose suggested lessons are passed."""
+    open_lessons = [
+        lesson for lesson in lessons.values() if not learner.passed(lesson.id) and lesson.id != after
+    ]
+    ready = [lesson for lesson in open_lessons if all(learner.passed(r) for r in lesson.requires)]
+    return (ready or open_lessons or [None])[0]
+
+
+def status_of(learner: Learner, lesson_id: str) -> dict[str, Any] | None:
+    """One lesson's entry of `progress_json`, or None when the learner never started it."""
+    result = learner.results.get(lesson_id)
+    if result is not None:
+        return {"status": result.status, "score": result.score, "completed_at": result.completed_at}
+    if learner.position is not None and learner.position.lesson == lesson_id:
+        return {"status": "in_progress", "score": None, "completed_at": None}
+    return None
+
+
+def progress_json(learner: Learner) -> dict[str, Any]:
+    """The learner's lessons, scores and certificates, as `hocso progress --json` prints."""
+    lesson_ids = list(learner.results)
+    if learner.position is not None and learner.position.lesson not in learner.results:
+        lesson_ids.append(learner.position.lesson)
+    lessons = {lid: status for lid in lesson_ids if (status := status_of(learner, lid))}
+    certificates = [
+        {"id": cid, "earned_at": earned.earned_at, "code": earned.code}
+        for cid, earned in learner.certificates.items()
+    ]
+    return {"learner": learner.id, "lessons": lessons, "certificates": certificates}

@@ -1,0 +1,84 @@
+"""How every store keeps a learner: JSON text, and the certificate codes that text holds.
+
+Shared by the three backends so that they encode, validate and index learners the same way.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from bot.learner import Learner
+from bot.stores.base import CertificateRecord
+
+
+def encode(learner: Learner) -> str:
+    """The JSON text stored for a learner."""
+    return json.dumps(learner.to_dict(), ensure_ascii=False, separators=(",", ":"))
+
+
+def decode(text: str | None) -> Learner | None:
+    """A fresh Learner from stored text (None stays None)."""
+    return None if text is None else Learner.from_dict(json.loads(text))
+
+
+def certificate_codes(learner: Learner | None) -> dict[str, CertificateRecord]:
+    """The verification codes a learner's certificates hold, by code."""
+    if learner is None:
+        return {}
+    records: dict[str, CertificateRecord] = {}
+    for certificate, earned in learner.certificates.items():
+        if earned.code in records:
+            raise ValueError(
+                f"learner {learner.id!r}: certificates {records[earned.code].certificate!r} "
+                f"and {certificate!r} share the code {earned.code!r}"
+            )
+        records[earned.code] = CertificateRecord(
+            code=earned.code,
+            learner=learner.id,
+            certificate=certificate,
+            earned_at=earned.earned_at,
+        )
+    return records
+
+
+def code_taken(record: CertificateRecord, owner: str) -> ValueError:
+    """The error for a code that already stands for another learner's certificate."""
+    return ValueError(
+        f"certificate code {record.code!r} for learner {record.learner!r} already belongs "
+        f"to learner {owner!r}; codes must be unique"
+    )
+
+
+@dataclass(frozen=True)
+class Write:
+    """What one update must write: the learner's new text (None: delete the learner), the
+    codes to remove from the index and the code records to add or rewrite."""
+
+    text: str | None
+    dropped: tuple[str, ...]
+    written: tuple[CertificateRecord, ...]
+
+
+def plan_write(
+    learner_id: str,
+    stored: str | None,
+    codes_before: dict[str, CertificateRecord],
+    after: Learner | None,
+) -> Write | None:
+    """What to write when the change turned the `stored` text into `after`; None when nothing
+    changes. `codes_before` must be taken from the stored text before the change ran, since a
+    change may edit the learner it was given in place."""
+    if after is not None and after.id != learner_id:
+        raise ValueError(f"a change of learner {learner_id!r} returned learner {after.id!r}")
+    text = None if after is None else encode(after)
+    if text == stored:
+        return None
+    codes_after = certificate_codes(after)
+    return Write(
+        text=text,
+        dropped=tuple(code for code in codes_before if code not in codes_after),
+        written=tuple(
+            record for code, record in codes_after.items() if codes_before.get(code) != record
+        ),
+    )

@@ -1,0 +1,42 @@
+"""A learner's progress in words: what `kết quả` answers and `hocso progress` prints."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.content import Content
+from bot.learner import Learner
+
+
+def progress_text(learner: Learner, content: Content) -> str:
+    """Each started lesson with its result, the count passed, and certificates with codes."""
+    say = content.messages.text
+    lines = [say("progress.title")]
+    started = [lesson for lesson in content.lessons.values() if _started(learner, lesson.id)]
+    if not started:
+        lines.append(say("progress.none"))
+    for lesson in started:
+        result = learner.results.get(lesson.id)
+        if result is None:
+            lines.append(say("progress.in_progress", title=lesson.title))
+        else:
+            key = "progress.passed" if result.status == "passed" else "progress.failed"
+            lines.append(say(key, title=lesson.title, percent=round(result.score * 100)))
+    passed = sum(learner.passed(lesson_id) for lesson_id in content.lessons)
+    lines.append(say("progress.count", passed=passed, total=len(content.lessons)))
+    lines.append("")
+    if learner.certificates:
+        lines.append(say("progress.certificates"))
+        for certificate_id, earned in learner.certificates.items():
+            certificate = content.certificate(certificate_id)
+            title = certificate.title if certificate else certificate_id
+            date = datetime.fromisoformat(earned.earned_at).strftime("%d/%m/%Y")
+            lines.append(say("progress.certificate", title=title, date=date, code=earned.code))
+    else:
+        lines.append(say("progress.no_certificates"))
+    return "\n".join(lines)
+
+
+def _started(learner: Learner, lesson_id: str) -> bool:
+    position = learner.position
+    return lesson_id in learner.results or (position is not None and position.lesson == lesson_id)

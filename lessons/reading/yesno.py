@@ -1,0 +1,163 @@
+"""A plain yes or no, and questions whose two options are a yes and a no.
+
+A reply is a yes when it says only yes-words ("có", "dạ có ạ", "dc r", "ok rồi nhé"), a no
+when it starts with a no-word, maybe with a few more words ("không", "ko dc", "chưa có đâu",
+"ko thấy nút", "không cần"); "dạ", "vâng" and "ừ" before a no are politeness ("dạ chưa" is a
+no). Anything else is neither: a hedge ("có lẽ", "chưa chắc"), a question ("có không",
+"được chưa", "có?", "không sao"), "không biết" (I don't know, not a no), a yes and a no in
+one breath ("không, có rồi"), or a yes with other words ("có thấy", "có gì").
+
+Against a yes/no question the words of the question that both options share count too:
+with options "Thấy rồi" / "Chưa thấy", "ko thấy" is a no and "thấy" alone a yes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from lessons.reading.text import MAX_REPLY_CHARS, Text, read_text
+from lessons.reading.vocabulary import VIETNAMESE, Phrase
+from lessons.reading.words import Word, fits
+
+YES, NO, ECHO, NO_ONLY, OTHER = "yes", "no", "echo", "no only", "other"
+# A no may go on with this many other words: "ko thấy nút", "không cần nữa".
+MAX_WORDS_AFTER_NO = 3
+
+
+def polarity(text: str) -> bool | None:
+    """True for a plain yes, False for a plain no, None for anything else."""
+    if len(text) > MAX_REPLY_CHARS:
+        return None
+    return polarity_of(read_text(text))
+
+
+@dataclass(frozen=True)
+class _Item:
+    kind: str
+    clause: int
+    acknowledges: bool = False
+
+
+def polarity_of(
+    text: Text, echo: Phrase = (), options: frozenset[str] = frozenset()
+) -> bool | None:
+    """`polarity` of a text already read, against a yes/no question: its `echo` words, and
+    the plain words of its `options`, which a no may not go on with ("không cần hướng dẫn"
+    is no plain no to "Chưa cài, cần hướng dẫn")."""
+    if text.question:
+        return None
+    items = _items(text, echo, options)
+    if items is None or not items:
+        return None
+    while len(items) > 1 and items[0].acknowledges:
+        items.pop(0)
+    verdicts: set[bool] = set()
+    clause: list[_Item] = []
+    for item in [*items, None]:
+        if clause and (item is None or item.clause != clause[0].clause):
+            verdict = _clause(clause)
+            if verdict is None:
+                return None
+            verdicts.add(verdict)
+            clause = []
+        if item is not None:
+            clause.append(item)
+    return verdicts.pop() if len(verdicts) == 1 else None
+
+
+def _clause(items: Sequence[_Item]) -> bool | None:
+    first = items[0].kind
+    if first == NO:
+        others = sum(1 for item in items if item.kind == OTHER)
+        return False if others <= MAX_WORDS_AFTER_NO else None
+    if first in (YES, ECHO) and all(item.kind in (YES, ECHO) for item in items):
+        return True
+    return None
+
+
+def _items(text: Text, echo: Phrase, options: frozenset[str]) -> list[_Item] | None:
+    """The reply as yes, no, echo and other words, without the neutral ones; None when it
+    asks, or says it is unsure ("không biết", "chưa chắc")."""
+    words = text.words
+    items: list[_Item] = []
+    i = 0
+    while i < len(words):
+        clause = text.clauses[i] if i < len(text.clauses) else 0
+        yes = VIETNAMESE.yes.match(words, i)
+        no = VIETNAMESE.no.match(words, i)
+        if yes or no:
+            if no is None or (yes is not None and yes[0] > no[0]):
+                kind, length = YES, yes[0] if yes else 1
+            else:
+                kind, length = NO, no[0]
+            acknowledges = length == 1 and VIETNAMESE.acknowledge.has(words[i])
+            items.append(_Item(kind, clause, acknowledges=acknowledges))
+            i += length
+            continue
+        one = words[i]
+        if any(fits(one, shared) for shared in echo):
+            items.append(_Item(ECHO, clause))
+        elif VIETNAMESE.questions.has(one) or VIETNAMESE.uncertain.has(one):
+            return None
+        elif VIETNAMESE.no_only.has(one):
+            items.append(_Item(NO_ONLY, clause))
+        elif not (
+            VIETNAMESE.neutral.has(one)
+            or VIETNAMESE.address.has(one)
+            or VIETNAMESE.acknowledge.has(one)
+        ):
+            if one.plain in options:
+                return None
+            items.append(_Item(OTHER, clause))
+        i += 1
+    return items
+
+
+@dataclass(frozen=True)
+class YesNo:
+    """A question whose two options are a yes and a no; `echo` are the words both share."""
+
+    yes: int
+    no: int
+    echo: Phrase
+
+
+def yes_no_question(options: Sequence[Sequence[Text]]) -> YesNo | None:
+    """Whether two options answer a yes/no question: one label starts with a no-word and
+    the other with a yes-word ("Có rồi" / "Chưa có", "Đã cài" / "Chưa cài"), or is the
+    same words without the no ("Biết" / "Không biết", "Thấy rồi" / "Chưa thấy")."""
+    if len(options) != 2 or not all(options):
+        return None
+    labels = [phrases[0].words for phrases in options]
+    starts_no = [bool(label) and _starts(label, no=True) for label in labels]
+    if starts_no.count(True) != 1:
+        return None
+    no = starts_no.index(True)
+    yes = 1 - no
+    if not _starts(labels[yes], no=False) and (
+        not _core(labels[yes]) or _core(labels[yes]) != _core(labels[no])
+    ):
+        return None
+    mine = [one for text in options[yes] for one in text.words]
+    theirs = {one for text in options[no] for one in text.words}
+    echo = tuple(
+        dict.fromkeys(one for one in mine if one in theirs and not _yes_or_no_word(one))
+    )
+    return YesNo(yes, no, echo)
+
+
+def _starts(words: Phrase, *, no: bool) -> bool:
+    table = VIETNAMESE.label_no if no else VIETNAMESE.label_yes
+    return bool(words) and table.match(words, 0, strict=True) is not None
+
+
+def _yes_or_no_word(one: Word) -> bool:
+    return any(
+        table.has(one, strict=True)
+        for table in (VIETNAMESE.yes, VIETNAMESE.no, VIETNAMESE.label_yes, VIETNAMESE.label_no)
+    )
+
+
+def _core(words: Phrase) -> tuple[str, ...]:
+    return tuple(one.plain for one in words if not _yes_or_no_word(one))

@@ -1,0 +1,42 @@
+"""Fixtures shared by the whole test suite."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from support.redis_server import (
+    RedisServerMissingError,
+    delete_prefix,
+    find_redis,
+    store_url_with_prefix,
+)
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A Redis for this test session; see `support.redis_server.find_redis` for the choice."""
+    try:
+        url, server = find_redis(tmp_path_factory.mktemp("redis"))
+    except RedisServerMissingError as exc:
+        missing = str(exc)
+    else:
+        missing = ""
+    if missing:
+        pytest.fail(missing, pytrace=False)
+    try:
+        yield url
+    finally:
+        if server is not None:
+            server.stop()
+
+
+@pytest.fixture
+def redis_store_url(redis_url: str) -> Iterator[str]:
+    """A store URL with a key prefix of this test's own; its keys are deleted afterwards."""
+    url = store_url_with_prefix(redis_url, f"hocso-test-{uuid.uuid4().hex[:12]}")
+    try:
+        yield url
+    finally:
+        delete_prefix(url)

@@ -1,0 +1,357 @@
+"""The engine end to end on the test content: lessons, commands, menus, bad input, privacy."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.content import Content
+from bot.inbound import Inbound
+from bot.learner import Learner
+from support.chat import Chat, fixture_content
+
+PERFECT_MAU = ["dc r", "samsung", "ok", "chi minh toi", "156"]
+
+
+@pytest.fixture
+def content(tmp_path: Path) -> Content:
+    return fixture_content(tmp_path)
+
+
+@pytest.fixture
+def chat(content: Content) -> Chat:
+    chat = Chat(content)
+    chat.send(start="")
+    return chat
+
+
+def walk(chat: Chat, replies: list[str]) -> None:
+    for reply in replies:
+        chat.send(reply)
+
+
+def test_new_learner_is_greeted_with_the_menu(content: Content) -> None:
+    chat = Chat(content)
+    chat.send("xin chào")
+    assert "Chào bác" in chat.replies[0].text
+    assert chat.buttons == ["Bài mẫu", "Bài sau"]
+    assert "Nên học tiếp: *Bài mẫu*" in chat.text
+
+
+def test_a_whole_lesson_with_typos_and_no_diacritics(chat: Chat) -> None:
+    chat.tap("Bài mẫu")
+    assert chat.text.startswith("📘 *Bài mẫu* (khoảng 3 phút)\n\nChào bác!")
+    assert chat.buttons == ["Bắt đầu ▶"]
+    chat.send("dc r")
+    assert chat.step == "loai-may" and chat.buttons == ["Android", "iPhone"]
+    chat.send("samsung")
+    assert chat.replies[0].image is not None and chat.replies[0].image.endswith("media/ch-play.png")
+    chat.send("ok")
+    assert chat.step == "cau-1"
+    chat.send("chi minh toi")
+    assert "Đúng rồi! OTP chỉ mình bác được biết." in chat.text
+    # the say step that does not wait follows at once, with the next question
+    assert "Ghi nhớ" in chat.replies[1].text and chat.replies[1].buttons == ()
+    assert chat.step == "cau-2"
+    chat.send("mot nam sau")
+    assert "Chúc mừng bác đã học xong bài *Bài mẫu*" in chat.text
+    assert "2/2" in chat.text
+    assert chat.learner is not None and chat.learner.position is None
+    result = chat.learner.results["mau"]
+    assert (result.status, result.score, result.attempts) == ("passed", 1.0, 1)
+
+
+def test_passing_awards_the_certificate_once_and_suggests_what_next(chat: Chat) -> None:
+    chat.tap("Bài mẫu")
+    walk(chat, PERFECT_MAU)
+    assert "Chứng nhận bài mẫu" in chat.text and "HS-TEST-0001" in chat.text
+    assert "Bài nên học tiếp: *Bài sau*" in chat.text
+    assert chat.buttons == ["▶ Học bài tiếp theo", "📋 Danh sách bài học"]
+    chat.tap("Bài mẫu") if False else chat.send("menu")
+    assert "✓ Bài mẫu" in chat.buttons
+    chat.tap("✓ Bài mẫu")
+    walk(chat, PERFECT_MAU)
+    assert "Chứng nhận" not in chat.text  # earned once
+    assert chat.learner is not None and chat.learner.results["mau"].attempts == 2
+
+
+def test_wrong_answers_hint_then_reveal_and_score_only_first_tries(chat: Chat) -> None:
+    chat.tap("Bài mẫu")
+    walk(chat, ["tiếp", "iphone"])
+    assert chat.replies[0].links[0].url == "https://apps.apple.com"
+    chat.send("ok")
+    chat.send("công an")
+    assert "Gợi ý: Nghĩ xem ai là chủ tài khoản." in chat.text
+    assert chat.buttons == ["Chỉ mình tôi", "Công an gọi điện hỏi", "Nhân viên ngân hàng"]
+    chat.send("ngân hàng")  # second wrong answer: tries (2) used up
+    assert "Đáp án đúng là: *Chỉ mình tôi*" in chat.text
+    assert chat.step == "cau-2"
+    chat.send("113")  # tries: 1 -> revealed at once
+    assert "Đáp án đúng là: *156*" in chat.text
+    assert "0/2" in chat.text and "Cần đúng 2 câu" in chat.text
+    assert chat.buttons == ["🔁 Học lại bài này", "📋 Danh sách bài học"]
+    assert chat.learner is not None and chat.learner.results["mau"].status == "failed"
+    chat.tap("🔁 Học lại bài này")
+    walk(chat, PERFECT_MAU)
+    assert chat.learner.results["mau"].status == "passed"
+    assert chat.learner.results["mau"].score == 1.0
+
+
+def test_a_retake_keeps_the_best_result(chat: Chat) -> None:
+    chat.tap("Bài mẫu")
+    walk(chat, PERFECT_MAU)
+    chat.send(payload="l:mau")
+    walk(chat, ["tiep", "2", "ok", "3", "3", "0"])
+    assert chat.learner is not None
+    assert chat.learner.results["mau"].status == "passed"
+    assert chat.learner.results["mau"].score == 1.0
+
+
+@pytest.mark.parametrize(
+    ("reply", "expected_step", "said"),
+    [
+        ("chi mình", "cau-2", "Đúng rồi"),
+        ("số 1", "cau-2", "Đúng rồi"),
+        ("1", "cau-2", "Đúng rồi"),
+        ("tôi", "cau-1", "Cháu chưa hiểu ý bác"),
+        ("minh toi", "cau-2", "Đúng rồi"),
+        ("hai", "cau-1", "Gợi ý"),
+        ("có", "cau-1", "Cháu chưa hiểu ý bác"),
+        ("5", "cau-1", "Cháu chưa hiểu ý bác"),
+        ("xyz abc", "cau-1", "1. Chỉ mình tôi\n2. Công an gọi điện hỏi\n3. Nhân viên ngân hàng"),
+    ],
+)
+def test_reading_replies_to_a_quiz(chat: Chat, reply: str, expected_step: str, said: str) -> None:
+    chat.tap("Bài mẫu")
+    walk(chat, ["tiếp", "android", "tiếp"])
+    chat.send(reply)
+    assert chat.step == expected_step
+    assert said in chat.text
+
+
+def test_an_unreadable_reply_uses_no_try(chat: Chat) -> None:
+    chat.tap("Bài mẫu")
+    walk(chat, ["tiếp", "android", "tiếp", "không biết", "5", "công an"])
+    assert "Gợi ý" in chat.text and chat.step == "cau-1"
+    assert chat.learner is not None and chat.learner.position is not None
+    assert chat.learner.position.wrong == 1
+
+
+@pytest.mark.parametrize(
+    ("reply", "step_after", "said"),
+    [
+        ("quay lại", "android", "Trên Android, bác mở *CH Play*."),
+        ("quay lai", "android", "Trên Android, bác mở *CH Play*."),
+        ("lặp lại", "cau-1", "Ai được biết mã OTP"),
+        ("nhac lai", "cau-1", "Ai được biết mã OTP"),
+        ("menu", "cau-1", "Bác chọn bài muốn học"),
+        ("giúp", "cau-1", "*quay lại*: lùi về bước trước"),
+        ("kết quả", "cau-1", "▶ Bài mẫu: đang học"),
+        ("dừng", "cau-1", "Bài học đã được lưu lại"),
+        ("tiếp", "cau-1", "Bác chọn một câu trả lời"),
+        ("xóa dữ liệu", "cau-1", "Bác có chắc muốn xóa hết dữ liệu"),
+    ],
+)
+def test_commands_work_at_any_step(chat: Chat, reply: str, step_after: str, said: str) -> None:
+    chat.tap("Bài mẫu")
+    walk(chat, ["tiếp", "android", "tiếp"])
+    assert chat.step == "cau-1"
+    chat.send(reply)
+    assert chat.step == step_after
+    assert said in chat.text
+    assert chat.buttons, "never a dead end: every turn offers a button"
+
+
+def test_back_goes_to_the_last_step_that_waited_and_says_so_at_the_start(chat: Chat) -> None:
+    chat.tap("Bài mẫu")
+    chat.send("quay lại")
+    assert "bước đầu tiên" in chat.text and chat.step == "chao"
+    walk(chat, ["tiếp", "android", "tiếp", "chi minh toi"])
+    assert chat.step == "cau-2"
+    chat.send("quay lại")
+    assert chat.step == "cau-1"
+
+
+def test_after_the_menu_go_on_resumes_the_lesson(chat: Chat) -> None:
+    chat.tap("Bài mẫu")
+    walk(chat, ["tiếp", "android"])
+    chat.send("menu")
+    assert chat.buttons[0] == "▶ Học tiếp: Bài mẫu"
+    chat.send("tiếp")
+    assert chat.step == "android" and "Trên Android" in chat.text
+    chat.send("dừng")
+    chat.tap("▶ Học tiếp")
+    assert "Trên Android" in chat.text
+
+
+def test_a_typed_number_or_label_picks_a_menu_button(chat: Chat) -> None:
+    chat.send("2")
+    assert chat.learner is not None and chat.learner.position is not None
+    assert chat.learner.position.lesson == "sau"
+    chat.send("menu")
+    chat.send("bai mau")
+    assert chat.learner.position is not None and chat.learner.position.lesson == "mau"
+
+
+def test_delete_my_data_asks_first(chat: Chat) -> None:
+    chat.tap("Bài mẫu")
+    chat.send("xoa du lieu")
+    assert chat.buttons == ["Có, xóa hết", "Không xóa"]
+    chat.send("không")
+    assert "không xóa gì cả" in chat.text and chat.learner is not None
+    chat.send("xóa dữ liệu")
+    chat.send("có")
+    assert chat.learner is None
+    assert "đã xóa hết dữ liệu" in chat.text
+
+
+def test_a_stray_confirmation_deletes_nothing(chat: Chat) -> None:
+    chat.send(payload="d:yes")
+    assert chat.learner is not None
+    assert "Nút đó là của câu trước" in chat.text
+
+
+@pytest.mark.parametrize(
+    ("inbound", "said"),
+    [
+        ({"text": ""}, "Cháu chưa thấy chữ nào"),
+        ({"text": "   \n "}, "Cháu chưa thấy chữ nào"),
+        ({"text": "\x00\x07\x1b"}, "Cháu chưa thấy chữ nào"),
+        ({"text": "a" * 10_000}, "Tin nhắn dài quá"),
+        ({"text": "🙏🙏🙏"}, "Khi làm xong, bác bấm nút *Bắt đầu ▶*"),
+        ({"media": "sticker"}, "Cháu chỉ đọc được chữ"),
+        ({"media": "photo"}, "đừng gửi ảnh căn cước"),
+        ({"media": "voice"}, "chưa nghe được tin nhắn thoại"),
+        ({"payload": "zz"}, "Nút đó là của câu trước"),
+        ({"payload": "o:0000000000:1"}, "Nút đó là của câu trước"),
+        ({"payload": "l:khong-co-bai-nay"}, "không tìm thấy bài học đó"),
+        ({"payload": "k:rm -rf"}, "Nút đó là của câu trước"),
+        ({"payload": "m:999"}, "Bác chọn bài muốn học"),
+        ({"payload": "x" * 5000}, "Nút đó là của câu trước"),
+    ],
+)
+def test_bad_input_gets_a_kind_answer_and_loses_nothing(chat: Chat, inbound: dict[str, str], said: str) -> None:
+    chat.tap("Bài mẫu")
+    before = chat.learner
+    chat.send(**inbound)  # type: ignore[arg-type]
+    assert said in chat.text
+    assert chat.buttons, "the learner can always go on"
+    assert chat.learner is not None and before is not None
+    assert chat.learner.results == before.results
+    if inbound.get("payload", "").startswith(("l:", "m:")):
+        return
+    assert chat.learner.position == before.position
+
+
+@pytest.mark.parametrize(
+    ("text", "warning"),
+    [
+        ("482913", "mã OTP"),
+        ("ma otp cua toi la 4829 13", "mã OTP"),
+        ("079123456789", "số căn cước"),
+        ("so the 4111 1111 1111 1111", "số thẻ ngân hàng"),
+        ("stk 1903 3333 333", "số tài khoản"),
+        ("0912345678", "số điện thoại"),
+    ],
+)
+def test_secrets_are_warned_about_and_never_stored(chat: Chat, text: str, warning: str) -> None:
+    chat.tap("Bài mẫu")
+    chat.send(text)
+    assert warning in chat.text
+    assert chat.step == "chao"
+    stored = json.dumps(chat.learner.to_dict() if chat.learner else {}, ensure_ascii=False)
+    digits = "".join(ch for ch in text if ch.isdigit())
+    assert digits not in "".join(ch for ch in stored if ch.isdigit())
+
+
+def test_a_free_answer_that_is_a_number_is_not_a_secret(chat: Chat) -> None:
+    chat.tap("Bài mẫu")
+    walk(chat, ["tiếp", "android", "tiếp", "1"])
+    chat.send("156")
+    assert "Đúng rồi! Nhắn tin đến 156." in chat.text
+
+
+def test_a_lesson_link_opens_the_lesson_and_credits_the_volunteer(content: Content) -> None:
+    chat = Chat(content)
+    chat.send(start="mau_V12")
+    assert "Mình bắt đầu bài học ngay" in chat.text and chat.step == "chao"
+    assert chat.learner is not None and chat.learner.volunteer == "V12"
+    chat.send(start="sau_V99")
+    assert chat.learner.volunteer == "V12", "the first volunteer keeps the credit"
+    assert chat.learner.position is not None and chat.learner.position.lesson == "sau"
+
+
+@pytest.mark.parametrize("start", ["khong-co-bai", "bad payload!", "x" * 100])
+def test_a_broken_link_shows_the_menu(content: Content, start: str) -> None:
+    chat = Chat(content)
+    chat.send(start=start)
+    assert "Chào bác" in chat.text
+    assert chat.buttons == ["Bài mẫu", "Bài sau"]
+
+
+def test_an_option_wins_over_a_command(tmp_path: Path) -> None:
+    lesson = """
+id: lenh
+title: Bài lệnh
+steps:
+  - id: hoi
+    ask: Bác muốn làm gì?
+    options:
+      - label: Dừng lại nghỉ
+        goto: nghi
+      - label: Học tiếp bài này
+        goto: tiep
+  - id: nghi
+    say: Bác nghỉ.
+    end: true
+  - id: tiep
+    say: Mình học tiếp.
+"""
+    chat = Chat(fixture_content(tmp_path, {"lenh": lesson}))
+    chat.send(start="lenh")
+    chat.send("dừng")
+    assert chat.learner is not None and chat.learner.results["lenh"].status == "passed"
+    assert "Bác nghỉ." in chat.text
+
+
+def test_a_lesson_edited_under_a_learner_restarts_kindly(content: Content) -> None:
+    chat = Chat(content)
+    chat.send(start="mau")
+    assert chat.learner is not None and chat.learner.position is not None
+    chat.learner.position.step = "buoc-da-bi-xoa"
+    chat.send("tiếp")
+    assert "vừa được cập nhật" in chat.text and chat.step == "chao"
+
+
+def test_the_say_step_reads_go_on_and_not_yet(chat: Chat) -> None:
+    chat.tap("Bài mẫu")
+    chat.send("chưa xong")
+    assert "bác cứ từ từ" in chat.text and chat.step == "chao"
+    chat.send("không thấy nút tiếp tục")
+    assert chat.step == "chao"
+    chat.send("xong r")
+    assert chat.step == "loai-may"
+
+
+def test_lessons_with_more_than_a_page_are_paged(tmp_path: Path) -> None:
+    extra = {
+        f"bai-{n}": f"id: bai-{n}\ntitle: Bài số {n}\nsteps:\n  - id: a\n    say: Xin chào {n}.\n"
+        for n in range(1, 6)
+    }
+    chat = Chat(fixture_content(tmp_path, extra))
+    chat.send(start="")
+    assert "(Trang 1/2)" in chat.text
+    assert len(chat.buttons) == 6 and chat.buttons[-1] == "Xem thêm bài ▶"
+    chat.tap("Xem thêm bài ▶")
+    assert "(Trang 2/2)" in chat.text and chat.buttons[-1] == "◀ Các bài trước"
+
+
+def test_handle_does_not_change_the_stored_learner(content: Content) -> None:
+    chat = Chat(content)
+    chat.send(start="mau")
+    assert chat.learner is not None
+    stored = Learner.from_dict(chat.learner.to_dict())
+    chat.engine.handle(stored, Inbound("t:1", text="tiếp"))
+    assert stored.to_dict() == chat.learner.to_dict()
