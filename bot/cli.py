@@ -1,9 +1,9 @@
 """The `hocso` command: chat with the tutor, check lessons, look up a learner's progress.
 
-    hocso chat [--lesson ID] [--learner ID] [--json]
-    hocso lint [CONTENT]
-    hocso progress LEARNER [--json]
-    hocso verify CODE
+hocso chat [--lesson ID] [--learner ID] [--json]
+hocso lint [CONTENT]
+hocso progress LEARNER [--json]
+hocso verify CODE
 """
 
 from __future__ import annotations
@@ -84,7 +84,9 @@ def _parser() -> argparse.ArgumentParser:
         "folder. Prints one line per problem as path:line: message and exits 1, or exits 0 "
         "when everything is right.",
     )
-    lint.add_argument("content", nargs="?", type=Path, help="the content folder (default: --content)")
+    lint.add_argument(
+        "content", nargs="?", type=Path, help="the content folder (default: --content)"
+    )
     _common(lint, store=False)
     lint.set_defaults(run=_lint)
 
@@ -133,7 +135,10 @@ def _load(folder: Path | None) -> Content | None:
     for problem in problems:
         print(problem, file=sys.stderr)
     if content is None:
-        print(f"hocso: the content folder {root} has problems; fix them and try again", file=sys.stderr)
+        print(
+            f"hocso: the content folder {root} has problems; fix them and try again",
+            file=sys.stderr,
+        )
     return content
 
 
@@ -181,7 +186,9 @@ def _reply(tutor: Tutor, learner: str, line: str, shown: list[Outbound]) -> list
     return tutor.handle(Inbound(learner, text=line))
 
 
-def _chat_json(tutor: Tutor, learner: str, lesson: str | None, stdin: TextIO, stdout: TextIO) -> None:
+def _chat_json(
+    tutor: Tutor, learner: str, lesson: str | None, stdin: TextIO, stdout: TextIO
+) -> None:
     replies = tutor.handle(Inbound(learner, start=lesson or ""))
     _write_json(replies, stdout)
     for raw in stdin:
@@ -202,7 +209,9 @@ def _write_json(replies: list[Outbound], stdout: TextIO) -> None:
     stdout.flush()
 
 
-def _chat_terminal(tutor: Tutor, learner: str, lesson: str | None, stdin: TextIO, stdout: TextIO) -> None:
+def _chat_terminal(
+    tutor: Tutor, learner: str, lesson: str | None, stdin: TextIO, stdout: TextIO
+) -> None:
     interactive = stdin.isatty()
     style = _Style(stdout.isatty())
     if interactive:
@@ -265,7 +274,8 @@ def _lint(args: argparse.Namespace) -> int:
         if not problems:
             print(f"{root}:1: the content folder cannot be used")
         return 1
-    print(f"{root}: {len(content.lessons)} lessons, {len(content.certificates)} certificates, no problems")
+    counts = f"{len(content.lessons)} lessons, {len(content.certificates)} certificates"
+    print(f"{root}: {counts}, no problems")
     return 0
 
 

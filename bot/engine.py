@@ -30,7 +30,8 @@ from lessons.events import Event, Finished
 from lessons.model import Lesson
 from lessons.reading import read_answer, read_option
 from lessons.reply import Reply
-from lessons.steps import Quiz, Say
+from lessons.position import Position
+from lessons.steps import Quiz, Say, Step
 
 MAX_TEXT = 1000  # characters; a longer message is not read at all
 MENU_PAGE = 5  # lessons a menu page shows: an elderly learner is never shown a wall of buttons
@@ -55,7 +56,9 @@ class Engine:
     def content(self) -> Content:
         return self._holder.current
 
-    def handle(self, stored: Learner | None, inbound: Inbound) -> tuple[Learner | None, list[Outbound]]:
+    def handle(
+        self, stored: Learner | None, inbound: Inbound
+    ) -> tuple[Learner | None, list[Outbound]]:
         """The learner after this event (None: delete them) and the messages to send, in order.
         Pure: `stored` is not changed, so a store may call this again on a retry."""
         now = self._clock().isoformat()
@@ -73,7 +76,9 @@ class Engine:
 class _Turn:
     """One event being handled: the learner being changed and the messages said so far."""
 
-    def __init__(self, content: Content, learner: Learner, now: str, make_code: Callable[[], str]) -> None:
+    def __init__(
+        self, content: Content, learner: Learner, now: str, make_code: Callable[[], str]
+    ) -> None:
         self.content = content
         self.messages = content.messages
         self.learner = learner
@@ -104,20 +109,23 @@ class _Turn:
             self.text(inbound.text, pending)
 
     def opening(self, start: str, *, new: bool) -> None:
-        """A first contact or a (deep) link: open the named lesson, else greet and show the menu."""
+        """A first contact or a (deep) link: open the named lesson (its first step greets);
+        else greet, and go back to the lesson in progress or show the menu."""
         link = deeplink.parse(start)
         if link.volunteer and not self.learner.volunteer:
             self.learner.volunteer = link.volunteer
         lesson = self.content.lessons.get(link.lesson or "")
         if lesson is not None:
-            if new:
-                self.say("greeting_link")
             self.start_lesson(lesson)
             return
         self.say("greeting" if new else "welcome_back")
         if link.lesson:
             self.say("lesson.missing")
-        self.menu()
+            self.menu()
+        elif not new and not self.repair():
+            self.current()
+        else:
+            self.menu()
 
     def repair(self) -> bool:
         """Mend a position the content no longer fits (an admin edited or removed the lesson).
@@ -156,12 +164,14 @@ class _Turn:
         lesson, step = self.place()
         buttons = self.learner.buttons
         mark = payloads.step_mark(lesson.id, step.id) if lesson and step else None
-        at_step = bool(buttons) and mark is not None and all(mark in payload for _, payload in buttons)
+        at_step = (
+            bool(buttons) and mark is not None and all(mark in payload for _, payload in buttons)
+        )
         if at_step and lesson and step:
             number = read_option(text, [[label] for label, _ in buttons], yes_no=False)
             if number.how == "number" and number.option is not None:
                 self.tap(buttons[number.option][1], pending)
-            elif command and not self.step_claims(step, text, command):
+            elif command and not self.step_claims(step, text):
                 self.command(command)
             else:
                 self.answer(lesson, Reply(text=text))
@@ -215,22 +225,21 @@ class _Turn:
             return COMMANDS[reading.option]
         return None
 
-    def step_claims(self, step: Say | Quiz | object, text: str, command: str) -> bool:
+    def step_claims(self, step: Step, text: str) -> bool:
         """Whether the current question's own option (or accepted answer) fits the text, in
         which case it wins over the command."""
         if isinstance(step, Quiz) and step.answers:
             return read_answer(text, step.answers)
-        options = getattr(step, "options", ())
-        if not options:
+        if not step.options:
             return False
-        reading = read_option(text, [option.phrases for option in options])
+        reading = read_option(text, [option.phrases for option in step.options])
         return reading.option is not None and reading.how != "typo"
 
     def is_free_answer(self, text: str) -> bool:
         _, step = self.place()
         return isinstance(step, Quiz) and bool(step.answers) and read_answer(text, step.answers)
 
-    def place(self) -> tuple[Lesson | None, Say | Quiz | object | None]:
+    def place(self) -> tuple[Lesson | None, Step | None]:
         """The lesson and step the learner is on, if any."""
         position = self.learner.position
         if position is None:
@@ -249,7 +258,7 @@ class _Turn:
         position, events = machine.answer(lesson, self.learner.position, reply, self.content.words)
         self.apply(lesson, position, events)
 
-    def apply(self, lesson: Lesson, position: machine.Position | None, events: list[Event]) -> None:
+    def apply(self, lesson: Lesson, position: Position | None, events: list[Event]) -> None:
         self.learner.position = position
         self.out += Renderer(self.messages, lesson).events(events)
         for event in events:
@@ -269,7 +278,12 @@ class _Turn:
                      asked=finished.asked, needed=needed)  # fmt: skip
             return
         if finished.asked:
-            self.say("finish.passed_score", title=lesson.title, right=finished.right, asked=finished.asked)
+            self.say(
+                "finish.passed_score",
+                title=lesson.title,
+                right=finished.right,
+                asked=finished.asked,
+            )
         else:
             self.say("finish.passed", title=lesson.title)
         for certificate in award(self.learner, self.content.certificates, self.now, self.make_code):
@@ -279,7 +293,9 @@ class _Turn:
         if following is None:
             self.say("finish.all_done", (self.menu_button(),))
         else:
-            next_button = Button(self.messages.text("buttons.next_lesson"), payloads.lesson(following.id))
+            next_button = Button(
+                self.messages.text("buttons.next_lesson"), payloads.lesson(following.id)
+            )
             self.say("finish.next", (next_button, self.menu_button()), title=following.title)
 
     # -- commands ---------------------------------------------------------------------------
@@ -310,7 +326,9 @@ class _Turn:
         elif name == "help":
             self.say("help", self.resume_buttons())
         elif name == "progress":
-            self.out.append(Outbound(progress_text(self.learner, self.content), self.resume_buttons()))
+            self.out.append(
+                Outbound(progress_text(self.learner, self.content), self.resume_buttons())
+            )
         elif name == "stop":
             self.say("stop", self.resume_buttons())
         elif name == "delete":
@@ -330,7 +348,7 @@ class _Turn:
         lesson, step = self.place()
         if not (lesson and step and self.learner.buttons):
             return False
-        mark = payloads.step_mark(lesson.id, step.id)  # type: ignore[attr-defined]
+        mark = payloads.step_mark(lesson.id, step.id)
         return all(mark in payload for _, payload in self.learner.buttons)
 
     # -- what to show -----------------------------------------------------------------------
@@ -339,7 +357,7 @@ class _Turn:
         """Show where the learner is: the current step again, or the lesson menu."""
         lesson, step = self.place()
         if lesson and step:
-            self.out.append(Renderer(self.messages, lesson).step(step, first=step is lesson.first))  # type: ignore[arg-type]
+            self.out.append(Renderer(self.messages, lesson).step(step, first=step is lesson.first))
         else:
             self.menu()
 
@@ -367,11 +385,15 @@ class _Turn:
         buttons = list(self.resume_buttons(with_menu=False))
         for lesson in lessons[page * MENU_PAGE : (page + 1) * MENU_PAGE]:
             key = "buttons.lesson_passed" if self.learner.passed(lesson.id) else "buttons.lesson"
-            buttons.append(Button(self.messages.text(key, title=lesson.title), payloads.lesson(lesson.id)))
+            buttons.append(
+                Button(self.messages.text(key, title=lesson.title), payloads.lesson(lesson.id))
+            )
         if page + 1 < pages:
             buttons.append(Button(self.messages.text("buttons.more"), payloads.menu_page(page + 1)))
         if page > 0:
-            buttons.append(Button(self.messages.text("buttons.back_page"), payloads.menu_page(page - 1)))
+            buttons.append(
+                Button(self.messages.text("buttons.back_page"), payloads.menu_page(page - 1))
+            )
         self.out.append(Outbound("\n".join(lines), tuple(buttons)))
 
     def menu_button(self) -> Button:
@@ -383,7 +405,9 @@ class _Turn:
         position = self.learner.position
         if position is not None and position.lesson in self.content.lessons:
             title = self.content.lessons[position.lesson].title
-            buttons.append(Button(self.messages.text("buttons.resume", title=title), payloads.command(RESUME)))
+            buttons.append(
+                Button(self.messages.text("buttons.resume", title=title), payloads.command(RESUME))
+            )
         if with_menu:
             buttons.append(self.menu_button())
         return tuple(buttons)

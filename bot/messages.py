@@ -31,7 +31,6 @@ def _keys(*names: str) -> frozenset[str]:
 
 TEXTS: dict[str, frozenset[str]] = {
     "greeting": _NONE,
-    "greeting_link": _NONE,
     "welcome_back": _NONE,
     "lesson.header": _keys("title"),
     "lesson.header_minutes": _keys("title", "minutes"),
@@ -134,7 +133,9 @@ def load_messages(path: Path) -> tuple[Messages | None, list[Problem]]:
     if root is None or problems:
         return None, problems
     if not isinstance(root, Map):
-        return None, [Problem(where, root.line, f"expected a mapping of messages, found {describe(root)}")]
+        return None, [
+            Problem(where, root.line, f"expected a mapping of messages, found {describe(root)}")
+        ]
     texts: dict[str, str] = {}
     lists: dict[str, tuple[str, ...]] = {}
     for key, node in _flatten(root, ""):
@@ -164,7 +165,9 @@ def _check_text(
     where: str, key: str, node: Node, texts: dict[str, str], problems: list[Problem]
 ) -> None:
     if not isinstance(node, Scalar) or node.null or not node.text.strip():
-        problems.append(Problem(where, node.line, f"'{key}' must be a sentence, not {describe(node)}"))
+        problems.append(
+            Problem(where, node.line, f"'{key}' must be a sentence, not {describe(node)}")
+        )
         return
     try:
         fields = {name for _, name, _, _ in string.Formatter().parse(node.text) if name is not None}

@@ -41,7 +41,9 @@ def record(learner: Learner, finished: Finished, at: str) -> Result:
     previous = learner.results.get(finished.lesson_id)
     attempts = previous.attempts + 1 if previous else 1
     best = attempt if previous is None or _rank(attempt) > _rank(previous) else previous
-    learner.results[finished.lesson_id] = Result(best.status, best.score, best.completed_at, attempts)
+    learner.results[finished.lesson_id] = Result(
+        best.status, best.score, best.completed_at, attempts
+    )
     return attempt
 
 
@@ -64,14 +66,19 @@ def award(
     return earned
 
 
-def suggest_next(learner: Learner, lessons: dict[str, Lesson], after: str | None = None) -> Lesson | None:
+def suggest_next(
+    learner: Learner, lessons: dict[str, Lesson], after: str | None = None
+) -> Lesson | None:
     """The lesson to do next: the first in menu order not passed (and not `after`), preferring
     one whose suggested lessons are passed."""
     open_lessons = [
-        lesson for lesson in lessons.values() if not learner.passed(lesson.id) and lesson.id != after
+        lesson
+        for lesson in lessons.values()
+        if not learner.passed(lesson.id) and lesson.id != after
     ]
     ready = [lesson for lesson in open_lessons if all(learner.passed(r) for r in lesson.requires)]
-    return (ready or open_lessons or [None])[0]
+    candidates = ready or open_lessons
+    return candidates[0] if candidates else None
 
 
 def status_of(learner: Learner, lesson_id: str) -> dict[str, Any] | None:

@@ -31,7 +31,9 @@ class Renderer:
 
     def events(self, events: Iterable[Event]) -> list[Outbound]:
         """Every event but `Finished`, which the engine renders with the learner's records."""
-        return [out for event in events if not isinstance(event, Finished) for out in self.event(event)]
+        return [
+            out for event in events if not isinstance(event, Finished) for out in self.event(event)
+        ]
 
     def event(self, event: Event) -> list[Outbound]:
         say = self.messages.text
@@ -44,11 +46,20 @@ class Renderer:
                 text = say("quiz.wrong_hint", hint=step.hint) if step.hint else say("quiz.wrong")
                 return [Outbound(text, self.option_buttons(step))]
             case Revealed(step=step):
-                return [Outbound(say("quiz.revealed", answer=step.right_answer, explain=step.explain or ""))]
+                return [
+                    Outbound(
+                        say("quiz.revealed", answer=step.right_answer, explain=step.explain or "")
+                    )
+                ]
             case NotUnderstood(step=step, candidates=candidates):
                 return [self.not_understood(step, candidates)]
             case NotYet(step=step):
-                return [Outbound(say("reading.not_yet", button=self.continue_label(step)), self.continue_buttons(step))]
+                return [
+                    Outbound(
+                        say("reading.not_yet", button=self.continue_label(step)),
+                        self.continue_buttons(step),
+                    )
+                ]
             case AtStart():
                 return [Outbound(say("reading.at_start"))]
         return []
@@ -69,7 +80,9 @@ class Renderer:
 
     def header(self) -> str:
         if self.lesson.minutes:
-            return self.messages.text("lesson.header_minutes", title=self.lesson.title, minutes=self.lesson.minutes)
+            return self.messages.text(
+                "lesson.header_minutes", title=self.lesson.title, minutes=self.lesson.minutes
+            )
         return self.messages.text("lesson.header", title=self.lesson.title)
 
     def not_understood(self, step: Step, candidates: Sequence[int]) -> Outbound:
@@ -83,7 +96,9 @@ class Renderer:
             key = "reading.ambiguous" if candidates else "reading.options"
             return Outbound(say(key, options=listing), self.option_buttons(step))
         if isinstance(step, Say):
-            return Outbound(say("reading.say", button=self.continue_label(step)), self.continue_buttons(step))
+            return Outbound(
+                say("reading.say", button=self.continue_label(step)), self.continue_buttons(step)
+            )
         return Outbound(say("reading.free_answer"))
 
     def mark(self, step: Step) -> str:

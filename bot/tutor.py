@@ -1,7 +1,7 @@
 """The tutor: the engine applied to a store, one inbound event at a time.
 
-    tutor = Tutor(Engine(content), open_store("sqlite:///data/hocso.db"))
-    replies = tutor.handle(Inbound(learner="cli:an", text="dc r"))
+tutor = Tutor(Engine(content), open_store("sqlite:///data/hocso.db"))
+replies = tutor.handle(Inbound(learner="cli:an", text="dc r"))
 """
 
 from __future__ import annotations
@@ -20,4 +20,6 @@ class Tutor:
         self.store = store
 
     def handle(self, inbound: Inbound) -> list[Outbound]:
-        return self.store.update(inbound.learner, lambda learner: self.engine.handle(learner, inbound))
+        return self.store.update(
+            inbound.learner, lambda learner: self.engine.handle(learner, inbound)
+        )

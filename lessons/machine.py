@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import copy
 
-from lessons.position import Position
 from lessons.events import AtStart, Event, Finished, Shown, Wrong
 from lessons.model import Lesson
+from lessons.position import Position
 from lessons.reply import Reply, Words
 from lessons.steps import Step
 

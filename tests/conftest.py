@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
+
 from support.redis_server import (
     RedisServerMissingError,
     delete_prefix,

@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support.redis_server import answers, find_redis, free_port, start_redis_server
 
 import bot
 from bot.learner import Earned, Learner, Position, Result
@@ -27,6 +26,7 @@ from bot.stores import DEFAULT_STORE_URL, CertificateRecord, Store, open_store
 from bot.stores.memory import MemoryStore
 from bot.stores.redis import RedisStore
 from bot.stores.sqlite import SQLiteStore
+from support.redis_server import answers, find_redis, free_port, start_redis_server
 
 REPO = Path(bot.__file__).resolve().parents[1]
 

@@ -104,9 +104,7 @@ def _may_start(pieces: Sequence[Piece]) -> bool:
 def _lone(words: Sequence[Word], pieces: Sequence[Piece]) -> list[Word]:
     out: list[Word] = []
     for one, (piece_kind, value) in zip(words, pieces, strict=True):
-        if piece_kind in (DIGIT, EITHER) and value > 0:
-            out.append(Word(str(value)))
-        elif piece_kind == TEN and value:
+        if (piece_kind in (DIGIT, EITHER) and value > 0) or (piece_kind == TEN and value):
             out.append(Word(str(value)))
         else:
             out.append(one)

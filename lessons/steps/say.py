@@ -40,12 +40,11 @@ class Say(Step):
         if reply.go_on:
             return Outcome(move=True)
         meaning = polarity(reply.text)
-        reading = read_option(reply.text, (words.go_on, words.not_yet), numbered=False, yes_no=False)
-        sure = reading.how in ("exact", "typo")
+        reading = read_option(
+            reply.text, (words.go_on, words.not_yet), numbered=False, yes_no=False
+        )
         if reading.option == 1 or meaning is False:
             return Outcome((NotYet(self),))
-        if reading.option == 0 and (sure or meaning is not False):
-            return Outcome(move=True)
-        if meaning is True:
+        if reading.option == 0 or meaning is True:
             return Outcome(move=True)
         return Outcome((NotUnderstood(self),))
