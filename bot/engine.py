@@ -28,7 +28,7 @@ from bot.summary import progress_text
 from lessons import machine
 from lessons.events import Event, Finished
 from lessons.model import Lesson
-from lessons.reading import read_answer, read_option
+from lessons.reading import polarity, read_answer, read_option
 from lessons.reply import Reply
 from lessons.position import Position
 from lessons.steps import Quiz, Say, Step
@@ -156,7 +156,7 @@ class _Turn:
             self.current()
             return
         secret = find_secret(text)
-        if secret and not self.is_free_answer(text):
+        if secret and not self.is_answer(text):
             self.say(f"sensitive.{secret}")
             self.current()
             return
@@ -185,6 +185,10 @@ class _Turn:
             self.command(command)
         elif lesson:
             self.answer(lesson, Reply(text=text))
+        elif polarity(text) is True and (
+            following := suggest_next(self.learner, self.content.lessons)
+        ):
+            self.start_lesson(following)  # "ok" to the menu's "Nên học tiếp: …"
         else:
             self.say("menu.unknown")
             self.menu()
@@ -235,9 +239,15 @@ class _Turn:
         reading = read_option(text, [option.phrases for option in step.options])
         return reading.option is not None and reading.how != "typo"
 
-    def is_free_answer(self, text: str) -> bool:
+    def is_answer(self, text: str) -> bool:
+        """Whether a number-like text is an answer the current question expects (a free
+        answer, or an option's own words), so it is read, not warned about as a secret."""
         _, step = self.place()
-        return isinstance(step, Quiz) and bool(step.answers) and read_answer(text, step.answers)
+        if isinstance(step, Quiz) and step.answers:
+            return read_answer(text, step.answers)
+        if step is None or not step.options:
+            return False
+        return read_option(text, [option.phrases for option in step.options]).how == "exact"
 
     def place(self) -> tuple[Lesson | None, Step | None]:
         """The lesson and step the learner is on, if any."""

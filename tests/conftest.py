@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -41,3 +42,24 @@ def redis_store_url(redis_url: str) -> Iterator[str]:
         yield url
     finally:
         delete_prefix(url)
+
+
+def store_url_for(kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if kind == "memory":
+        return "memory://"
+    if kind == "sqlite":
+        # An absolute path (four slashes) in a folder that does not exist yet.
+        return f"sqlite:///{tmp_path / 'not-yet' / 'hocso.db'}"
+    url: str = request.getfixturevalue("redis_store_url")
+    return url
+
+
+@pytest.fixture(params=["memory", "sqlite", "redis"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    return store_url_for(request.param, request, tmp_path)
+
+
+@pytest.fixture(params=["sqlite", "redis"])
+def shared_store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A store that outlives its process: SQLite and Redis."""
+    return store_url_for(request.param, request, tmp_path)

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from support.chat import REPO, fixture_content
 
 
@@ -122,7 +123,9 @@ def test_a_broken_content_folder_is_reported_not_crashed(content_dir: Path, stor
     lesson.write_text(
         lesson.read_text(encoding="utf-8").replace("goto: iphone", "goto: ipone"), encoding="utf-8"
     )
-    (content_dir / "lessons" / "hong.yaml").write_text("id: hong\ntitle: Bài 1: OTP\n", encoding="utf-8")
+    (content_dir / "lessons" / "hong.yaml").write_text(
+        "id: hong\ntitle: Bài 1: OTP\n", encoding="utf-8"
+    )
     result = hocso(
         "chat", "--json", "--learner", "s:4", "--content", str(content_dir), "--store", store
     )

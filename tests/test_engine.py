@@ -357,3 +357,28 @@ def test_handle_does_not_change_the_stored_learner(content: Content) -> None:
     stored = Learner.from_dict(chat.learner.to_dict())
     chat.engine.handle(stored, Inbound("t:1", text="tiếp"))
     assert stored.to_dict() == chat.learner.to_dict()
+
+
+def test_at_the_menu_a_plain_yes_starts_the_suggested_lesson(chat: Chat) -> None:
+    chat.send("dc")
+    assert chat.learner is not None and chat.learner.position is not None
+    assert chat.learner.position.lesson == "mau"
+
+
+def test_an_option_that_looks_like_a_number_is_an_answer_not_a_secret(tmp_path: Path) -> None:
+    lesson = """
+id: so
+title: Bài số
+steps:
+  - id: cau
+    quiz: Mật khẩu nào yếu nhất?
+    options:
+      - label: "12345678"
+        correct: true
+      - label: "Tr@u-Vang-2024"
+    explain: Dãy số liền nhau rất dễ đoán.
+"""
+    chat = Chat(fixture_content(tmp_path, {"so": lesson}))
+    chat.send(start="so")
+    chat.send("12345678")
+    assert "Đúng rồi" in chat.text

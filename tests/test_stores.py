@@ -31,27 +31,6 @@ from support.redis_server import answers, find_redis, free_port, start_redis_ser
 REPO = Path(bot.__file__).resolve().parents[1]
 
 
-def store_url_for(kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if kind == "memory":
-        return "memory://"
-    if kind == "sqlite":
-        # An absolute path (four slashes) in a folder that does not exist yet.
-        return f"sqlite:///{tmp_path / 'not-yet' / 'hocso.db'}"
-    url: str = request.getfixturevalue("redis_store_url")
-    return url
-
-
-@pytest.fixture(params=["memory", "sqlite", "redis"])
-def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    return store_url_for(request.param, request, tmp_path)
-
-
-@pytest.fixture(params=["sqlite", "redis"])
-def shared_store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A store that outlives its process: SQLite and Redis."""
-    return store_url_for(request.param, request, tmp_path)
-
-
 @pytest.fixture
 def store(store_url: str) -> Iterator[Store]:
     opened = open_store(store_url)

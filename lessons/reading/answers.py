@@ -64,15 +64,16 @@ def _says_number(reply: Text, number: str) -> bool:
     words = reply.numbers
     if any(VIETNAMESE.negators.has(one) for one in words):
         return False
+    # Digits typed one by one ("1 5 6") are one number; "15 6" is two.
     runs: list[str] = []
-    previous_was_number = False
+    previous_digit = False
     for one in words:
-        if one.is_number:
-            if previous_was_number:
-                runs[-1] += one.plain
-            else:
-                runs.append(one.plain)
-        previous_was_number = one.is_number
+        digit = one.is_number and len(one.plain) == 1
+        if one.is_number and digit and previous_digit:
+            runs[-1] += one.plain
+        elif one.is_number:
+            runs.append(one.plain)
+        previous_digit = digit
     return runs == [number]
 
 

@@ -65,7 +65,10 @@ def digits(words: Sequence[Word], clauses: Sequence[int], *, strict: bool = Fals
         end = i + 1
         while end < len(words) and clauses[end] == clauses[i] and _continues(pieces, end):
             end += 1
-        out.extend(_run(words[i:end], [p for p in pieces[i:end] if p is not None]))
+        if end == i + 1 and end < len(words) and words[end].is_number:
+            out.append(words[i])  # "năm 2024" is the year 2024, not 5 and 2024
+        else:
+            out.extend(_run(words[i:end], [p for p in pieces[i:end] if p is not None]))
         i = end
     return out
 
@@ -180,6 +183,12 @@ def _hundreds(pieces: Sequence[Piece]) -> int | None:
     return None if tens is None or TEN not in kinds else count * 100 + tens
 
 
+def _unit(piece: Piece) -> bool:
+    """A digit after a ten. Five after a ten is "lăm": "mười năm" is ten years, not 15."""
+    piece_kind, value = piece
+    return piece_kind in (LATE, EITHER) or (piece_kind == DIGIT and value != 5)
+
+
 def _tens(pieces: Sequence[Piece]) -> int | None:
     kinds = [k for k, _ in pieces]
     values = [v for _, v in pieces]
@@ -190,12 +199,12 @@ def _tens(pieces: Sequence[Piece]) -> int | None:
     if kinds[:1] == [TEN]:
         if len(kinds) == 1:
             return 10
-        if len(kinds) == 2 and kinds[1] in _DIGITS:
+        if len(kinds) == 2 and _unit(pieces[1]):
             return 10 + values[1]  # mười hai, mười lăm
         return None
     if len(kinds) >= 2 and kinds[0] in (DIGIT, EITHER) and kinds[1] == TEN and values[0] > 0:
         if len(kinds) == 2:
             return values[0] * 10  # hai mươi, một chục
-        if len(kinds) == 3 and kinds[2] in _DIGITS:
+        if len(kinds) == 3 and _unit(pieces[2]):
             return values[0] * 10 + values[2]  # hai mươi mốt, năm mươi sáu
     return None

@@ -159,11 +159,13 @@ def _by_place(named: Place, exact: set[int], asked: Question, *, numbered: bool)
 
 
 def _labels_with(number: str, asked: Question) -> set[int]:
-    """The options with this number in a phrase ("12 số" for "12")."""
+    """The options with this number in a phrase: written in digits ("Gọi 114"), or first
+    ("12 số", "Ba lần"); not "3 tháng một lần" for 1."""
     return {
         option
         for option, phrase in asked.phrases()
-        if any(one.plain == number for one in phrase.numbers)
+        if any(one.plain == number for one in phrase.words)
+        or (phrase.numbers and phrase.numbers[0].plain == number)
     }
 
 
@@ -171,8 +173,8 @@ def _by_place_and_words(named: Place, asked: Question) -> Reading | None:
     """A place followed by words: "2. Công an gọi điện hỏi", "1 chỉ mình tôi". Read when the
     words name the same option; ambiguous when they name another; else not read here."""
     index = named.number - 1
-    if not 0 <= index < len(asked.choices):
-        return None
+    if not 0 <= index < len(asked.choices) or _labels_with(str(named.number), asked):
+        return None  # "3 tháng" where an option says "3 tháng một lần" is no place
     words = _words_only(Text(named.rest, named.rest), asked)
     if words.option == index or (words.ambiguous and index in words.candidates):
         return Reading(index, (), "number")

@@ -28,6 +28,10 @@ MIN_WEIGHT = 4
 # Words around a phrase beyond this many (not counting function words) are a sentence about
 # something else.
 MAX_EXTRA_WORDS = 4
+# Words besides a part of a phrase: "điện thoại samsung", "máy oppo".
+MAX_OTHER_WORDS = 2
+# The first distinctive word of a phrase may single it out from this many letters ("màu").
+HEAD_WEIGHT = 3
 
 
 @dataclass(frozen=True)
@@ -72,8 +76,7 @@ def _hits(words: Phrase, question: Question) -> list[Hit | None]:
     for option, phrase in question.phrases():
         for theirs in phrase.views:
             hits.append(
-                _around(words, theirs, option, question)
-                or _inside(words, theirs, option, question)
+                _around(words, theirs, option, question) or _inside(words, theirs, option, question)
             )
     return hits
 
@@ -144,7 +147,10 @@ def around(words: Phrase, phrase: Phrase) -> tuple[int, int, Phrase] | None:
 
 
 def _inside(words: Phrase, phrase: Phrase, option: int, question: Question) -> Hit | None:
-    """The reply's words all found in the phrase, in order (function words aside)."""
+    """The reply's words found in the phrase, in order. Function words and forms of address
+    may be left over, and up to two other words when what is found says enough ("điện
+    thoại samsung"). A no in the phrase must be said ("kiểm tra" is not "Không cần kiểm
+    tra")."""
     if not words:
         return None
     weight = 0
@@ -152,20 +158,33 @@ def _inside(words: Phrase, phrase: Phrase, option: int, question: Question) -> H
     used: set[int] = set()
     extras: list[Word] = []
     for typed in words:
-        position = next(
-            (i for i in range(at, len(phrase)) if _matches(typed, phrase[i])), None
-        )
+        position = next((i for i in range(at, len(phrase)) if _matches(typed, phrase[i])), None)
         if position is None:
-            if not VIETNAMESE.stopwords.has(typed) or _turns(typed):
+            if _turns(typed):
                 return None
             extras.append(typed)
             continue
         weight += question.weight(phrase[position])
         used.add(position)
         at = position + 1
-    if weight < MIN_WEIGHT and not _all_distinctive(phrase, used, weight, question):
+    if any(i not in used and _turns(one) for i, one in enumerate(phrase)):
         return None
-    return Hit(option, 0, len(words), tuple(extras))
+    others = [one for one in extras if not _function_word(one)]
+    if len(others) > MAX_OTHER_WORDS:
+        return None
+    if weight >= MIN_WEIGHT or (
+        not others
+        and (
+            _all_distinctive(phrase, used, weight, question)
+            or _head(phrase, used, weight, question)
+        )
+    ):
+        return Hit(option, 0, len(words), tuple(extras))
+    return None
+
+
+def _function_word(one: Word) -> bool:
+    return VIETNAMESE.stopwords.has(one) or VIETNAMESE.address.has(one)
 
 
 def _all_distinctive(phrase: Phrase, used: set[int], weight: int, question: Question) -> bool:
@@ -174,6 +193,16 @@ def _all_distinctive(phrase: Phrase, used: set[int], weight: int, question: Ques
     if weight < 2:
         return False
     return all(question.weight(one) == 0 for i, one in enumerate(phrase) if i not in used)
+
+
+def _head(phrase: Phrase, used: set[int], weight: int, question: Question) -> bool:
+    """Whether the reply says the first distinctive word of the phrase, of 3 letters or
+    more: "màu" for "Màu của mã QR", "app" for "App ngân hàng" (not "hỏi" for "Công an gọi
+    điện hỏi")."""
+    if weight < HEAD_WEIGHT:
+        return False
+    head = next((i for i, one in enumerate(phrase) if question.weight(one) > 0), None)
+    return head in used and len(phrase[head].plain) >= HEAD_WEIGHT if head is not None else False
 
 
 def _turns(one: Word) -> bool:

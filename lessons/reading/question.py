@@ -14,6 +14,8 @@ from lessons.reading.vocabulary import VIETNAMESE, Phrase
 from lessons.reading.words import Word
 from lessons.reading.yesno import YesNo, yes_no_question
 
+NEGATOR_WEIGHT = 2
+
 # "A. Chỉ mình tôi", "b) Công an", "(C) Ngân hàng", "1. Có": a label that starts by naming
 # its own place.
 _LETTERED = re.compile(r"^\s*[(\[]?([A-Za-z])\s*[.)\]:/-]\s*(?=\S)")
@@ -34,8 +36,13 @@ class Question:
 
     def weight(self, one: Word) -> int:
         """How much a word of an option's phrase tells that option apart: nothing for a
-        function word or a word every option has, 4 for a number, else its length."""
-        if one.plain in self.shared or VIETNAMESE.stopwords.has(one, strict=True):
+        word every option has or a function word, 2 for a no ("không bấm"), 4 for a number,
+        else its length."""
+        if one.plain in self.shared:
+            return 0
+        if VIETNAMESE.negators.has(one, strict=True):
+            return NEGATOR_WEIGHT
+        if VIETNAMESE.stopwords.has(one, strict=True):
             return 0
         return 4 if one.has_digit else len(one.plain)
 
@@ -85,7 +92,9 @@ def _letter_number(letter: str) -> int:
     return ord(letter.lower()) - ord("a") + 1
 
 
-def _in_order(labels: Sequence[str], pattern: re.Pattern[str], number: Callable[[str], int]) -> bool:
+def _in_order(
+    labels: Sequence[str], pattern: re.Pattern[str], number: Callable[[str], int]
+) -> bool:
     if len(labels) < 2:
         return False
     for place, label in enumerate(labels, start=1):

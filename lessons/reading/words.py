@@ -81,23 +81,30 @@ def word(token: str) -> Word:
 
 def fits(typed: Word, written: Word) -> bool:
     """Whether a word as a learner typed it can be the written word. Same letters, and:
-    a word typed without marks fits any ("khong" fits "không"); a typed tone must be the
-    written tone ("bà" is not "ba"); a learner who types a tone or a vowel mark types all the
-    vowel marks ("hỏng" is not "hổng"), but may leave out the tone ("đươc") or the bar of đ
-    ("dúng" fits "đúng"); a typed đ must be written đ ("đung" is not "dừng")."""
+    a word typed without marks fits any ("khong" fits "không"); a learner who types a tone
+    or a vowel mark types them all, so they must all agree ("bà" is not "ba", "hỏng" is not
+    "hổng", "tôi" is not "tối"), except the bar of đ, often left out ("dúng" fits "đúng");
+    a word typed with only the bar fits the words with that bar ("đung" fits "đúng", not
+    "dừng")."""
     if typed.plain != written.plain:
         return False
     if typed.bare:
         return True
-    return _shape_conflict(typed, written) is False and not (
-        typed.tone and typed.tone != written.tone
-    )
+    return not _shape_conflict(typed, written) and not _tone_conflict(typed, written)
+
+
+def _vowels_typed(typed: Word) -> bool:
+    return bool(typed.tone) or any(mark not in (PLAIN, STROKE) for mark in typed.shape)
+
+
+def _tone_conflict(typed: Word, written: Word) -> bool:
+    return _vowels_typed(typed) and typed.tone != written.tone
 
 
 def _shape_conflict(typed: Word, written: Word) -> bool:
     mine = typed.shape or PLAIN * len(typed.plain)
     theirs = written.shape or PLAIN * len(written.plain)
-    vowels_typed = bool(typed.tone) or any(mark not in (PLAIN, STROKE) for mark in mine)
+    vowels_typed = _vowels_typed(typed)
     for a, b in zip(mine, theirs):
         if a == STROKE:
             if b != STROKE:
@@ -117,7 +124,7 @@ def mark_conflicts(typed: Word, written: Word) -> int:
     share: a typo that also changes a mark is farther from the word ("dùngg" vs "dừng")."""
     if typed.bare:
         return 0
-    tone = 1 if typed.tone and typed.tone != written.tone else 0
+    tone = 1 if _tone_conflict(typed, written) else 0
     return tone + (1 if _shape_conflict(typed, written) else 0)
 
 

@@ -142,7 +142,13 @@ def yes_no_question(options: Sequence[Sequence[Text]]) -> YesNo | None:
     mine = [one for text in options[yes] for one in text.words]
     theirs = {one for text in options[no] for one in text.words}
     echo = tuple(
-        dict.fromkeys(one for one in mine if one in theirs and not _yes_or_no_word(one))
+        dict.fromkeys(
+            one
+            for one in mine
+            if one in theirs
+            and not _yes_or_no_word(one)
+            and not VIETNAMESE.stopwords.has(one, strict=True)
+        )
     )
     return YesNo(yes, no, echo)
 
