@@ -19,6 +19,7 @@ from bot import deeplink, payloads
 from bot.content import Content, ContentHolder
 from bot.inbound import Inbound
 from bot.learner import Learner, now_vn
+from bot.menu import Menu
 from bot.messages import COMMANDS
 from bot.outbound import Button, Outbound
 from bot.privacy import find_secret
@@ -28,13 +29,12 @@ from bot.summary import progress_text
 from lessons import machine
 from lessons.events import Event, Finished
 from lessons.model import Lesson
+from lessons.position import Position
 from lessons.reading import polarity, read_answer, read_option
 from lessons.reply import Reply
-from lessons.position import Position
 from lessons.steps import Quiz, Say, Step
 
 MAX_TEXT = 1000  # characters; a longer message is not read at all
-MENU_PAGE = 5  # lessons a menu page shows: an elderly learner is never shown a wall of buttons
 RESUME = "resume"  # the payload command that shows the current step again
 
 
@@ -375,36 +375,11 @@ class _Turn:
         self.say("reading.stale_button")
         self.current()
 
-    def menu(self, page: int = 0) -> None:
-        """The lesson menu: a page of lessons (✓ for passed ones), what to do next, and a way
-        back into the lesson in progress."""
-        lessons = list(self.content.lessons.values())
-        if not lessons:
-            self.say("menu.empty")
-            return
-        pages = math.ceil(len(lessons) / MENU_PAGE)
-        page = min(max(page, 0), pages - 1)
-        lines = [self.messages.text("menu.intro")]
-        if pages > 1:
-            lines.append(self.messages.text("menu.page", page=page + 1, pages=pages))
-        following = suggest_next(self.learner, self.content.lessons)
-        if following is None:
-            lines.append(self.messages.text("menu.all_passed"))
-        else:
-            lines.append(self.messages.text("menu.suggestion", title=following.title))
-        buttons = list(self.resume_buttons(with_menu=False))
-        for lesson in lessons[page * MENU_PAGE : (page + 1) * MENU_PAGE]:
-            key = "buttons.lesson_passed" if self.learner.passed(lesson.id) else "buttons.lesson"
-            buttons.append(
-                Button(self.messages.text(key, title=lesson.title), payloads.lesson(lesson.id))
-            )
-        if page + 1 < pages:
-            buttons.append(Button(self.messages.text("buttons.more"), payloads.menu_page(page + 1)))
-        if page > 0:
-            buttons.append(
-                Button(self.messages.text("buttons.back_page"), payloads.menu_page(page - 1))
-            )
-        self.out.append(Outbound("\n".join(lines), tuple(buttons)))
+    def menu(self, view: int = 0) -> None:
+        """The lesson menu (see `bot.menu`), led by a way back into the lesson in progress."""
+        self.out.append(
+            Menu(self.content, self.learner, self.resume_buttons(with_menu=False)).show(view)
+        )
 
     def menu_button(self) -> Button:
         return Button(self.messages.text("buttons.menu"), payloads.command("menu"))

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.content import Content
+from bot.content import Content, load_content
 from bot.inbound import Inbound
 from bot.learner import Learner
 from support.chat import Chat, fixture_content
@@ -337,17 +337,54 @@ def test_the_say_step_reads_go_on_and_not_yet(chat: Chat) -> None:
     assert chat.step == "loai-may"
 
 
-def test_lessons_with_more_than_a_page_are_paged(tmp_path: Path) -> None:
+def seven_lessons(tmp_path: Path, certificates: str) -> Content:
     extra = {
         f"bai-{n}": f"id: bai-{n}\ntitle: Bài số {n}\nsteps:\n  - id: a\n    say: Xin chào {n}.\n"
         for n in range(1, 6)
     }
-    chat = Chat(fixture_content(tmp_path, extra))
+    content = fixture_content(tmp_path, extra)
+    (content.root / "certificates.yaml").write_text(certificates, encoding="utf-8")
+    return load_content(content.root)
+
+
+def test_many_lessons_without_groups_are_paged(tmp_path: Path) -> None:
+    chat = Chat(seven_lessons(tmp_path, "certificates: []\n"))
     chat.send(start="")
     assert "(Trang 1/2)" in chat.text
-    assert len(chat.buttons) == 6 and chat.buttons[-1] == "Xem thêm bài ▶"
+    assert len(chat.buttons) == 7 and chat.buttons[-1] == "Xem thêm bài ▶"
     chat.tap("Xem thêm bài ▶")
-    assert "(Trang 2/2)" in chat.text and chat.buttons[-1] == "◀ Các bài trước"
+    assert "(Trang 2/2)" in chat.text and chat.buttons == ["Bài sau", "◀ Các bài trước"]
+
+
+GROUPS = """certificates:
+  - {id: nhom-1, title: Dùng điện thoại, lessons: [mau, bai-1, bai-2]}
+  - {id: nhom-2, title: An toàn trên mạng, lessons: [sau, bai-3]}
+  - {id: tat-ca, title: Tất cả, lessons: [mau, sau, bai-1, bai-2, bai-3, bai-4, bai-5]}
+"""
+
+
+def test_a_large_curriculum_is_grouped_by_certificate(tmp_path: Path) -> None:
+    chat = Chat(seven_lessons(tmp_path, GROUPS))
+    chat.send(start="")
+    assert "chia theo nhóm" in chat.text and "Nên học tiếp: *Bài mẫu*" in chat.text
+    assert chat.buttons == [
+        "👉 Học bài: Bài mẫu", "Dùng điện thoại (0/3)", "An toàn trên mạng (0/2)", "Các bài khác (0/2)"
+    ]  # fmt: skip
+    chat.send("an toan")
+    assert "📂 *An toàn trên mạng*" in chat.text
+    assert chat.buttons == ["Bài sau", "Bài số 3", "◀ Các nhóm bài"]
+    chat.send("1")
+    assert chat.learner is not None and chat.learner.position is not None
+    assert chat.learner.position.lesson == "sau"
+    walk(chat, ["tiếp", "rồi"])
+    chat.send("menu")
+    assert chat.buttons[:3] == [
+        "👉 Học bài: Bài mẫu",
+        "Dùng điện thoại (0/3)",
+        "An toàn trên mạng (1/2)",
+    ]
+    chat.tap("An toàn trên mạng")
+    assert chat.buttons[0] == "✓ Bài sau"
 
 
 def test_handle_does_not_change_the_stored_learner(content: Content) -> None:
