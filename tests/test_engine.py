@@ -368,8 +368,11 @@ def test_a_large_curriculum_is_grouped_by_certificate(tmp_path: Path) -> None:
     chat.send(start="")
     assert "chia theo nhóm" in chat.text and "Nên học tiếp: *Bài mẫu*" in chat.text
     assert chat.buttons == [
-        "👉 Học bài: Bài mẫu", "Dùng điện thoại (0/3)", "An toàn trên mạng (0/2)", "Các bài khác (0/2)"
-    ]  # fmt: skip
+        "👉 Học bài: Bài mẫu",
+        "Dùng điện thoại (0/3)",
+        "An toàn trên mạng (0/2)",
+        "Các bài khác (0/2)",
+    ]
     chat.send("an toan")
     assert "📂 *An toàn trên mạng*" in chat.text
     assert chat.buttons == ["Bài sau", "Bài số 3", "◀ Các nhóm bài"]

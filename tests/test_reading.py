@@ -33,7 +33,7 @@ def _mapping(loader: _StrictLoader, node: yaml.MappingNode) -> dict[str, Any]:
 
 _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
 
-DATA: dict[str, Any] = yaml.load(TABLE.read_text(encoding="utf-8"), Loader=_StrictLoader)  # noqa: S506
+DATA: dict[str, Any] = yaml.load(TABLE.read_text(encoding="utf-8"), Loader=_StrictLoader)
 
 
 def _option_rows() -> list[Any]:
@@ -71,9 +71,10 @@ def _read(name: str, reply: str) -> tuple[int | str, str]:
 def test_reply_is_read_as_its_option(name: str, reply: str, expected: str) -> None:
     got, how = _read(name, reply)
     want = expected if expected == "ask" else int(expected)
+    question = DATA["questions"][name]
+    asked = question.get("ask") or question.get("quiz")
     assert got == want, (
-        f"question {name!r} ({DATA['questions'][name].get('ask') or DATA['questions'][name].get('quiz')}), "
-        f"reply {reply!r}: read as {got} ({how}), expected {want}"
+        f"question {name!r} ({asked}), reply {reply!r}: read as {got} ({how}), expected {want}"
     )
 
 

@@ -49,28 +49,32 @@ def kind(one: Word, *, strict: bool = False) -> Piece | None:
     return max(found, key=lambda piece: piece[1])
 
 
-def digits(words: Sequence[Word], clauses: Sequence[int], *, strict: bool = False) -> list[Word]:
-    """The words with each run of number words replaced by one word of digits. A run stops at
-    punctuation ("hai, ba" is two numbers). `strict`: the words are a lesson's text, whose
-    marks are meant ("sau", after, is not "sáu", six)."""
+def digits(
+    words: Sequence[Word], clauses: Sequence[int], *, strict: bool = False
+) -> tuple[list[Word], list[int]]:
+    """The words with each run of number words replaced by one word of digits, and the
+    clause of each. A run stops at punctuation ("hai, ba" is two numbers). `strict`: the
+    words are a lesson's text, whose marks are meant ("sau", after, is not "sáu", six)."""
     pieces = [kind(one, strict=strict) for one in words]
     out: list[Word] = []
+    out_clauses: list[int] = []
     i = 0
     while i < len(words):
         piece = pieces[i]
-        if piece is None or (piece[0] == COUNT and not _counts(pieces, i)):
-            out.append(words[i])
-            i += 1
-            continue
         end = i + 1
-        while end < len(words) and clauses[end] == clauses[i] and _continues(pieces, end):
-            end += 1
-        if end == i + 1 and end < len(words) and words[end].is_number:
-            out.append(words[i])  # "năm 2024" is the year 2024, not 5 and 2024
+        if piece is None or (piece[0] == COUNT and not _counts(pieces, i)):
+            found = [words[i]]
         else:
-            out.extend(_run(words[i:end], [p for p in pieces[i:end] if p is not None]))
+            while end < len(words) and clauses[end] == clauses[i] and _continues(pieces, end):
+                end += 1
+            if end == i + 1 and end < len(words) and words[end].is_number:
+                found = [words[i]]  # "năm 2024" is the year 2024, not 5 and 2024
+            else:
+                found = _run(words[i:end], [p for p in pieces[i:end] if p is not None])
+        out.extend(found)
+        out_clauses.extend([clauses[i]] * len(found))
         i = end
-    return out
+    return out, out_clauses
 
 
 def _counts(pieces: Sequence[Piece | None], i: int) -> bool:

@@ -21,12 +21,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 from lessons.reading.index import Place, place
 from lessons.reading.partial import read_partial
 from lessons.reading.question import Question, pairs, question
-from lessons.reading.text import MAX_REPLY_CHARS, Text, read_text
+from lessons.reading.text import MAX_REPLY_CHARS, Text, one_clause, read_text
 from lessons.reading.typos import distance
 from lessons.reading.vocabulary import VIETNAMESE, Phrase
 from lessons.reading.words import fits
@@ -86,7 +87,7 @@ def _read(reply: Text, asked: Question, *, numbered: bool, yes_no: bool) -> Read
         if found is not None:
             return found
     if yes_no and asked.yes_no is not None:
-        verdict = polarity_of(reply, asked.yes_no.echo, asked.context)
+        verdict = polarity_of(reply, asked.yes_no.echo, asked.said)
         if verdict is not None:
             return Reading(asked.yes_no.yes if verdict else asked.yes_no.no, (), "yesno")
     return _words_only(reply, asked, exact=exact)
@@ -110,7 +111,8 @@ def _one(options: set[int], how: How) -> Reading:
     return Reading(None, tuple(sorted(options)), "ambiguous")
 
 
-def cores(words: Phrase) -> list[Phrase]:
+@lru_cache(maxsize=1024)
+def cores(words: Phrase) -> tuple[Phrase, ...]:
     """The reply, and the reply without politeness at its edges: "dạ có rồi ạ" is also
     "có rồi ạ", "dạ có rồi" and "có rồi"."""
     starts = [0]
@@ -119,7 +121,7 @@ def cores(words: Phrase) -> list[Phrase]:
     ends = [len(words)]
     while ends[-1] > 1 and VIETNAMESE.after.has(words[ends[-1] - 1]):
         ends.append(ends[-1] - 1)
-    return [words[start:end] for start in starts for end in ends if start < end]
+    return tuple(words[start:end] for start in starts for end in ends if start < end)
 
 
 def _exact(reply: Text, asked: Question) -> set[int]:
@@ -175,7 +177,7 @@ def _by_place_and_words(named: Place, asked: Question) -> Reading | None:
     index = named.number - 1
     if not 0 <= index < len(asked.choices) or _labels_with(str(named.number), asked):
         return None  # "3 tháng" where an option says "3 tháng một lần" is no place
-    words = _words_only(Text(named.rest, named.rest), asked)
+    words = _words_only(one_clause(named.rest), asked)
     if words.option == index or (words.ambiguous and index in words.candidates):
         return Reading(index, (), "number")
     if words.option is not None:

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from lessons.reading.text import Text, plain_words, read_written
 from lessons.reading.vocabulary import VIETNAMESE, Phrase
 from lessons.reading.words import Word
-from lessons.reading.yesno import YesNo, yes_no_question
+from lessons.reading.yesno import YesNo, negated, yes_no_question
 
 NEGATOR_WEIGHT = 2
 
@@ -23,21 +23,45 @@ _NUMBERED = re.compile(r"^\s*[(\[]?(\d{1,2})\s*[.)\]:/]\s+(?=\S)")
 
 
 @dataclass(frozen=True)
+class Wording:
+    """One reading of one phrase of option `option`: its words, the clause of each, and
+    the places of the words a no turns around."""
+
+    option: int
+    words: Phrase
+    clauses: tuple[int, ...]
+    turned: frozenset[int]
+    plains: frozenset[str] = frozenset()  # its plain words, to pass over it quickly
+    longest: int = 0  # letters in its longest word
+
+
+@dataclass(frozen=True)
 class Question:
     """`choices[k]` holds the phrases of option k, read. `letters` is the number of options
-    when their labels are lettered a, b, c… in order, else 0. `shared` holds the plain words
-    that every option has: they do not tell options apart."""
+    when their labels are lettered a, b, c… in order, else 0. `said` holds the plain words
+    the options say (not those they turn around: "cài" in "Chưa cài"); `shared` those that
+    every option says: they do not tell options apart."""
 
     choices: tuple[tuple[Text, ...], ...]
     letters: int
     context: frozenset[str]
     shared: frozenset[str]
+    said: frozenset[str]
     yes_no: YesNo | None
+    wordings: tuple[Wording, ...] = ()
+    _weights: dict[Word, int] = field(default_factory=dict, compare=False, repr=False)
 
     def weight(self, one: Word) -> int:
         """How much a word of an option's phrase tells that option apart: nothing for a
         word every option has or a function word, 2 for a no ("không bấm"), 4 for a number,
         else its length."""
+        found = self._weights.get(one)
+        if found is None:
+            found = self._weigh(one)
+            self._weights[one] = found
+        return found
+
+    def _weigh(self, one: Word) -> int:
         if one.plain in self.shared:
             return 0
         if VIETNAMESE.negators.has(one, strict=True):
@@ -78,14 +102,40 @@ def _question(options: tuple[tuple[str, ...], ...]) -> Question:
         texts = tuple(text for text in map(read_written, phrases) if text.words)
         choices.append(texts)
     every = [plain_words(texts) for texts in choices]
-    shared = frozenset.intersection(*every) if len(every) > 1 else frozenset()
+    said = [_said(texts) for texts in choices]
+    shared = frozenset.intersection(*said) if len(said) > 1 else frozenset()
     return Question(
         choices=tuple(choices),
         letters=letters,
         context=frozenset().union(*every),
         shared=shared,
+        said=frozenset().union(*said),
         yes_no=yes_no_question(choices),
+        wordings=tuple(
+            Wording(
+                option,
+                words,
+                clauses,
+                negated(words, clauses),
+                frozenset(one.plain for one in words),
+                max((len(one.plain) for one in words), default=0),
+            )
+            for option, texts in enumerate(choices)
+            for text in texts
+            for words, clauses in zip(text.views, text.clause_views, strict=True)
+        ),
     )
+
+
+def _said(texts: Sequence[Text]) -> frozenset[str]:
+    """The plain words an option says, not counting those it turns around ("xong" is not
+    said by "Chưa xong")."""
+    found: set[str] = set()
+    for text in texts:
+        for view, clauses in zip(text.views, text.clause_views, strict=True):
+            turned = negated(view, clauses)
+            found.update(one.plain for i, one in enumerate(view) if i not in turned)
+    return frozenset(found)
 
 
 def _letter_number(letter: str) -> int:

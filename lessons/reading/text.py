@@ -31,12 +31,25 @@ class Text:
     words: Phrase
     numbers: Phrase
     clauses: tuple[int, ...] = ()
+    number_clauses: tuple[int, ...] = ()
     question: bool = False
 
     @property
     def views(self) -> tuple[Phrase, ...]:
         """The readings to compare: the words, and the digits when they differ."""
         return (self.words,) if self.numbers == self.words else (self.words, self.numbers)
+
+    @property
+    def clause_views(self) -> tuple[tuple[int, ...], ...]:
+        """The clause of each word of each of `views`."""
+        if self.numbers == self.words:
+            return (self.clauses,)
+        return (self.clauses, self.number_clauses)
+
+
+def one_clause(words: Phrase) -> Text:
+    """Words already read, as a text of one clause."""
+    return Text(words, words, (0,) * len(words), (0,) * len(words))
 
 
 def read_text(text: str, context: frozenset[str] = frozenset(), *, written: bool = False) -> Text:
@@ -51,8 +64,10 @@ def read_text(text: str, context: frozenset[str] = frozenset(), *, written: bool
     found = [(word(token.text), token.clause) for token in tokens(text)]
     found = [(one, clause) for one, clause in found if one.plain]
     words, clauses = _expand(found, context, written)
-    numbers = tuple(digits(words, clauses, strict=written))
-    return Text(tuple(words), numbers, tuple(clauses), is_question(text))
+    numbers, number_clauses = digits(words, clauses, strict=written)
+    return Text(
+        tuple(words), tuple(numbers), tuple(clauses), tuple(number_clauses), is_question(text)
+    )
 
 
 def _expand(

@@ -16,6 +16,7 @@ import yaml
 from lessons.reading.words import Word, same, word
 
 V = TypeVar("V")
+_MEMO_SIZE = 65536  # words remembered per table
 Phrase = tuple[Word, ...]
 
 
@@ -33,6 +34,7 @@ class Table(Generic[V]):
 
     def __init__(self, entries: Iterable[tuple[str, V]]) -> None:
         self._by_first: dict[str, list[tuple[Phrase, V]]] = {}
+        self._has: dict[tuple[Word, bool], bool] = {}
         for text, value in entries:
             words = phrase(text)
             if words:
@@ -69,7 +71,13 @@ class Table(Generic[V]):
 
     def has(self, one: Word, *, strict: bool = False) -> bool:
         """Whether the word alone is an entry."""
-        return self.match((one,), strict=strict) is not None
+        key = (one, strict)
+        found = self._has.get(key)
+        if found is None:
+            found = self.match((one,), strict=strict) is not None
+            if len(self._has) < _MEMO_SIZE:
+                self._has[key] = found
+        return found
 
     def values(self, one: Word, *, strict: bool = False) -> list[V]:
         """The values of every one-word entry the word matches ("mot" is both một and mốt)."""
@@ -85,7 +93,13 @@ def word_set(texts: Iterable[str]) -> Table[bool]:
 
 
 # Kinds of number word, see `numbers.py`.
-DIGIT, LATE, TEN, HUNDRED, SCALE, ZERO, HALF = "digit", "late", "ten", "hundred", "scale", "0", "½"
+DIGIT = "digit"  # một, hai… chín, and không
+LATE = "late"  # mốt, lăm, tư: only after a ten or a digit
+TEN = "ten"  # mười, mươi, chục
+HUNDRED = "hundred"  # trăm
+SCALE = "scale"  # nghìn, triệu, tỷ
+ZERO = "zero"  # linh, lẻ: một trăm linh năm
+HALF = "half"  # rưỡi: hai trăm rưỡi
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ PLAIN = "."  # a letter with no shape mark
 # A word: letters and digits, with any combining marks that a decomposed text carries.
 _WORD = re.compile(r"(?:[^\W_]|[\u0300-\u036f])+")
 _DIGITS_OR_NOT = re.compile(r"\d+|\D+")
-_CLAUSE_MARKS = frozenset(",.;!…\n")
+_CLAUSE_MARKS = frozenset(",.;!\u2026\n")  # with the ellipsis
 _QUESTION_MARKS = ("?", "\uff1f")
 _THOUSANDS = re.compile(r"(?<=\d)[.,](?=\d{3}(?!\d))")  # 1.000.000 is one number
 _THOUSAND_K = re.compile(r"(?<=\d)k\b")  # 50k is 50 000
@@ -52,7 +52,8 @@ class Word:
 
     @property
     def has_digit(self) -> bool:
-        return any(ch.isdigit() for ch in self.plain)
+        # Text is split where digits meet letters, so a word is digits or has none.
+        return self.plain[:1].isdigit()
 
 
 @lru_cache(maxsize=16384)
@@ -69,7 +70,7 @@ def word(token: str) -> Word:
                 shape[-1] = SHAPES[ch]
         elif unicodedata.combining(ch):
             continue
-        elif ch == "đ":
+        elif ch == "\u0111":  # d with a bar
             letters.append("d")
             shape.append(STROKE)
         else:
@@ -101,11 +102,21 @@ def _tone_conflict(typed: Word, written: Word) -> bool:
     return _vowels_typed(typed) and typed.tone != written.tone
 
 
+def tone_left_out(typed: Word, written: Word) -> bool:
+    """The typed word is the written one with its tone mark left out: "tiêp" for "tiếp"."""
+    return (
+        typed.plain == written.plain
+        and not typed.tone
+        and bool(written.tone)
+        and not _shape_conflict(typed, written)
+    )
+
+
 def _shape_conflict(typed: Word, written: Word) -> bool:
     mine = typed.shape or PLAIN * len(typed.plain)
     theirs = written.shape or PLAIN * len(written.plain)
     vowels_typed = _vowels_typed(typed)
-    for a, b in zip(mine, theirs):
+    for a, b in zip(mine, theirs, strict=False):
         if a == STROKE:
             if b != STROKE:
                 return True

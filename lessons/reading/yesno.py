@@ -7,8 +7,9 @@ no). Anything else is neither: a hedge ("có lẽ", "chưa chắc"), a question 
 "được chưa", "có?", "không sao"), "không biết" (I don't know, not a no), a yes and a no in
 one breath ("không, có rồi"), or a yes with other words ("có thấy", "có gì").
 
-Against a yes/no question the words of the question that both options share count too:
-with options "Thấy rồi" / "Chưa thấy", "ko thấy" is a no and "thấy" alone a yes.
+Against a yes/no question the question's own words count too, those both options say and
+those the no turns around: with "Thấy rồi" / "Chưa thấy", "ko thấy" is a no and "thấy"
+alone a yes; with "Có rồi" / "Chưa cài", "cài rồi" is a yes.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ MAX_WORDS_AFTER_NO = 3
 
 def polarity(text: str) -> bool | None:
     """True for a plain yes, False for a plain no, None for anything else."""
-    if len(text) > MAX_REPLY_CHARS:
+    if not isinstance(text, str) or len(text) > MAX_REPLY_CHARS:
         return None
     return polarity_of(read_text(text))
 
@@ -43,7 +44,7 @@ def polarity_of(
     text: Text, echo: Phrase = (), options: frozenset[str] = frozenset()
 ) -> bool | None:
     """`polarity` of a text already read, against a yes/no question: its `echo` words, and
-    the plain words of its `options`, which a no may not go on with ("không cần hướng dẫn"
+    the plain words its `options` say, which a no may not go on with ("không cần hướng dẫn"
     is no plain no to "Chưa cài, cần hướng dẫn")."""
     if text.question:
         return None
@@ -139,15 +140,21 @@ def yes_no_question(options: Sequence[Sequence[Text]]) -> YesNo | None:
         not _core(labels[yes]) or _core(labels[yes]) != _core(labels[no])
     ):
         return None
-    mine = [one for text in options[yes] for one in text.words]
-    theirs = {one for text in options[no] for one in text.words}
+    # The question's own words: what both options say ("thấy" in "Thấy rồi" / "Chưa thấy"),
+    # and what the no turns around ("cài" in "Chưa cài").
+    mine = {one for text in options[yes] for one in text.words}
+    turned = [
+        one
+        for text in options[no]
+        for i, one in enumerate(text.words)
+        if i in negated(text.words, text.clauses)
+    ]
+    theirs = [one for text in options[no] for one in text.words if one in mine]
     echo = tuple(
         dict.fromkeys(
             one
-            for one in mine
-            if one in theirs
-            and not _yes_or_no_word(one)
-            and not VIETNAMESE.stopwords.has(one, strict=True)
+            for one in (*theirs, *turned)
+            if not _yes_or_no_word(one) and not VIETNAMESE.stopwords.has(one, strict=True)
         )
     )
     return YesNo(yes, no, echo)
@@ -167,3 +174,17 @@ def _yes_or_no_word(one: Word) -> bool:
 
 def _core(words: Phrase) -> tuple[str, ...]:
     return tuple(one.plain for one in words if not _yes_or_no_word(one))
+
+
+def negated(words: Phrase, clauses: Sequence[int]) -> frozenset[int]:
+    """The places of the words that a no before them in their clause turns around:
+    "bấm" and "link" in "Xóa tin, không bấm link", nothing in "Không, ở xa"."""
+    turned: set[int] = set()
+    negator_clause: int | None = None
+    for i, one in enumerate(words):
+        clause = clauses[i] if i < len(clauses) else 0
+        if negator_clause is not None and clause == negator_clause:
+            turned.add(i)
+        elif VIETNAMESE.negators.has(one, strict=True):
+            negator_clause = clause
+    return frozenset(turned)
