@@ -85,7 +85,7 @@ def _parser() -> argparse.ArgumentParser:
         "when everything is right.",
     )
     lint.add_argument(
-        "content", nargs="?", type=Path, help="the content folder (default: --content)"
+        "folder", nargs="?", type=Path, metavar="CONTENT", help="the content folder (or --content)"
     )
     _common(lint, store=False)
     lint.set_defaults(run=_lint)
@@ -266,7 +266,7 @@ class _Style:
 
 
 def _lint(args: argparse.Namespace) -> int:
-    root: Path = args.content or default_content_dir()
+    root: Path = args.folder or args.content or default_content_dir()
     content, problems = check_content(root)
     for problem in problems:
         print(problem)

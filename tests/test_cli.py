@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -152,6 +153,19 @@ def test_lint_names_file_and_line(content_dir: Path, file: str, text: str, expec
     result = hocso("lint", str(content_dir))
     assert result.returncode == 1
     assert f"{content_dir}/{expected}" in result.stdout.splitlines()
+
+
+@pytest.mark.parametrize("how", ["positional", "option", "environment"])
+def test_lint_reads_the_folder_it_is_given(content_dir: Path, how: str) -> None:
+    (content_dir / "lessons" / "hong.yaml").write_text("id: hong\n", encoding="utf-8")
+    if how == "positional":
+        result = hocso("lint", str(content_dir))
+    elif how == "option":
+        result = hocso("lint", "--content", str(content_dir))
+    else:
+        result = hocso("lint", env={**os.environ, "HOCSO_CONTENT": str(content_dir)})
+    assert result.returncode == 1
+    assert f"{content_dir}/lessons/hong.yaml:1: 'title' is missing" in result.stdout
 
 
 def test_lint_is_clean_on_the_real_content() -> None:
