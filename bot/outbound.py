@@ -12,10 +12,11 @@ Text may carry `*bold*` and `_italic_`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from lessons.steps import Link
 
-__all__ = ["Button", "Link", "Outbound"]
+__all__ = ["Button", "Link", "Outbound", "from_body", "to_body"]
 
 
 @dataclass(frozen=True)
@@ -34,3 +35,25 @@ class Outbound:
     buttons: tuple[Button, ...] = ()
     links: tuple[Link, ...] = ()
     image: str | None = None
+
+
+def to_body(message: Outbound) -> dict[str, Any]:
+    """The JSON an outbox keeps for a message (see `bot.stores.base.Delivery`)."""
+    body: dict[str, Any] = {"kind": "message", "text": message.text}
+    if message.buttons:
+        body["buttons"] = [[button.label, button.payload] for button in message.buttons]
+    if message.links:
+        body["links"] = [[link.label, link.url] for link in message.links]
+    if message.image:
+        body["image"] = message.image
+    return body
+
+
+def from_body(body: dict[str, Any]) -> Outbound:
+    """The message an outbox body stands for."""
+    return Outbound(
+        text=body["text"],
+        buttons=tuple(Button(label, payload) for label, payload in body.get("buttons", [])),
+        links=tuple(Link(label, url) for label, url in body.get("links", [])),
+        image=body.get("image"),
+    )

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from typing import TypeVar
+from dataclasses import dataclass, field, replace
+from typing import Any, TypeVar
 
 from bot.learner import Learner
 
@@ -30,6 +30,63 @@ class CertificateRecord:
     learner: str
     certificate: str
     earned_at: str
+
+
+EVENT_TTL = 7 * 24 * 3600
+"""Seconds an event id is remembered for dedupe (platforms redeliver for a day at most)."""
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One outgoing message, queued in its chat's outbox.
+
+    ```json
+    {"channel": "telegram", "chat": "12345", "priority": 0,
+     "body": {"kind": "message", "text": "…", "buttons": [["Có", "o:3f9a1c0b2d:0"]]},
+     "id": "tg:881/0", "attempts": 0}
+    ```
+    A chat's queue (`queue`) is sent strictly in order. `priority` 0 is an interactive reply,
+    1 a bulk message: a queue of interactive replies is claimed before bulk ones. `body` is
+    whatever the channel renders; the store never looks inside it. `id` is unique: the event
+    id and the message's place in that event's replies.
+    """
+
+    channel: str
+    chat: str
+    body: dict[str, Any] = field(compare=False)
+    id: str = ""
+    priority: int = 0
+    attempts: int = 0
+
+    @property
+    def queue(self) -> str:
+        return f"{self.channel}:{self.chat}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "channel": self.channel,
+            "chat": self.chat,
+            "body": self.body,
+            "id": self.id,
+            "priority": self.priority,
+            "attempts": self.attempts,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Delivery:
+        return cls(**data)
+
+    def retried(self) -> Delivery:
+        return replace(self, attempts=self.attempts + 1)
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A delivery given up on for good (the learner blocked the bot, the chat is gone)."""
+
+    delivery: Delivery
+    reason: str
+    at: float
 
 
 class Store(ABC):
@@ -55,6 +112,64 @@ class Store(ABC):
     @abstractmethod
     def ping(self) -> bool:
         """True when the store answers."""
+
+    # -- events and the outbox: what the webhook service needs ------------------------------
+
+    @abstractmethod
+    def handle(
+        self, learner_id: str, event_id: str, change: Change[list[Delivery]], now: float
+    ) -> list[Delivery] | None:
+        """Apply one platform event at most once, as ONE atomic step: unless `event_id` was
+        handled before (then return None and change nothing), run `change` on the learner,
+        write the learner it returns, remember `event_id` for `EVENT_TTL` seconds, and append
+        the deliveries it returns to their queues, in order, each with a unique `id`
+        (`f"{event_id}/{n}"`). A queue that was not queued before becomes due at `now`.
+        Returns the deliveries as queued."""
+
+    @abstractmethod
+    def claim(self, queue: str | None, now: float, lease: float) -> Delivery | None:
+        """Take the head delivery of `queue` (or, with None, of any due queue: priority 0 before
+        1, then the earliest due) when that queue is due (due time <= now) and not leased;
+        lease the queue to the caller until `now + lease`: nobody else can claim it before the
+        lease ends or `done`/`retry` gives it back. None when there is nothing to claim."""
+
+    @abstractmethod
+    def done(self, delivery: Delivery, now: float, lease: float, next_at: float) -> Delivery | None:
+        """`delivery` (the claimed head) was sent, or failed for good: remove it. When its
+        queue has more and `next_at <= now`, return the new head, the lease renewed to
+        `now + lease`; otherwise make the queue due at `next_at` (unleased), or forget it when
+        empty, and return None."""
+
+    @abstractmethod
+    def retry(self, delivery: Delivery, at: float, *, count: bool = True) -> None:
+        """Keep the claimed head (its `attempts` + 1 when `count`) and make its queue due again,
+        unleased, at `at`."""
+
+    @abstractmethod
+    def fail(self, delivery: Delivery, reason: str, now: float) -> None:
+        """Record a delivery given up on (kept for reports; the caller then calls `done`)."""
+
+    @abstractmethod
+    def failures(self) -> list[Failure]:
+        """Deliveries given up on, oldest first."""
+
+    @abstractmethod
+    def pending(self) -> int:
+        """How many deliveries are queued, in all queues."""
+
+    @abstractmethod
+    def take_token(self, bucket: str, rate: float, burst: float, now: float) -> float:
+        """A shared token bucket (all workers, all machines on one store): take one token from
+        `bucket`, refilled at `rate` per second up to `burst`; return 0.0 when taken, else the
+        seconds until one will be there (nothing taken)."""
+
+    @abstractmethod
+    def recall(self, key: str) -> str | None:
+        """A small shared value (e.g. an uploaded photo's file_id), or None."""
+
+    @abstractmethod
+    def remember(self, key: str, value: str) -> None:
+        """Keep a small shared value under `key`."""
 
     def close(self) -> None:  # noqa: B027 - optional: not every store holds connections
         """Release connections. The store must not be used afterwards."""

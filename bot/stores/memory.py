@@ -4,20 +4,51 @@ What it keeps, behind one lock:
 
 - `learners`: learner id -> the learner's JSON text (text, not objects, so that nobody can
   change stored state by editing a Learner they were given);
-- `codes`: certificate code -> `CertificateRecord`.
+- `codes`: certificate code -> `CertificateRecord`;
+- `events`: event id -> when it was handled (forgotten after `EVENT_TTL`);
+- `queues`: queue -> its deliveries as JSON text (head first), how many of them are
+  priority 0, and `ready_at` (see `bot.stores._outbox`); a queue exists while it holds a
+  delivery;
+- `failures`, `buckets` (token buckets) and `values` (`remember`/`recall`).
 """
 
 from __future__ import annotations
 
 import threading
+from collections import deque
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 from bot.learner import Learner
 from bot.stores._document import certificate_codes, code_taken, decode, plan_write
-from bot.stores.base import CertificateRecord, Change, Store
+from bot.stores._outbox import (
+    FAILURES_KEPT,
+    Bucket,
+    by_queue,
+    check_bucket,
+    decode_delivery,
+    encode_delivery,
+    number,
+    take_token,
+)
+from bot.stores.base import EVENT_TTL, CertificateRecord, Change, Delivery, Failure, Store
 
 T = TypeVar("T")
+
+
+@dataclass
+class _Queue:
+    items: deque[str] = field(default_factory=deque)
+    """The deliveries, as JSON text, head first."""
+    urgent: int = 0
+    """How many of them are priority 0: the queue's priority is 0 while there are any."""
+    ready_at: float = 0.0
+    """When the queue may be claimed: its due time, or while leased the lease's end."""
+
+    @property
+    def priority(self) -> int:
+        return 0 if self.urgent else 1
 
 
 class MemoryStore(Store):
@@ -27,6 +58,12 @@ class MemoryStore(Store):
         self._lock = threading.Lock()
         self._learners: dict[str, str] = {}
         self._codes: dict[str, CertificateRecord] = {}
+        self._events: dict[str, float] = {}
+        self._event_order: deque[tuple[float, str]] = deque()
+        self._queues: dict[str, _Queue] = {}
+        self._failures: deque[Failure] = deque(maxlen=FAILURES_KEPT)
+        self._buckets: dict[str, Bucket] = {}
+        self._values: dict[str, str] = {}
 
     def get(self, learner_id: str) -> Learner | None:
         with self._lock:
@@ -36,25 +73,30 @@ class MemoryStore(Store):
     def update(self, learner_id: str, change: Change[T]) -> T:
         # The change runs under the lock: that is what makes the update atomic here.
         with self._lock:
-            stored = self._learners.get(learner_id)
-            before = decode(stored)
-            codes_before = certificate_codes(before)
-            after, result = change(before)
-            write = plan_write(learner_id, stored, codes_before, after)
-            if write is None:
-                return result
-            for record in write.written:
-                owner = self._codes.get(record.code)
-                if owner is not None and owner.learner != learner_id:
-                    raise code_taken(record, owner.learner)
-            if write.text is None:
-                del self._learners[learner_id]
-            else:
-                self._learners[learner_id] = write.text
-            for code in write.dropped:
-                self._codes.pop(code, None)
-            for record in write.written:
-                self._codes[record.code] = record
+            return self._change(learner_id, change)
+
+    def _change(self, learner_id: str, change: Change[T]) -> T:
+        """Run `change` and write what it returns; the caller holds the lock. Raises before
+        writing anything when the change or its write is refused."""
+        stored = self._learners.get(learner_id)
+        before = decode(stored)
+        codes_before = certificate_codes(before)
+        after, result = change(before)
+        write = plan_write(learner_id, stored, codes_before, after)
+        if write is None:
+            return result
+        for record in write.written:
+            owner = self._codes.get(record.code)
+            if owner is not None and owner.learner != learner_id:
+                raise code_taken(record, owner.learner)
+        if write.text is None:
+            del self._learners[learner_id]
+        else:
+            self._learners[learner_id] = write.text
+        for code in write.dropped:
+            self._codes.pop(code, None)
+        for record in write.written:
+            self._codes[record.code] = record
         return result
 
     def learner_ids(self) -> Iterator[str]:
@@ -68,3 +110,110 @@ class MemoryStore(Store):
 
     def ping(self) -> bool:
         return True
+
+    # -- events and the outbox ----------------------------------------------------------------
+
+    def handle(
+        self, learner_id: str, event_id: str, change: Change[list[Delivery]], now: float
+    ) -> list[Delivery] | None:
+        with self._lock:
+            self._forget_events(now)
+            if event_id in self._events:
+                return None
+
+            def numbered(learner: Learner | None) -> tuple[Learner | None, list[Delivery]]:
+                after, deliveries = change(learner)
+                return after, number(event_id, deliveries)  # may refuse: before any write
+
+            queued = self._change(learner_id, numbered)
+            self._events[event_id] = now
+            self._event_order.append((now, event_id))
+            for name, deliveries in by_queue(queued).items():
+                queue = self._queues.get(name)
+                if queue is None:
+                    queue = self._queues[name] = _Queue(ready_at=now)
+                queue.items.extend(encode_delivery(delivery) for delivery in deliveries)
+                queue.urgent += sum(1 for delivery in deliveries if delivery.priority == 0)
+        return queued
+
+    def _forget_events(self, now: float) -> None:
+        while self._event_order and self._event_order[0][0] <= now - EVENT_TTL:
+            at, event_id = self._event_order.popleft()
+            if self._events.get(event_id) == at:
+                del self._events[event_id]
+
+    def claim(self, queue: str | None, now: float, lease: float) -> Delivery | None:
+        with self._lock:
+            if queue is None:
+                ready = [
+                    (held.priority, held.ready_at, name)
+                    for name, held in self._queues.items()
+                    if held.ready_at <= now
+                ]
+                if not ready:
+                    return None
+                queue = min(ready)[2]
+            held = self._queues.get(queue)
+            if held is None or held.ready_at > now:
+                return None
+            held.ready_at = now + lease
+            return decode_delivery(held.items[0])
+
+    def _head(self, delivery: Delivery) -> _Queue | None:
+        """The queue whose head `delivery` is, or None (it was done by someone else)."""
+        held = self._queues.get(delivery.queue)
+        if held is None or decode_delivery(held.items[0]).id != delivery.id:
+            return None
+        return held
+
+    def done(self, delivery: Delivery, now: float, lease: float, next_at: float) -> Delivery | None:
+        with self._lock:
+            held = self._head(delivery)
+            if held is None:
+                return None
+            head = decode_delivery(held.items.popleft())
+            if head.priority == 0:
+                held.urgent -= 1
+            if not held.items:
+                del self._queues[delivery.queue]
+                return None
+            if next_at <= now:
+                held.ready_at = now + lease
+                return decode_delivery(held.items[0])
+            held.ready_at = next_at
+            return None
+
+    def retry(self, delivery: Delivery, at: float, *, count: bool = True) -> None:
+        with self._lock:
+            held = self._head(delivery)
+            if held is None:
+                return
+            if count:
+                held.items[0] = encode_delivery(decode_delivery(held.items[0]).retried())
+            held.ready_at = at
+
+    def fail(self, delivery: Delivery, reason: str, now: float) -> None:
+        with self._lock:
+            self._failures.append(Failure(delivery, reason, now))
+
+    def failures(self) -> list[Failure]:
+        with self._lock:
+            return list(self._failures)
+
+    def pending(self) -> int:
+        with self._lock:
+            return sum(len(held.items) for held in self._queues.values())
+
+    def take_token(self, bucket: str, rate: float, burst: float, now: float) -> float:
+        check_bucket(rate, burst)
+        with self._lock:
+            self._buckets[bucket], wait = take_token(self._buckets.get(bucket), rate, burst, now)
+        return wait
+
+    def recall(self, key: str) -> str | None:
+        with self._lock:
+            return self._values.get(key)
+
+    def remember(self, key: str, value: str) -> None:
+        with self._lock:
+            self._values[key] = value

@@ -5,12 +5,35 @@ Key layout (`{prefix}` is `hocso` unless the URL says otherwise):
 
 - `{prefix}:learner:{learner id}`: a string, the Learner as JSON (see bot.learner);
 - `{prefix}:cert:{code}`: a hash `{learner, certificate, earned_at}` for each certificate
-  verification code, mirroring the learners' `certificates`.
+  verification code, mirroring the learners' `certificates`;
+- `{prefix}:event:{event id}`: "1" for a handled platform event, expiring after `EVENT_TTL`;
+- `{prefix}:out:{queue}`: a list, the queue's deliveries as JSON (`Delivery.to_dict`), head
+  first; it exists exactly while the queue holds a delivery;
+- `{prefix}:urgent:{queue}`: how many of those are priority 0 (missing: none);
+- `{prefix}:ready:0`, `{prefix}:ready:1`: sorted sets of the queues that hold deliveries, in
+  the set of their priority (0 while they hold a priority-0 delivery), scored by `ready_at`:
+  the due time, or while the queue is leased the lease's end (see `bot.stores._outbox`);
+- `{prefix}:pending`: how many deliveries all queues hold;
+- `{prefix}:failures`: a list of `{delivery, reason, at}` JSON, oldest first, the last
+  `FAILURES_KEPT`;
+- `{prefix}:token:{bucket}`: a hash `{tokens, at}`, a token bucket, expiring once full;
+- `{prefix}:kv:{key}`: a string kept by `remember`.
 
 An update WATCHes the learner's key (and the code keys it is about to write), reads, runs the
 change, and writes the learner and its codes in one MULTI/EXEC. If another client changed a
 watched key meanwhile, EXEC fails and the update starts again from a fresh read, a bounded
 number of times.
+
+`handle` does the same, also WATCHing the event's key: WATCH, MGET of the learner and the
+event, then one MULTI/EXEC that writes the learner and its codes, sets the event's key and
+runs the ENQUEUE script once per queue; three round trips (more only when the learner gains
+certificate codes). Two clients handling one event: the second's EXEC fails, and its retry
+finds the event handled. `claim`, `done`, `retry` and `take_token` are each one Lua script,
+so one round trip and atomic across workers. The ready sets never need to tell a lease from a
+due time: a queue is claimable when its score is `<= now`, whichever it is, and `handle` only
+scores a queue that held nothing (leaving a leased queue's lease alone). The scripts build the
+`out:`/`urgent:` keys of the queue they pick from `{prefix}`, so this store wants one Redis
+server, not a cluster.
 """
 
 from __future__ import annotations
@@ -19,14 +42,24 @@ import random
 import re
 import time
 from collections.abc import Iterator
-from typing import TypeVar, cast
+from typing import Any, TypeVar, cast
 
 import redis
 from redis.client import Pipeline
 
 from bot.learner import Learner
 from bot.stores._document import Write, certificate_codes, code_taken, decode, plan_write
-from bot.stores.base import CertificateRecord, Change, Store
+from bot.stores._outbox import (
+    FAILURES_KEPT,
+    by_queue,
+    check_bucket,
+    decode_delivery,
+    decode_failure,
+    encode_delivery,
+    encode_failure,
+    number,
+)
+from bot.stores.base import EVENT_TTL, CertificateRecord, Change, Delivery, Failure, Store
 
 T = TypeVar("T")
 
@@ -37,6 +70,157 @@ PREFIX_PATTERN = re.compile(r"[A-Za-z0-9_.:-]+")
 
 class UpdateConflictError(RuntimeError):
     """An update could not commit because other clients kept changing the same learner."""
+
+
+# Put a queue that holds deliveries in the ready set of its priority with score `score`.
+# KEYS[1] is always the queue's list, KEYS[2] its urgent count, KEYS[3] and KEYS[4] the
+# ready sets of priority 0 and 1.
+_PLACE = """
+local function place(queue, score)
+    local urgent = tonumber(redis.call('GET', KEYS[2]) or '0')
+    local into, other = KEYS[4], KEYS[3]
+    if urgent > 0 then into, other = KEYS[3], KEYS[4] end
+    redis.call('ZREM', other, queue)
+    redis.call('ZADD', into, score, queue)
+end
+"""
+
+ENQUEUE = (
+    _PLACE
+    + """
+-- Inside handle's MULTI. KEYS: out, urgent, ready:0, ready:1, pending.
+-- ARGV: queue, now, how many of the deliveries are priority 0, the deliveries' JSON...
+local queue = ARGV[1]
+local before = redis.call('LLEN', KEYS[1])
+for i = 4, #ARGV do
+    redis.call('RPUSH', KEYS[1], ARGV[i])
+end
+if tonumber(ARGV[3]) > 0 then
+    redis.call('INCRBY', KEYS[2], ARGV[3])
+end
+redis.call('INCRBY', KEYS[5], #ARGV - 3)
+local score = false
+if before > 0 then
+    score = redis.call('ZSCORE', KEYS[3], queue) or redis.call('ZSCORE', KEYS[4], queue)
+end
+place(queue, score or ARGV[2])
+return before
+"""
+)
+
+CLAIM = """
+-- KEYS: ready:0, ready:1. ARGV: prefix, queue ('' for any), now, lease end.
+local prefix, queue, now, leased = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
+local function head(name)
+    return redis.call('LINDEX', prefix .. ':out:' .. name, 0)
+end
+if queue ~= '' then
+    for i = 1, 2 do
+        local score = redis.call('ZSCORE', KEYS[i], queue)
+        if score then
+            if tonumber(score) > now then return false end
+            local found = head(queue)
+            if not found then
+                redis.call('ZREM', KEYS[i], queue)
+                return false
+            end
+            redis.call('ZADD', KEYS[i], leased, queue)
+            return found
+        end
+    end
+    return false
+end
+for i = 1, 2 do
+    while true do
+        local ready = redis.call('ZRANGEBYSCORE', KEYS[i], '-inf', ARGV[3], 'LIMIT', 0, 1)
+        if #ready == 0 then break end
+        local found = head(ready[1])
+        if found then
+            redis.call('ZADD', KEYS[i], leased, ready[1])
+            return found
+        end
+        redis.call('ZREM', KEYS[i], ready[1])  -- an empty queue: cannot happen; heal it
+    end
+end
+return false
+"""
+
+DONE = (
+    _PLACE
+    + """
+-- KEYS: out, urgent, ready:0, ready:1, pending. ARGV: queue, id, now, lease end, next_at.
+local queue = ARGV[1]
+local head = redis.call('LINDEX', KEYS[1], 0)
+if not head then return false end
+local sent = cjson.decode(head)
+if sent['id'] ~= ARGV[2] then return false end
+redis.call('LPOP', KEYS[1])
+redis.call('DECR', KEYS[5])
+if tonumber(sent['priority']) == 0 and redis.call('DECR', KEYS[2]) <= 0 then
+    redis.call('DEL', KEYS[2])
+end
+local nxt = redis.call('LINDEX', KEYS[1], 0)
+if not nxt then
+    redis.call('DEL', KEYS[2])
+    redis.call('ZREM', KEYS[3], queue)
+    redis.call('ZREM', KEYS[4], queue)
+    return false
+end
+if tonumber(ARGV[5]) <= tonumber(ARGV[3]) then
+    place(queue, ARGV[4])
+    return nxt
+end
+place(queue, ARGV[5])
+return false
+"""
+)
+
+RETRY = (
+    _PLACE
+    + """
+-- KEYS: out, urgent, ready:0, ready:1. ARGV: queue, id, at, count ('1' or '0').
+local queue = ARGV[1]
+local head = redis.call('LINDEX', KEYS[1], 0)
+if not head then return 0 end
+if cjson.decode(head)['id'] ~= ARGV[2] then return 0 end
+if ARGV[4] == '1' then
+    -- The stored JSON ends with its `attempts` (Delivery.to_dict's last key): bump it in
+    -- the text, since cjson would not give back the body as it was.
+    local bumped = string.gsub(head, '"attempts":(%d+)}$', function(n)
+        return '"attempts":' .. string.format('%d', tonumber(n) + 1) .. '}'
+    end)
+    redis.call('LSET', KEYS[1], 0, bumped)
+end
+place(queue, ARGV[3])
+return 1
+"""
+)
+
+TAKE_TOKEN = """
+-- KEYS: the bucket. ARGV: rate, burst, now. The arithmetic of bot.stores._outbox.take_token.
+local rate, burst, now = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local state = redis.call('HMGET', KEYS[1], 'tokens', 'at')
+local tokens, at = tonumber(state[1]), tonumber(state[2])
+if not tokens or not at then
+    tokens, at = burst, now
+end
+if now > at then
+    tokens, at = tokens + (now - at) * rate, now
+end
+tokens = math.min(burst, tokens)
+local wait = 0
+if tokens >= 1 then
+    tokens = tokens - 1
+else
+    wait = (1 - tokens) / rate
+end
+redis.call('HSET', KEYS[1], 'tokens', string.format('%.17g', tokens),
+    'at', string.format('%.17g', at))
+-- Gone once full again: a missing bucket is a full one.
+local ttl = math.min(math.ceil((burst - tokens) / rate) + 1, 2147483647)
+redis.call('EXPIRE', KEYS[1], string.format('%d', ttl))
+return string.format('%.17g', wait)
+"""
 
 
 class RedisStore(Store):
@@ -58,6 +242,10 @@ class RedisStore(Store):
             raise ValueError("RedisStore needs a Redis client made with decode_responses=True")
         self.client = client
         self.prefix = prefix
+        self._claim = client.register_script(CLAIM)
+        self._done = client.register_script(DONE)
+        self._retry = client.register_script(RETRY)
+        self._take_token = client.register_script(TAKE_TOKEN)
 
     @classmethod
     def from_url(cls, url: str, prefix: str = DEFAULT_PREFIX) -> RedisStore:
@@ -79,6 +267,19 @@ class RedisStore(Store):
     def _code_key(self, code: str) -> str:
         return f"{self.prefix}:cert:{code}"
 
+    def _event_key(self, event_id: str) -> str:
+        return f"{self.prefix}:event:{event_id}"
+
+    def _queue_keys(self, queue: str) -> list[str]:
+        """The keys the queue scripts take: out, urgent, ready:0, ready:1, pending."""
+        return [
+            f"{self.prefix}:out:{queue}",
+            f"{self.prefix}:urgent:{queue}",
+            f"{self.prefix}:ready:0",
+            f"{self.prefix}:ready:1",
+            f"{self.prefix}:pending",
+        ]
+
     def get(self, learner_id: str) -> Learner | None:
         return decode(cast(str | None, self.client.get(self._learner_key(learner_id))))
 
@@ -97,17 +298,23 @@ class RedisStore(Store):
                     after, result = change(before)
                     write = plan_write(learner_id, stored, codes_before, after)
                     if write is not None:
-                        self._write(pipe, learner_id, key, write)
+                        self._check_codes(pipe, learner_id, write)
+                        pipe.multi()
+                        self._queue_write(pipe, key, write)
+                        pipe.execute()
                     return result
                 except redis.WatchError:
                     continue
-        raise UpdateConflictError(
+        raise self._conflict(learner_id)
+
+    def _conflict(self, learner_id: str) -> UpdateConflictError:
+        return UpdateConflictError(
             f"could not update learner {learner_id!r} in Redis: other clients changed it "
             f"{self.max_attempts} times in a row while this update was running"
         )
 
-    def _write(self, pipe: Pipeline, learner_id: str, key: str, write: Write) -> None:
-        """Check the new codes are free, then write everything in one MULTI/EXEC."""
+    def _check_codes(self, pipe: Pipeline, learner_id: str, write: Write) -> None:
+        """Check the new codes are free (WATCHing them, so that they stay free until EXEC)."""
         if write.written:
             code_keys = [self._code_key(record.code) for record in write.written]
             pipe.watch(*code_keys)  # type: ignore[no-untyped-call]
@@ -115,7 +322,9 @@ class RedisStore(Store):
                 owner = cast(str | None, pipe.hget(code_key, "learner"))
                 if owner is not None and owner != learner_id:
                     raise code_taken(record, owner)
-        pipe.multi()
+
+    def _queue_write(self, pipe: Pipeline, key: str, write: Write) -> None:
+        """Queue the learner's and its codes' writes in the MULTI that `pipe` has begun."""
         if write.text is None:
             pipe.delete(key)
         else:
@@ -131,7 +340,6 @@ class RedisStore(Store):
                     "earned_at": record.earned_at,
                 },
             )
-        pipe.execute()
 
     def learner_ids(self) -> Iterator[str]:
         start = len(self._learner_key(""))
@@ -158,6 +366,96 @@ class RedisStore(Store):
             return bool(self.client.ping())
         except redis.RedisError:
             return False
+
+    # -- events and the outbox ----------------------------------------------------------------
+
+    def handle(
+        self, learner_id: str, event_id: str, change: Change[list[Delivery]], now: float
+    ) -> list[Delivery] | None:
+        key, event_key = self._learner_key(learner_id), self._event_key(event_id)
+        for attempt in range(self.max_attempts):
+            if attempt:
+                time.sleep(random.uniform(0, min(0.05, 0.001 * 2**attempt)))
+            with self.client.pipeline() as pipe:
+                try:
+                    pipe.watch(key, event_key)  # type: ignore[no-untyped-call]
+                    stored, seen = cast(list[str | None], pipe.mget(key, event_key))
+                    if seen is not None:
+                        return None
+                    before = decode(stored)
+                    codes_before = certificate_codes(before)
+                    after, deliveries = change(before)
+                    write = plan_write(learner_id, stored, codes_before, after)
+                    queued = number(event_id, deliveries)
+                    if write is not None:
+                        self._check_codes(pipe, learner_id, write)
+                    pipe.multi()
+                    if write is not None:
+                        self._queue_write(pipe, key, write)
+                    pipe.set(event_key, "1", ex=EVENT_TTL)
+                    for queue, group in by_queue(queued).items():
+                        urgent = sum(1 for delivery in group if delivery.priority == 0)
+                        pipe.eval(
+                            ENQUEUE,
+                            5,
+                            *self._queue_keys(queue),
+                            queue,
+                            now,
+                            urgent,
+                            *(encode_delivery(delivery) for delivery in group),
+                        )
+                    pipe.execute()
+                    return queued
+                except redis.WatchError:
+                    continue
+        raise self._conflict(learner_id)
+
+    def claim(self, queue: str | None, now: float, lease: float) -> Delivery | None:
+        found = self._claim(
+            keys=[f"{self.prefix}:ready:0", f"{self.prefix}:ready:1"],
+            args=[self.prefix, queue or "", now, now + lease],
+        )
+        return None if found is None else decode_delivery(cast(str, found))
+
+    def done(self, delivery: Delivery, now: float, lease: float, next_at: float) -> Delivery | None:
+        head = self._done(
+            keys=self._queue_keys(delivery.queue),
+            args=[delivery.queue, delivery.id, now, now + lease, next_at],
+        )
+        return None if head is None else decode_delivery(cast(str, head))
+
+    def retry(self, delivery: Delivery, at: float, *, count: bool = True) -> None:
+        self._retry(
+            keys=self._queue_keys(delivery.queue)[:4],
+            args=[delivery.queue, delivery.id, at, 1 if count else 0],
+        )
+
+    def fail(self, delivery: Delivery, reason: str, now: float) -> None:
+        key = f"{self.prefix}:failures"
+        with self.client.pipeline() as pipe:
+            pipe.rpush(key, encode_failure(Failure(delivery, reason, now)))
+            pipe.ltrim(key, -FAILURES_KEPT, -1)
+            pipe.execute()
+
+    def failures(self) -> list[Failure]:
+        texts = cast(list[str], self.client.lrange(f"{self.prefix}:failures", 0, -1))
+        return [decode_failure(text) for text in texts]
+
+    def pending(self) -> int:
+        return int(cast(str | None, self.client.get(f"{self.prefix}:pending")) or 0)
+
+    def take_token(self, bucket: str, rate: float, burst: float, now: float) -> float:
+        check_bucket(rate, burst)
+        wait: Any = self._take_token(
+            keys=[f"{self.prefix}:token:{bucket}"], args=[rate, burst, now]
+        )
+        return float(wait)
+
+    def recall(self, key: str) -> str | None:
+        return cast(str | None, self.client.get(f"{self.prefix}:kv:{key}"))
+
+    def remember(self, key: str, value: str) -> None:
+        self.client.set(f"{self.prefix}:kv:{key}", value)
 
     def close(self) -> None:
         self.client.close()

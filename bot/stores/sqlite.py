@@ -1,7 +1,7 @@
 """`SQLiteStore` (`sqlite:///relative/path.db`, `sqlite:////absolute/path.db`): one file on
 one machine, shared safely by any number of threads and processes.
 
-Schema (version 1, kept in `PRAGMA user_version`):
+Schema (version 2, kept in `PRAGMA user_version`):
 
     CREATE TABLE learners (
         id         TEXT PRIMARY KEY,  -- the learner id, e.g. 'tg:12345'
@@ -16,29 +16,93 @@ Schema (version 1, kept in `PRAGMA user_version`):
     );
     CREATE INDEX certificate_codes_by_learner ON certificate_codes (learner);
 
+    -- version 2: events and the outbox
+    CREATE TABLE events (
+        id TEXT PRIMARY KEY,          -- a handled platform event's id
+        at REAL NOT NULL              -- when (the `now` given to handle); pruned after EVENT_TTL
+    );
+    CREATE INDEX events_by_at ON events (at);
+    CREATE TABLE outbox (
+        seq      INTEGER PRIMARY KEY AUTOINCREMENT,  -- the order of sending, within a queue
+        queue    TEXT NOT NULL,       -- Delivery.queue, e.g. 'telegram:12345'
+        id       TEXT NOT NULL UNIQUE,-- Delivery.id, e.g. 'tg:881/0'
+        priority INTEGER NOT NULL,    -- Delivery.priority
+        doc      TEXT NOT NULL        -- the Delivery as JSON (Delivery.to_dict)
+    );
+    CREATE INDEX outbox_by_queue ON outbox (queue, seq);
+    CREATE TABLE queues (
+        queue    TEXT PRIMARY KEY,    -- a queue holding at least one delivery
+        priority INTEGER NOT NULL,    -- the lowest priority among its deliveries
+        due      REAL NOT NULL        -- when it may be claimed: its due time, or while
+    );                                -- leased the lease's end
+    CREATE INDEX queues_by_due ON queues (priority, due, queue);
+    CREATE TABLE failures (
+        seq    INTEGER PRIMARY KEY AUTOINCREMENT,
+        doc    TEXT NOT NULL,         -- the Delivery as JSON
+        reason TEXT NOT NULL,
+        at     REAL NOT NULL
+    );
+    CREATE TABLE tokens (
+        bucket  TEXT PRIMARY KEY,     -- a token bucket (see take_token)
+        tokens  REAL NOT NULL,        -- tokens left as of `at`
+        at      REAL NOT NULL,
+        full_at REAL NOT NULL         -- when it is full again: from then on it may be pruned
+    );
+    CREATE INDEX tokens_by_full_at ON tokens (full_at);
+    CREATE TABLE kv (
+        key   TEXT PRIMARY KEY,       -- remember / recall
+        value TEXT NOT NULL
+    );
+
 `certificate_codes` mirrors the `certificates` of every learner and is written in the same
 transaction as the learner. The file is in WAL mode; every update runs in `BEGIN IMMEDIATE`,
 which takes the file's write lock before reading, so concurrent updates queue (up to
 `busy_timeout_ms`) instead of losing each other's writes.
+
+`handle` checks and records the event, writes the learner and queues the deliveries in one
+such transaction; `claim`, `done`, `retry` and `take_token` each run in one too (`claim`
+first looks, without the write lock, whether there is anything to claim at all). A queue
+has a `queues` row exactly while `outbox` holds a delivery for it. Events older than
+`EVENT_TTL` and full token buckets are pruned by every `prune_every`-th `handle` of a
+process, through their indexes.
 """
 
 from __future__ import annotations
 
+import itertools
 import os
 import sqlite3
 import threading
 import weakref
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
 
 from bot.learner import Learner, now_vn
 from bot.stores._document import Write, certificate_codes, code_taken, decode, plan_write
-from bot.stores.base import CertificateRecord, Change, Store
+from bot.stores._outbox import (
+    FAILURES_KEPT,
+    Bucket,
+    by_queue,
+    check_bucket,
+    decode_delivery,
+    encode_delivery,
+    number,
+    take_token,
+)
+from bot.stores.base import (
+    EVENT_TTL,
+    CertificateRecord,
+    Change,
+    Delivery,
+    Failure,
+    Store,
+)
 
 T = TypeVar("T")
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 # _MIGRATIONS[n] takes a database from schema version n to n + 1. Add, never edit.
 _MIGRATIONS: tuple[tuple[str, ...], ...] = (
@@ -56,6 +120,38 @@ _MIGRATIONS: tuple[tuple[str, ...], ...] = (
         )""",
         "CREATE INDEX certificate_codes_by_learner ON certificate_codes (learner)",
     ),
+    (
+        "CREATE TABLE events (id TEXT PRIMARY KEY, at REAL NOT NULL)",
+        "CREATE INDEX events_by_at ON events (at)",
+        """CREATE TABLE outbox (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            queue TEXT NOT NULL,
+            id TEXT NOT NULL UNIQUE,
+            priority INTEGER NOT NULL,
+            doc TEXT NOT NULL
+        )""",
+        "CREATE INDEX outbox_by_queue ON outbox (queue, seq)",
+        """CREATE TABLE queues (
+            queue TEXT PRIMARY KEY,
+            priority INTEGER NOT NULL,
+            due REAL NOT NULL
+        )""",
+        "CREATE INDEX queues_by_due ON queues (priority, due, queue)",
+        """CREATE TABLE failures (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            doc TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            at REAL NOT NULL
+        )""",
+        """CREATE TABLE tokens (
+            bucket TEXT PRIMARY KEY,
+            tokens REAL NOT NULL,
+            at REAL NOT NULL,
+            full_at REAL NOT NULL
+        )""",
+        "CREATE INDEX tokens_by_full_at ON tokens (full_at)",
+        "CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    ),
 )
 assert len(_MIGRATIONS) == SCHEMA_VERSION
 
@@ -70,6 +166,9 @@ class SQLiteStore(Store):
     page_size = 500
     """How many ids `learner_ids` reads per query."""
 
+    prune_every = 1000
+    """Every how many `handle` calls (of one process) old events and full buckets are pruned."""
+
     def __init__(self, path: str | os.PathLike[str], busy_timeout_ms: int = 10_000) -> None:
         """Open (creating the folder, file and schema when missing) the store at `path`;
         a relative path is taken from the current folder."""
@@ -78,6 +177,7 @@ class SQLiteStore(Store):
         self._local = threading.local()
         self._connections: weakref.WeakSet[_Connection] = weakref.WeakSet()
         self._closed = False
+        self._handled = itertools.count()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         connection = self._connection()
         connection.execute("PRAGMA journal_mode = WAL")
@@ -223,6 +323,195 @@ class SQLiteStore(Store):
             return row == (1,)
         except (sqlite3.Error, RuntimeError):
             return False
+
+    # -- events and the outbox ----------------------------------------------------------------
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """This thread's connection inside `BEGIN IMMEDIATE`: committed when the block ends,
+        rolled back when it raises."""
+        connection = self._connection()
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            yield connection
+            connection.execute("COMMIT")
+        except BaseException:
+            if connection.in_transaction:
+                connection.execute("ROLLBACK")
+            raise
+
+    def handle(
+        self, learner_id: str, event_id: str, change: Change[list[Delivery]], now: float
+    ) -> list[Delivery] | None:
+        with self._transaction() as connection:
+            seen = connection.execute("SELECT 1 FROM events WHERE id = ?", (event_id,))
+            if seen.fetchone() is not None:
+                return None
+            row = connection.execute(
+                "SELECT doc FROM learners WHERE id = ?", (learner_id,)
+            ).fetchone()
+            stored: str | None = row[0] if row else None
+            before = decode(stored)
+            codes_before = certificate_codes(before)
+            after, deliveries = change(before)
+            write = plan_write(learner_id, stored, codes_before, after)
+            queued = number(event_id, deliveries)
+            if write is not None:
+                self._write(connection, learner_id, write)
+            connection.execute("INSERT INTO events (id, at) VALUES (?, ?)", (event_id, now))
+            connection.executemany(
+                "INSERT INTO outbox (queue, id, priority, doc) VALUES (?, ?, ?, ?)",
+                [(d.queue, d.id, d.priority, encode_delivery(d)) for d in queued],
+            )
+            # A new queue is due now; a queued one keeps its due time or lease, and takes
+            # the new deliveries' priority when that is lower.
+            connection.executemany(
+                "INSERT INTO queues (queue, priority, due) VALUES (?, ?, ?) "
+                "ON CONFLICT (queue) DO UPDATE SET priority = min(priority, excluded.priority)",
+                [
+                    (queue, min(d.priority for d in group), now)
+                    for queue, group in by_queue(queued).items()
+                ],
+            )
+            if next(self._handled) % self.prune_every == 0:
+                self._prune(connection, now)
+        return queued
+
+    @staticmethod
+    def _prune(connection: sqlite3.Connection, now: float) -> None:
+        connection.execute("DELETE FROM events WHERE at <= ?", (now - EVENT_TTL,))
+        connection.execute("DELETE FROM tokens WHERE full_at <= ?", (now,))
+
+    _READY = "SELECT queue FROM queues WHERE priority = ? AND due <= ? ORDER BY due, queue LIMIT 1"
+
+    @classmethod
+    def _ready(cls, connection: sqlite3.Connection, queue: str | None, now: float) -> str | None:
+        """The queue to claim: `queue` when it is claimable, or with None the first
+        claimable one (priority 0 before 1, then the earliest due); None when there is none."""
+        if queue is not None:
+            row = connection.execute(
+                "SELECT queue FROM queues WHERE queue = ? AND due <= ?", (queue, now)
+            ).fetchone()
+            return None if row is None else queue
+        for priority in (0, 1):  # two index range lookups, never a scan of every queue
+            row = connection.execute(cls._READY, (priority, now)).fetchone()
+            if row is not None:
+                found: str = row[0]
+                return found
+        return None
+
+    def claim(self, queue: str | None, now: float, lease: float) -> Delivery | None:
+        # Look first without the write lock: most polls find nothing to claim.
+        if self._ready(self._connection(), queue, now) is None:
+            return None
+        with self._transaction() as connection:
+            while (found := self._ready(connection, queue, now)) is not None:
+                head = connection.execute(
+                    "SELECT doc FROM outbox WHERE queue = ? ORDER BY seq LIMIT 1", (found,)
+                ).fetchone()
+                if head is None:  # cannot happen while the invariant holds; heal it
+                    connection.execute("DELETE FROM queues WHERE queue = ?", (found,))
+                    continue
+                connection.execute(
+                    "UPDATE queues SET due = ? WHERE queue = ?", (now + lease, found)
+                )
+                return decode_delivery(head[0])
+        return None
+
+    @staticmethod
+    def _head(connection: sqlite3.Connection, delivery: Delivery) -> tuple[int, str] | None:
+        """`seq` and `doc` of the head of `delivery`'s queue when that head is `delivery`;
+        None when it is not (someone else was done with it)."""
+        row = connection.execute(
+            "SELECT seq, id, doc FROM outbox WHERE queue = ? ORDER BY seq LIMIT 1",
+            (delivery.queue,),
+        ).fetchone()
+        if row is None or row[1] != delivery.id:
+            return None
+        return row[0], row[2]
+
+    def done(self, delivery: Delivery, now: float, lease: float, next_at: float) -> Delivery | None:
+        with self._transaction() as connection:
+            head = self._head(connection, delivery)
+            if head is None:
+                return None
+            connection.execute("DELETE FROM outbox WHERE seq = ?", (head[0],))
+            row = connection.execute(
+                "SELECT doc, (SELECT min(priority) FROM outbox WHERE queue = ?1) "
+                "FROM outbox WHERE queue = ?1 ORDER BY seq LIMIT 1",
+                (delivery.queue,),
+            ).fetchone()
+            if row is None:
+                connection.execute("DELETE FROM queues WHERE queue = ?", (delivery.queue,))
+                return None
+            going_on = next_at <= now
+            connection.execute(
+                "INSERT INTO queues (queue, priority, due) VALUES (?, ?, ?) ON CONFLICT (queue) "
+                "DO UPDATE SET priority = excluded.priority, due = excluded.due",
+                (delivery.queue, row[1], now + lease if going_on else next_at),
+            )
+            return decode_delivery(row[0]) if going_on else None
+
+    def retry(self, delivery: Delivery, at: float, *, count: bool = True) -> None:
+        with self._transaction() as connection:
+            head = self._head(connection, delivery)
+            if head is None:
+                return
+            if count:
+                connection.execute(
+                    "UPDATE outbox SET doc = ? WHERE seq = ?",
+                    (encode_delivery(decode_delivery(head[1]).retried()), head[0]),
+                )
+            connection.execute("UPDATE queues SET due = ? WHERE queue = ?", (at, delivery.queue))
+
+    def fail(self, delivery: Delivery, reason: str, now: float) -> None:
+        with self._transaction() as connection:
+            connection.execute(
+                "INSERT INTO failures (doc, reason, at) VALUES (?, ?, ?)",
+                (encode_delivery(delivery), reason, now),
+            )
+            connection.execute(
+                "DELETE FROM failures WHERE seq <= (SELECT max(seq) FROM failures) - ?",
+                (FAILURES_KEPT,),
+            )
+
+    def failures(self) -> list[Failure]:
+        rows = (
+            self._connection()
+            .execute("SELECT doc, reason, at FROM failures ORDER BY seq")
+            .fetchall()
+        )
+        return [Failure(decode_delivery(doc), reason, at) for doc, reason, at in rows]
+
+    def pending(self) -> int:
+        (count,) = self._connection().execute("SELECT count(*) FROM outbox").fetchone()
+        return int(count)
+
+    def take_token(self, bucket: str, rate: float, burst: float, now: float) -> float:
+        check_bucket(rate, burst)
+        with self._transaction() as connection:
+            row = connection.execute(
+                "SELECT tokens, at FROM tokens WHERE bucket = ?", (bucket,)
+            ).fetchone()
+            state, wait = take_token(None if row is None else Bucket(*row), rate, burst, now)
+            connection.execute(
+                "INSERT INTO tokens (bucket, tokens, at, full_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (bucket) DO UPDATE SET tokens = excluded.tokens, "
+                "at = excluded.at, full_at = excluded.full_at",
+                (bucket, state.tokens, state.at, state.full_at(rate, burst)),
+            )
+        return wait
+
+    def recall(self, key: str) -> str | None:
+        row = self._connection().execute("SELECT value FROM kv WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def remember(self, key: str, value: str) -> None:
+        self._connection().execute(
+            "INSERT INTO kv (key, value) VALUES (?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
 
     def close(self) -> None:
         self._closed = True

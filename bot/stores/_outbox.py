@@ -1,0 +1,109 @@
+"""What the three stores share about events, the outbox and token buckets, so that they
+number, encode and validate deliveries and count tokens the same way.
+
+A queue's priority is the LOWEST priority among the deliveries it holds (0 as soon as it
+holds one interactive reply), not just its head's: a reply queued behind a bulk message
+then lifts that whole chat's queue (which must be sent in order anyway) ahead of the bulk
+backlog, instead of waiting behind every other bulk queue. When the last interactive reply
+leaves, the queue drops back to 1.
+
+Every store keeps, per queue, one number `ready_at`: when the queue may next be claimed.
+It is the queue's due time, or, while the queue is leased, the lease's end; so a queue is
+claimable exactly when `ready_at <= now`. Only `claim`, `done` and `retry` set it; `handle`
+sets it (to `now`) only for a queue that held nothing, so a leased queue stays leased.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+
+from bot.stores.base import Delivery, Failure
+
+PRIORITIES = (0, 1)
+"""0: an interactive reply; 1: a bulk message."""
+
+FAILURES_KEPT = 10_000
+"""How many failures a store keeps for reports; beyond that the oldest are dropped."""
+
+
+def number(event_id: str, deliveries: Iterable[Delivery]) -> list[Delivery]:
+    """The deliveries of one event as queued: each with its id `{event_id}/{n}`. Raises
+    ValueError for a priority other than 0 or 1 (before the store changes anything)."""
+    queued: list[Delivery] = []
+    for n, delivery in enumerate(deliveries):
+        if delivery.priority not in PRIORITIES:
+            raise ValueError(
+                f"delivery {n} of event {event_id!r} has priority {delivery.priority!r}; "
+                f"a priority is 0 (interactive) or 1 (bulk)"
+            )
+        queued.append(replace(delivery, id=f"{event_id}/{n}"))
+    return queued
+
+
+def by_queue(deliveries: Iterable[Delivery]) -> dict[str, list[Delivery]]:
+    """The deliveries grouped by queue, each group in the order given."""
+    groups: dict[str, list[Delivery]] = {}
+    for delivery in deliveries:
+        groups.setdefault(delivery.queue, []).append(delivery)
+    return groups
+
+
+def encode_delivery(delivery: Delivery) -> str:
+    """The JSON text stored for a delivery (`Delivery.to_dict`, whose last key is
+    `attempts`: the Redis retry script relies on that)."""
+    return json.dumps(delivery.to_dict(), ensure_ascii=False, separators=(",", ":"))
+
+
+def decode_delivery(text: str) -> Delivery:
+    return Delivery.from_dict(json.loads(text))
+
+
+def encode_failure(failure: Failure) -> str:
+    return json.dumps(
+        {"delivery": failure.delivery.to_dict(), "reason": failure.reason, "at": failure.at},
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+
+
+def decode_failure(text: str) -> Failure:
+    data = json.loads(text)
+    return Failure(Delivery.from_dict(data["delivery"]), data["reason"], float(data["at"]))
+
+
+@dataclass(frozen=True)
+class Bucket:
+    """A token bucket's state: `tokens` left as of time `at`."""
+
+    tokens: float
+    at: float
+
+    def full_at(self, rate: float, burst: float) -> float:
+        """When the bucket will be full again (a missing bucket counts as full)."""
+        return self.at + max(0.0, burst - self.tokens) / rate
+
+
+def check_bucket(rate: float, burst: float) -> None:
+    if not rate > 0:
+        raise ValueError(f"a token bucket's rate must be more than 0 per second, not {rate!r}")
+    if not burst >= 1:
+        raise ValueError(f"a token bucket's burst must be at least 1, not {burst!r}")
+
+
+def take_token(
+    bucket: Bucket | None, rate: float, burst: float, now: float
+) -> tuple[Bucket, float]:
+    """Try to take one token: the bucket afterwards and 0.0 when taken, else the bucket and
+    the seconds until a token will be there. A missing bucket is full. (The Redis store runs
+    the same arithmetic in Lua.)"""
+    if bucket is None:
+        bucket = Bucket(burst, now)
+    tokens, at = bucket.tokens, bucket.at
+    if now > at:  # a clock that went back (another worker's) refills nothing
+        tokens, at = tokens + (now - at) * rate, now
+    tokens = min(burst, tokens)
+    if tokens >= 1:
+        return Bucket(tokens - 1, at), 0.0
+    return Bucket(tokens, at), (1 - tokens) / rate

@@ -1,0 +1,742 @@
+"""One suite for the events and the outbox of every store: memory, SQLite and Redis.
+
+Nothing here reads the clock: every call is given its `now`, so nothing depends on timing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import bot
+from bot.learner import Earned, Learner
+from bot.stores import Change, Store, open_store
+from bot.stores.base import EVENT_TTL, Delivery, Failure
+from bot.stores.redis import RedisStore
+from bot.stores.sqlite import _MIGRATIONS, SQLiteStore
+
+REPO = Path(bot.__file__).resolve().parents[1]
+LEARNER = "tg:7"
+LEASE = 30.0
+
+
+@pytest.fixture
+def store(store_url: str) -> Iterator[Store]:
+    opened = open_store(store_url)
+    try:
+        yield opened
+    finally:
+        opened.close()
+
+
+def message(chat: str, text: str, priority: int = 0, channel: str = "telegram") -> Delivery:
+    return Delivery(
+        channel=channel, chat=chat, body={"kind": "message", "text": text}, priority=priority
+    )
+
+
+def replying(*deliveries: Delivery) -> Change[list[Delivery]]:
+    """A change that adds a turn to LEARNER (creating them) and sends `deliveries`."""
+
+    def change(learner: Learner | None) -> tuple[Learner, list[Delivery]]:
+        learner = learner or Learner.new(LEARNER)
+        learner.turns += 1
+        return learner, list(deliveries)
+
+    return change
+
+
+def send(store: Store, event_id: str, now: float, *deliveries: Delivery) -> list[Delivery]:
+    queued = store.handle(LEARNER, event_id, replying(*deliveries), now)
+    assert queued is not None
+    return queued
+
+
+def turns(store: Store) -> int:
+    learner = store.get(LEARNER)
+    return 0 if learner is None else learner.turns
+
+
+def text(delivery: Delivery | None) -> str | None:
+    return None if delivery is None else str(delivery.body["text"])
+
+
+def drain(store: Store, queue: str, now: float) -> list[str]:
+    """Claim and send everything in `queue`, in one lease; the texts sent."""
+    sent: list[str] = []
+    delivery = store.claim(queue, now, LEASE)
+    while delivery is not None:
+        sent.append(str(delivery.body["text"]))
+        delivery = store.done(delivery, now, LEASE, next_at=now)
+    return sent
+
+
+class Boom(Exception):
+    pass
+
+
+# --- handle ----------------------------------------------------------------------------------
+
+
+HANDLE_CASES = [
+    pytest.param([], id="no-deliveries"),
+    pytest.param([message("1", "xin chào")], id="one"),
+    pytest.param(
+        [message("1", "một"), message("1", "hai", priority=1), message("1", "ba")], id="three"
+    ),
+    pytest.param(
+        [message("1", "cho học viên"), message("99", "cho tình nguyện viên")], id="two-chats"
+    ),
+    pytest.param(
+        [message("1", "tg"), message("1", "zalo", channel="zalo")], id="two-channels-one-chat"
+    ),
+]
+
+
+@pytest.mark.parametrize("deliveries", HANDLE_CASES)
+def test_handle_applies_the_change_and_queues_its_deliveries(
+    store: Store, deliveries: list[Delivery]
+) -> None:
+    queued = send(store, "tg:881", 100.0, *deliveries)
+
+    assert [d.id for d in queued] == [f"tg:881/{n}" for n in range(len(deliveries))]
+    assert [(d.queue, d.priority, d.body, d.attempts) for d in queued] == [
+        (d.queue, d.priority, d.body, 0) for d in deliveries
+    ]
+    assert turns(store) == 1
+    assert store.pending() == len(deliveries)
+    # Each queue holds its deliveries in order, due now: not before.
+    assert store.claim(None, 99.0, LEASE) is None
+    for queue in dict.fromkeys(d.queue for d in deliveries):
+        assert drain(store, queue, 100.0) == [text(d) for d in deliveries if d.queue == queue]
+    assert store.pending() == 0
+    # The event is remembered, deliveries or not.
+    assert store.handle(LEARNER, "tg:881", replying(message("1", "lại")), 101.0) is None
+    assert turns(store) == 1
+
+
+def test_handle_stores_a_copy_of_each_body(store: Store) -> None:
+    body = {"kind": "message", "text": "gốc", "buttons": [["Có", "o:1"]], "empty": []}
+    queued = send(store, "e", 1.0, Delivery("telegram", "1", body))
+    body["text"] = "đã sửa"
+
+    claimed = store.claim(None, 1.0, LEASE)
+    assert claimed is not None and claimed == queued[0]
+    assert claimed.body == {
+        "kind": "message",
+        "text": "gốc",
+        "buttons": [["Có", "o:1"]],
+        "empty": [],
+    }
+
+
+def test_handle_with_an_unchanged_or_deleted_learner_still_queues(store: Store) -> None:
+    store.save(Learner.new(LEARNER))
+    same = store.handle(LEARNER, "e1", lambda learner: (learner, [message("1", "a")]), 1.0)
+    gone = store.handle(LEARNER, "e2", lambda learner: (None, [message("1", "b")]), 1.0)
+    assert same is not None and gone is not None
+    assert store.get(LEARNER) is None
+    assert drain(store, "telegram:1", 1.0) == ["a", "b"]
+
+
+def test_handle_writes_certificate_codes(store: Store) -> None:
+    def earn(learner: Learner | None) -> tuple[Learner, list[Delivery]]:
+        learner = learner or Learner.new(LEARNER)
+        learner.certificates["co-ban"] = Earned("2026-11-23T08:00:00+07:00", "HS-OUTBOX")
+        return learner, [message("1", "chúc mừng")]
+
+    assert store.handle(LEARNER, "e1", earn, 1.0) is not None
+    found = store.find_certificate("HS-OUTBOX")
+    assert found is not None and found.learner == LEARNER
+
+    def steal(learner: Learner | None) -> tuple[Learner, list[Delivery]]:
+        thief = Learner.new("tg:thief")
+        thief.certificates["x"] = Earned("2026-11-23T08:00:00+07:00", "HS-OUTBOX")
+        return thief, [message("2", "không")]
+
+    with pytest.raises(ValueError, match="HS-OUTBOX"):
+        store.handle("tg:thief", "e2", steal, 1.0)
+    assert store.get("tg:thief") is None
+    assert store.pending() == 1
+    assert store.handle("tg:thief", "e2", lambda learner: (learner, []), 1.0) == []
+
+
+def test_a_duplicate_event_changes_nothing(store: Store) -> None:
+    send(store, "tg:1", 1.0, message("1", "một"))
+    calls: list[Learner | None] = []
+
+    def noted(learner: Learner | None) -> tuple[Learner | None, list[Delivery]]:
+        calls.append(learner)
+        return replying(message("1", "hai"))(learner)
+
+    assert store.handle(LEARNER, "tg:1", noted, 2.0) is None
+    assert store.handle("tg:other", "tg:1", noted, 2.0) is None  # event ids are global
+    assert calls == []
+    assert turns(store) == 1
+    assert store.pending() == 1
+    assert store.get("tg:other") is None
+
+
+def only_queues(learner: Learner | None) -> tuple[Learner | None, list[Delivery]]:
+    """A change that leaves the learner as it is and sends two messages."""
+    return learner, [message("1", "a"), message("2", "b")]
+
+
+@pytest.mark.parametrize(
+    ("change", "applied_turns"),
+    [(replying(message("1", "a"), message("2", "b")), 1), (only_queues, 0)],
+    ids=["changing-the-learner", "leaving-the-learner"],
+)
+def test_threads_racing_one_event_apply_it_once(
+    store: Store, change: Change[list[Delivery]], applied_turns: int
+) -> None:
+    threads, rounds = 8, 20
+    start = threading.Barrier(threads)
+    results: list[tuple[int, list[Delivery] | None]] = []
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            for n in range(rounds):  # every thread handles event n at once
+                start.wait()
+                results.append((n, store.handle(LEARNER, f"tg:{n}", change, 1.0)))
+        except BaseException as exc:
+            errors.append(exc)
+            start.abort()
+
+    workers = [threading.Thread(target=work) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+
+    assert errors == []
+    for n in range(rounds):
+        handled = [result for event, result in results if event == n]
+        assert len(handled) == threads
+        assert [[d.id for d in r] for r in handled if r is not None] == [[f"tg:{n}/0", f"tg:{n}/1"]]
+    assert turns(store) == rounds * applied_turns
+    assert store.pending() == 2 * rounds
+
+
+def raises(learner: Learner | None) -> tuple[Learner | None, list[Delivery]]:
+    learner = learner or Learner.new(LEARNER)
+    learner.turns = 99
+    raise Boom
+
+
+def bad_priority(learner: Learner | None) -> tuple[Learner | None, list[Delivery]]:
+    return replying(message("1", "ok"), message("1", "?", priority=2))(learner)
+
+
+def bad_learner(learner: Learner | None) -> tuple[Learner | None, list[Delivery]]:
+    return Learner.new("tg:someone-else"), [message("1", "?")]
+
+
+@pytest.mark.parametrize(
+    ("change", "error"),
+    [(raises, Boom), (bad_priority, ValueError), (bad_learner, ValueError)],
+    ids=["change-raises", "bad-priority", "another-learner"],
+)
+def test_a_refused_event_changes_nothing(
+    store: Store, change: Change[list[Delivery]], error: type[Exception]
+) -> None:
+    send(store, "e0", 1.0, message("1", "trước"))
+
+    with pytest.raises(error):
+        store.handle(LEARNER, "e1", change, 2.0)
+
+    assert turns(store) == 1
+    assert store.pending() == 1
+    assert store.get("tg:someone-else") is None
+    # The event was not remembered: handled again, it applies.
+    assert [d.id for d in send(store, "e1", 3.0, message("1", "sau"))] == ["e1/0"]
+    assert turns(store) == 2
+    assert drain(store, "telegram:1", 3.0) == ["trước", "sau"]
+
+
+def test_events_are_forgotten_after_event_ttl(store: Store) -> None:
+    send(store, "old", 0.0)
+    assert store.handle(LEARNER, "old", replying(), EVENT_TTL - 1.0) is None
+    if isinstance(store, RedisStore):  # Redis expires it by its own clock
+        ttl = store.client.ttl(f"{store.prefix}:event:old")
+        assert 0 < ttl <= EVENT_TTL
+        return
+    if isinstance(store, SQLiteStore):
+        store.prune_every = 1
+    send(store, "new", EVENT_TTL + 1.0)  # prunes what is older than EVENT_TTL
+    assert store.handle(LEARNER, "old", replying(), EVENT_TTL + 2.0) is not None
+    assert store.handle(LEARNER, "new", replying(), EVENT_TTL + 2.0) is None
+    assert turns(store) == 3
+
+
+# --- claim -----------------------------------------------------------------------------------
+
+
+CLAIM_ORDER_CASES = [
+    pytest.param(
+        [("a", 1, 1.0), ("b", 0, 3.0), ("c", 0, 2.0), ("d", 1, 0.0)],
+        ["c", "b", "d", "a"],
+        id="priority-then-earliest-due",
+    ),
+    pytest.param([("b", 0, 5.0), ("a", 0, 5.0)], ["a", "b"], id="ties-by-queue-name"),
+    pytest.param(
+        [("a", 1, 1.0), ("c", 1, 0.0), ("b", 0, 1.5), ("a", 0, 2.0)],
+        ["a", "b", "c"],
+        id="lowest-priority-held",
+    ),
+    pytest.param([("a", 1, 11.0), ("b", 1, 10.0)], ["b"], id="not-yet-due"),
+]
+
+
+@pytest.mark.parametrize(("handled", "claimed"), CLAIM_ORDER_CASES)
+def test_claim_takes_priority_0_first_then_the_earliest_due(
+    store: Store, handled: list[tuple[str, int, float]], claimed: list[str]
+) -> None:
+    for n, (chat, priority, at) in enumerate(handled):
+        send(store, f"e{n}", at, message(chat, f"{chat}{n}", priority))
+
+    got = []
+    while (delivery := store.claim(None, 10.0, LEASE)) is not None:
+        got.append(delivery.chat)
+    assert got == claimed
+
+
+def test_a_queue_drops_back_to_bulk_when_its_replies_are_sent(store: Store) -> None:
+    send(store, "bulk", 0.0, message("b", "bản tin", priority=1))
+    send(store, "reply", 5.0, message("a", "trả lời"), message("a", "bản tin", priority=1))
+
+    first = store.claim(None, 10.0, LEASE)
+    assert first is not None and first.chat == "a"
+    assert store.done(first, 10.0, LEASE, next_at=11.0) is None
+    # "a" now holds bulk only, due at 11: after "b", due at 0.
+    claimed = [store.claim(None, 20.0, LEASE) for _ in range(3)]
+    assert [None if d is None else d.chat for d in claimed] == ["b", "a", None]
+
+
+def test_claim_of_one_queue_takes_only_that_queue(store: Store) -> None:
+    send(store, "e1", 1.0, message("1", "một"), message("2", "hai"))
+
+    assert store.claim("telegram:3", 5.0, LEASE) is None
+    assert store.claim("zalo:1", 5.0, LEASE) is None
+    assert store.claim("telegram:2", 0.5, LEASE) is None  # not due yet
+    assert text(store.claim("telegram:2", 5.0, LEASE)) == "hai"
+    assert store.claim("telegram:2", 5.0, LEASE) is None  # leased
+    assert text(store.claim(None, 5.0, LEASE)) == "một"
+    assert store.claim(None, 5.0, LEASE) is None
+
+
+def test_a_lease_that_ends_gives_the_same_head_back(store: Store) -> None:
+    send(store, "e1", 1.0, message("1", "một"), message("1", "hai"))
+
+    first = store.claim(None, 10.0, LEASE)
+    assert first is not None and first.id == "e1/0"
+    for now in (10.0, 25.0, 10.0 + LEASE - 0.5):
+        assert store.claim(None, now, LEASE) is None
+        assert store.claim("telegram:1", now, LEASE) is None
+    # The worker crashed: at the lease's end the queue is claimable, with the same head.
+    again = store.claim(None, 10.0 + LEASE, LEASE)
+    assert again is not None
+    assert (again.id, again.attempts, again.body) == (first.id, 0, first.body)
+    assert store.claim(None, 10.0 + LEASE, LEASE) is None  # and leased again
+    assert store.pending() == 2
+
+
+# --- done and retry --------------------------------------------------------------------------
+
+
+DONE_CASES = [
+    # queued, next_at, returned, when the queue is claimable again (None: never)
+    pytest.param(["một", "hai"], 10.0, "hai", 10.0 + LEASE, id="next-now"),
+    pytest.param(["một", "hai"], 9.0, "hai", 10.0 + LEASE, id="next-in-the-past"),
+    pytest.param(["một", "hai"], 12.5, None, 12.5, id="next-later"),
+    pytest.param(["một"], 10.0, None, None, id="emptied"),
+    pytest.param(["một"], 12.5, None, None, id="emptied-next-later"),
+]
+
+
+@pytest.mark.parametrize(("queued", "next_at", "returned", "claimable"), DONE_CASES)
+def test_done_removes_the_head_and_goes_on_or_waits(
+    store: Store, queued: list[str], next_at: float, returned: str | None, claimable: float | None
+) -> None:
+    send(store, "e", 1.0, *(message("1", t) for t in queued))
+    head = store.claim(None, 10.0, LEASE)
+    assert head is not None
+
+    after = store.done(head, 10.0, LEASE, next_at)
+
+    assert text(after) == returned
+    if after is not None:
+        assert after.id == "e/1"
+    assert store.pending() == len(queued) - 1
+    if claimable is None:
+        assert store.claim(None, 1e12, LEASE) is None
+        assert store.claim("telegram:1", 1e12, LEASE) is None
+    else:
+        assert store.claim(None, claimable - 0.25, LEASE) is None
+        assert text(store.claim(None, claimable, LEASE)) == "hai"
+
+
+def test_an_emptied_queue_starts_again_due_at_its_next_event(store: Store) -> None:
+    send(store, "e1", 1.0, message("1", "một"))
+    assert drain(store, "telegram:1", 10.0) == ["một"]
+    send(store, "e2", 50.0, message("1", "hai"))
+    assert store.claim(None, 49.0, LEASE) is None
+    assert text(store.claim(None, 50.0, LEASE)) == "hai"
+    if isinstance(store, RedisStore):
+        keys = set(store.client.scan_iter(match=f"{store.prefix}:*"))
+        assert f"{store.prefix}:out:telegram:1" in keys
+        assert store.done(message("1", "x"), 50.0, LEASE, 50.0) is None  # not the head
+        head = store.claim("telegram:1", 50.0 + LEASE, LEASE)
+        assert head is not None and store.done(head, 50.0, LEASE, 50.0) is None
+        keys = set(store.client.scan_iter(match=f"{store.prefix}:*"))
+        assert keys == {
+            f"{store.prefix}:{key}" for key in (f"learner:{LEARNER}", "event:e1", "event:e2")
+        } | {f"{store.prefix}:pending"}
+
+
+def test_a_handle_for_a_leased_queue_does_not_free_it(store: Store) -> None:
+    send(store, "e1", 1.0, message("1", "một"))
+    head = store.claim(None, 10.0, LEASE)
+    assert head is not None
+
+    send(store, "e2", 15.0, message("1", "hai"), message("2", "khác"))
+    send(store, "e3", 16.0, message("1", "ba", priority=1))
+
+    # Nobody else takes chat 1 while it is leased; chat 2 is free.
+    assert store.claim("telegram:1", 20.0, LEASE) is None
+    assert text(store.claim(None, 20.0, LEASE)) == "khác"
+    assert store.claim(None, 20.0, LEASE) is None
+    # The lease holder goes on with what came in meanwhile: nothing is stranded.
+    nxt = store.done(head, 20.0, LEASE, next_at=20.0)
+    assert text(nxt) == "hai"
+    assert nxt is not None
+    assert store.done(nxt, 21.0, LEASE, next_at=25.0) is None
+    assert store.claim(None, 24.0, LEASE) is None
+    assert text(store.claim(None, 25.0, LEASE)) == "ba"
+
+
+def test_a_delivery_no_longer_at_the_head_changes_nothing(store: Store) -> None:
+    send(store, "e1", 1.0, message("1", "một"), message("1", "hai"))
+    slow = store.claim(None, 10.0, LEASE)
+    assert slow is not None
+    # Its lease ended: another worker took the same head and finished it.
+    fast = store.claim(None, 10.0 + LEASE, LEASE)
+    assert fast is not None and fast.id == slow.id
+    second = store.done(fast, 10.0 + LEASE, LEASE, next_at=10.0 + LEASE)
+    assert text(second) == "hai"
+    assert second is not None
+
+    assert store.done(slow, 50.0, LEASE, next_at=50.0) is None
+    store.retry(slow, 50.0)
+    assert store.pending() == 1
+    assert store.claim(None, 50.0, LEASE) is None  # still leased by the other worker
+    assert store.done(second, 50.0, LEASE, next_at=50.0) is None
+    assert store.pending() == 0
+
+
+@pytest.mark.parametrize(("count", "attempts"), [(True, 1), (False, 0)])
+def test_retry_keeps_the_head_and_makes_it_due_later(
+    store: Store, count: bool, attempts: int
+) -> None:
+    send(store, "e1", 1.0, message("1", "một"), message("1", "hai"))
+    head = store.claim(None, 10.0, LEASE)
+    assert head is not None
+
+    store.retry(head, 20.0, count=count)
+
+    assert store.pending() == 2
+    assert store.claim(None, 19.5, LEASE) is None
+    again = store.claim(None, 20.0, LEASE)
+    assert again is not None
+    assert (again.id, again.attempts, again.body) == ("e1/0", attempts, head.body)
+    store.retry(again, 21.0, count=count)
+    third = store.claim("telegram:1", 21.0, LEASE)
+    assert third is not None and third.attempts == 2 * attempts
+    assert text(store.done(third, 21.0, LEASE, 21.0)) == "hai"
+
+
+def test_retry_gives_a_lease_back_early(store: Store) -> None:
+    send(store, "e1", 1.0, message("1", "một"))
+    head = store.claim(None, 10.0, LEASE)
+    assert head is not None
+    store.retry(head, 10.0, count=False)
+    assert text(store.claim(None, 10.0, LEASE)) == "một"
+
+
+# --- failures, pending, tokens, values -------------------------------------------------------
+
+
+def test_fail_records_failures_oldest_first(store: Store) -> None:
+    assert store.failures() == []
+    first, second = message("1", "một"), message("2", "hai", priority=1)
+    store.fail(first, "Forbidden: bot was blocked by the user", 5.0)
+    store.fail(second, "Bad Request: chat not found", 6.5)
+
+    failures = store.failures()
+    assert failures == [
+        Failure(first, "Forbidden: bot was blocked by the user", 5.0),
+        Failure(second, "Bad Request: chat not found", 6.5),
+    ]
+    assert [f.delivery.body for f in failures] == [first.body, second.body]
+
+
+def test_pending_counts_every_queued_delivery(store: Store) -> None:
+    assert store.pending() == 0
+    send(store, "e1", 1.0, message("1", "a"), message("2", "b"), message("1", "c", 1))
+    send(store, "e2", 1.0)
+    assert store.pending() == 3
+    head = store.claim("telegram:1", 1.0, LEASE)
+    assert head is not None
+    assert store.pending() == 3  # claimed is still queued
+    store.retry(head, 1.0)
+    assert store.pending() == 3
+    head = store.claim("telegram:1", 1.0, LEASE)
+    assert head is not None
+    store.done(head, 1.0, LEASE, 5.0)
+    assert store.pending() == 2
+
+
+TOKEN_CASES = [
+    # rate, burst, [(now, expected wait)...]
+    pytest.param(
+        2.0,
+        3.0,
+        [(100.0, 0.0), (100.0, 0.0), (100.0, 0.0), (100.0, 0.5), (100.25, 0.25), (100.5, 0.0)],
+        id="burst-then-rate",
+    ),
+    pytest.param(
+        1.0,
+        2.0,
+        [(0.0, 0.0), (0.0, 0.0), (1000.0, 0.0), (1000.0, 0.0), (1000.0, 1.0)],
+        id="refills-no-more-than-burst",
+    ),
+    pytest.param(
+        4.0, 1.0, [(10.0, 0.0), (10.0, 0.25), (10.0, 0.25), (10.125, 0.125)], id="none-taken-early"
+    ),
+    pytest.param(
+        1.0, 1.0, [(10.0, 0.0), (9.0, 1.0), (10.5, 0.5), (11.0, 0.0)], id="clock-going-back"
+    ),
+]
+
+
+@pytest.mark.parametrize(("rate", "burst", "takes"), TOKEN_CASES)
+def test_take_token_is_a_token_bucket(
+    store: Store, rate: float, burst: float, takes: list[tuple[float, float]]
+) -> None:
+    assert [store.take_token("tg", rate, burst, now) for now, _ in takes] == [
+        wait for _, wait in takes
+    ]
+    # Another bucket is full.
+    assert store.take_token("zalo", rate, burst, takes[-1][0]) == 0.0
+
+
+@pytest.mark.parametrize(("rate", "burst"), [(0.0, 1.0), (-1.0, 1.0), (1.0, 0.5)])
+def test_take_token_refuses_a_bucket_that_never_gives(
+    store: Store, rate: float, burst: float
+) -> None:
+    with pytest.raises(ValueError, match="bucket"):
+        store.take_token("tg", rate, burst, 1.0)
+
+
+def test_remember_and_recall(store: Store) -> None:
+    assert store.recall("photo:chao") is None
+    store.remember("photo:chao", "AgACAgIAAxkBAAI")
+    store.remember("ảnh:xin-chào", "giá trị")
+    store.remember("photo:chao", "AgACAgIAAxkBAAJ")
+    assert store.recall("photo:chao") == "AgACAgIAAxkBAAJ"
+    assert store.recall("ảnh:xin-chào") == "giá trị"
+    assert store.recall("photo") is None
+
+
+# --- stores that outlive a process: SQLite and Redis ---------------------------------------
+
+
+def test_the_outbox_is_shared_by_stores_on_one_url(shared_store_url: str) -> None:
+    one, two = open_store(shared_store_url), open_store(shared_store_url)
+    try:
+        assert [one.take_token("tg", 1.0, 2.0, 5.0), two.take_token("tg", 1.0, 2.0, 5.0)] == [
+            0.0,
+            0.0,
+        ]
+        assert one.take_token("tg", 1.0, 2.0, 5.5) == two.take_token("tg", 1.0, 2.0, 5.5) == 0.5
+
+        send(one, "e1", 1.0, message("1", "một"), message("1", "hai"))
+        assert two.handle(LEARNER, "e1", replying(), 1.0) is None
+        head = two.claim(None, 1.0, LEASE)
+        assert head is not None
+        assert one.claim(None, 1.0, LEASE) is None
+        assert text(one.done(head, 1.0, LEASE, 1.0)) == "hai"
+
+        one.fail(head, "blocked", 2.0)
+        two.remember("k", "v")
+        assert [f.reason for f in two.failures()] == ["blocked"]
+        assert one.recall("k") == "v"
+        assert one.pending() == two.pending() == 1
+    finally:
+        one.close()
+        two.close()
+
+
+def test_a_version_1_sqlite_file_is_migrated(tmp_path: Path) -> None:
+    path = tmp_path / "v1.db"
+    connection = sqlite3.connect(path)
+    for statement in _MIGRATIONS[0]:
+        connection.execute(statement)
+    connection.execute(
+        "INSERT INTO learners (id, doc, updated_at) VALUES (?, ?, ?)",
+        (LEARNER, json.dumps(Learner.new(LEARNER).to_dict()), "2026-11-23T10:00:00+07:00"),
+    )
+    connection.execute("PRAGMA user_version = 1")
+    connection.commit()
+    connection.close()
+
+    store = SQLiteStore(path)
+    try:
+        assert turns(store) == 0 and store.get(LEARNER) is not None
+        send(store, "e1", 1.0, message("1", "một"))
+        assert turns(store) == 1
+        assert drain(store, "telegram:1", 1.0) == ["một"]
+    finally:
+        store.close()
+    with sqlite3.connect(path) as check:
+        assert check.execute("PRAGMA user_version").fetchone() == (len(_MIGRATIONS),)
+
+
+HANDLER = """
+import json, sys
+from bot.learner import Learner
+from bot.stores import open_store
+from bot.stores.base import Delivery
+
+def change(learner):
+    learner = learner or Learner.new("tg:7")
+    learner.turns += 1
+    chat = str(learner.turns % 5)
+    return learner, [
+        Delivery("telegram", chat, {"text": "a"}),
+        Delivery("telegram", chat, {"text": "b"}, priority=1),
+    ]
+
+store = open_store(sys.argv[1])
+name = sys.argv[2]
+print("ready", flush=True)
+sys.stdin.readline()  # wait for "go", so that both processes run at once
+handled = [store.handle("tg:7", f"{name}:{n}", change, 1000.0) for n in range(200)]
+store.close()
+print(json.dumps([d is not None and len(d) for d in handled]), flush=True)
+"""
+
+SENDER = """
+import json, random, sys, time
+from bot.stores import open_store
+
+store = open_store(sys.argv[1])
+now, lease = 1000.0, 3600.0  # leases never end: only done and retry give queues back
+print("ready", flush=True)
+sys.stdin.readline()
+sent = []
+while True:
+    delivery = store.claim(None, now, lease)
+    if delivery is None:
+        if store.pending() == 0:
+            break
+        continue
+    while delivery is not None:
+        sent.append([delivery.queue, delivery.body["n"], delivery.id, time.monotonic_ns()])
+        if random.random() < 0.3:  # give the queue back unsent, for anyone to take
+            store.retry(delivery, now, count=False)
+            sent.pop()
+            break
+        delivery = store.done(delivery, now, lease, next_at=now if random.random() < 0.5 else 0)
+        if delivery is not None and random.random() < 0.3:
+            store.retry(delivery, now, count=False)
+            break
+store.close()
+print(json.dumps(sent), flush=True)
+"""
+
+
+def run_two(script: str, url: str, args: list[list[str]]) -> list[str]:
+    """Run `script` in one process per argument list, at once; their last output lines."""
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]),
+    }
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-c", script, url, *extra],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        for extra in args
+    ]
+    try:
+        for worker in workers:
+            assert worker.stdout is not None
+            assert worker.stdout.readline() == "ready\n", worker.communicate()[1]
+        for worker in workers:
+            assert worker.stdin is not None
+            worker.stdin.write("go\n")
+            worker.stdin.flush()
+        outputs = [worker.communicate(timeout=300) for worker in workers]
+    finally:
+        for worker in workers:
+            if worker.poll() is None:
+                worker.kill()
+                worker.wait()
+    for worker, (_, errors) in zip(workers, outputs, strict=True):
+        assert worker.returncode == 0, errors
+    return [out.splitlines()[-1] for out, _ in outputs]
+
+
+def test_two_processes_handling_events_lose_nothing(shared_store_url: str) -> None:
+    store = open_store(shared_store_url)  # creates the SQLite file and schema first
+    try:
+        outputs = run_two(HANDLER, shared_store_url, [["one"], ["two"]])
+        for output in outputs:
+            assert json.loads(output) == [2] * 200
+        assert turns(store) == 400
+        assert store.pending() == 800
+        for chat in "01234":  # each event's two deliveries went out together, in order
+            sent = drain(store, f"telegram:{chat}", 1000.0)
+            assert sent == ["a", "b"] * 80
+        assert store.pending() == 0
+    finally:
+        store.close()
+
+
+def test_two_processes_sending_send_each_delivery_once_and_in_order(
+    shared_store_url: str,
+) -> None:
+    store = open_store(shared_store_url)
+    try:
+        for n in range(10):
+            body = [Delivery("telegram", str(q), {"n": n}, priority=(n + q) % 2) for q in range(20)]
+            send(store, f"e{n}", 1000.0 - 10 + n, *body)
+        assert store.pending() == 200
+
+        outputs = run_two(SENDER, shared_store_url, [[], []])
+
+        sent = [entry for output in outputs for entry in json.loads(output)]
+        assert sorted(entry[2] for entry in sent) == sorted(
+            f"e{n}/{q}" for n in range(10) for q in range(20)
+        )
+        for q in range(20):
+            in_queue = sorted((at, n) for queue, n, _, at in sent if queue == f"telegram:{q}")
+            assert [n for _, n in in_queue] == list(range(10))
+        assert store.pending() == 0
+        assert store.claim(None, 1e12, LEASE) is None
+    finally:
+        store.close()
