@@ -36,6 +36,7 @@ hocso teaches digital skills in Vietnamese, one small step at a time, in a chat.
 Commands:
   chat      talk to the tutor here in the terminal, as a learner would
   lint      check a lesson folder and list every mistake with its file and line
+  serve     run the webhook service (Telegram) for learners' phones
   progress  show one learner's lessons, scores and certificates
   verify    check a certificate's verification code
 
@@ -89,6 +90,40 @@ def _parser() -> argparse.ArgumentParser:
     )
     _common(lint, store=False)
     lint.set_defaults(run=_lint)
+
+    serve = commands.add_parser(
+        "serve",
+        help="run the webhook service",
+        description="Run the service that chat platforms call (uvicorn). Channels are turned "
+        "on by their settings in the environment, e.g. TELEGRAM_BOT_TOKEN and "
+        "TELEGRAM_SECRET_TOKEN; with none it still starts. See the README for every setting.",
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="the address to listen on")
+    serve.add_argument("--port", type=int, default=8000, help="the port to listen on")
+    serve.add_argument(
+        "--workers", type=int, default=1, help="worker processes (needs a SQLite or Redis store)"
+    )
+    serve.add_argument(
+        "--set-webhook",
+        action="store_true",
+        help="first tell Telegram to send updates to $HOCSO_PUBLIC_URL/webhook/telegram",
+    )
+    serve.add_argument(
+        "--global-rate",
+        type=float,
+        help="messages a second to all chats (env HOCSO_RATE_GLOBAL; 30)",
+    )
+    serve.add_argument(
+        "--chat-rate", type=float, help="messages a second to one chat (env HOCSO_RATE_CHAT; 1)"
+    )
+    serve.add_argument(
+        "--chat-burst",
+        type=float,
+        help="messages at once to one chat (env HOCSO_RATE_CHAT_BURST; 3)",
+    )
+    serve.add_argument("--log-level", default="info", help="debug, info, warning or error")
+    _common(serve)
+    serve.set_defaults(run=_serve)
 
     progress = commands.add_parser(
         "progress",
@@ -277,6 +312,78 @@ def _lint(args: argparse.Namespace) -> int:
     counts = f"{len(content.lessons)} lessons, {len(content.certificates)} certificates"
     print(f"{root}: {counts}, no problems")
     return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from webhook import logs
+    from webhook.settings import Settings
+
+    # Workers are separate processes: they read their settings from the environment.
+    overrides = {
+        "HOCSO_CONTENT": str(args.content) if args.content else None,
+        "HOCSO_STORE": args.store,
+        "HOCSO_RATE_GLOBAL": args.global_rate,
+        "HOCSO_RATE_CHAT": args.chat_rate,
+        "HOCSO_RATE_CHAT_BURST": args.chat_burst,
+    }
+    os.environ.update({name: str(value) for name, value in overrides.items() if value is not None})
+    try:
+        settings = Settings.from_env()
+    except ValueError as error:
+        print(f"hocso: {error}", file=sys.stderr)
+        return 1
+    if _load(settings.content) is None:
+        return 1
+    if args.workers > 1 and settings.store.startswith("memory:"):
+        print("hocso: several workers need a shared store (sqlite:// or redis://)", file=sys.stderr)
+        return 1
+    store = _open(settings.store)
+    if store is None:
+        return 1
+    store.close()
+    if args.set_webhook and not _set_webhook(settings):
+        return 1
+    logs.setup(args.log_level.upper())
+    uvicorn.run(
+        "webhook.app:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level=args.log_level,
+        access_log=False,
+    )
+    return 0
+
+
+def _set_webhook(settings: Any) -> bool:
+    import asyncio
+
+    from handlers.telegram import make_bot, set_webhook
+
+    if not settings.telegram or not settings.public_url:
+        print(
+            "hocso: --set-webhook needs TELEGRAM_BOT_TOKEN, TELEGRAM_SECRET_TOKEN and "
+            "HOCSO_PUBLIC_URL",
+            file=sys.stderr,
+        )
+        return False
+    url = f"{settings.public_url}/webhook/telegram"
+
+    async def register() -> None:
+        bot = make_bot(settings.telegram_token, settings.telegram_api_url)
+        async with bot:
+            await set_webhook(bot, url, settings.telegram_secret)
+
+    try:
+        asyncio.run(register())
+    except Exception as error:  # a person fixes this: say what Telegram answered
+        print(f"hocso: Telegram did not take the webhook {url}: {error}", file=sys.stderr)
+        return False
+    print(f"hocso: Telegram now sends updates to {url}", file=sys.stderr)
+    return True
 
 
 def _progress(args: argparse.Namespace) -> int:

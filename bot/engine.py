@@ -9,10 +9,10 @@ option fits it; an answer to the current step; else the lesson menu is shown aga
 
 from __future__ import annotations
 
-import copy
 import math
 import unicodedata
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 
 from bot import deeplink, payloads
@@ -62,15 +62,38 @@ class Engine:
         """The learner after this event (None: delete them) and the messages to send, in order.
         Pure: `stored` is not changed, so a store may call this again on a retry."""
         now = self._clock().isoformat()
-        learner = copy.deepcopy(stored) if stored else Learner.new(inbound.learner, self._clock())
+        learner = stored.copy() if stored else Learner.new(inbound.learner, self._clock())
         turn = _Turn(self.content, learner, now, self._make_code)
         learner.turns += 1
         turn.run(inbound, new=stored is None)
+        replies = compose(turn.out)
         if turn.deleted:
-            return None, turn.out
-        last = turn.out[-1] if turn.out else None
+            return None, replies
+        last = replies[-1] if replies else None
         learner.buttons = [(b.label, b.payload) for b in last.buttons] if last else []
-        return learner, turn.out
+        return learner, replies
+
+
+def compose(messages: list[Outbound]) -> list[Outbound]:
+    """Join a turn's plain texts (no buttons, links or image) to the message after them, so a
+    learner gets one message a turn ("✅ Đúng rồi! …" above the next question) and channels
+    keep within their per-chat rate limits. A picture keeps its own message."""
+    composed: list[Outbound] = []
+    waiting: list[str] = []
+    for message in messages:
+        plain = not (message.buttons or message.links or message.image)
+        if plain:
+            waiting.append(message.text)
+            continue
+        if waiting and message.image is None:
+            message = replace(message, text="\n\n".join([*waiting, message.text]))
+        elif waiting:
+            composed.append(Outbound("\n\n".join(waiting)))
+        waiting = []
+        composed.append(message)
+    if waiting:
+        composed.append(Outbound("\n\n".join(waiting)))
+    return composed
 
 
 class _Turn:
@@ -280,33 +303,32 @@ class _Turn:
         record(self.learner, finished, self.now)
         if not finished.passed:
             needed = math.ceil(lesson.pass_score * finished.asked - 1e-9)
-            buttons = (
+            buttons: tuple[Button, ...] = (
                 Button(self.messages.text("buttons.retake"), payloads.lesson(lesson.id)),
                 self.menu_button(),
             )
             self.say("finish.failed", buttons, title=lesson.title, right=finished.right,
                      asked=finished.asked, needed=needed)  # fmt: skip
             return
+        text = self.messages.text
         if finished.asked:
-            self.say(
-                "finish.passed_score",
-                title=lesson.title,
-                right=finished.right,
-                asked=finished.asked,
-            )
+            key, counts = "finish.passed_score", {"right": finished.right, "asked": finished.asked}
         else:
-            self.say("finish.passed", title=lesson.title)
+            key, counts = "finish.passed", {}
+        paragraphs = [text(key, title=lesson.title, **counts)]
         for certificate in award(self.learner, self.content.certificates, self.now, self.make_code):
             code = self.learner.certificates[certificate.id].code
-            self.say("finish.certificate", title=certificate.title, code=code)
+            paragraphs.append(text("finish.certificate", title=certificate.title, code=code))
         following = suggest_next(self.learner, self.content.lessons, after=lesson.id)
         if following is None:
-            self.say("finish.all_done", (self.menu_button(),))
+            paragraphs.append(text("finish.all_done"))
+            buttons = (self.menu_button(),)
         else:
-            next_button = Button(
-                self.messages.text("buttons.next_lesson"), payloads.lesson(following.id)
-            )
-            self.say("finish.next", (next_button, self.menu_button()), title=following.title)
+            paragraphs.append(text("finish.next", title=following.title))
+            next_button = Button(text("buttons.next_lesson"), payloads.lesson(following.id))
+            buttons = (next_button, self.menu_button())
+        # One message: the congratulations, any certificate, and the one thing to do next.
+        self.out.append(Outbound("\n\n".join(paragraphs), buttons))
 
     # -- commands ---------------------------------------------------------------------------
 

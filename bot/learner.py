@@ -77,8 +77,34 @@ class Learner:
         result = self.results.get(lesson_id)
         return result is not None and result.status == "passed"
 
+    def copy(self) -> Learner:
+        """An independent copy. Results and certificates are replaced, never changed in
+        place, so copying their dicts is enough."""
+        return Learner(
+            id=self.id,
+            created_at=self.created_at,
+            turns=self.turns,
+            volunteer=self.volunteer,
+            pending=self.pending,
+            position=self.position.copy() if self.position else None,
+            buttons=list(self.buttons),
+            results=dict(self.results),
+            certificates=dict(self.certificates),
+        )
+
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        position = self.position
+        return {
+            "id": self.id,
+            "created_at": self.created_at,
+            "turns": self.turns,
+            "volunteer": self.volunteer,
+            "pending": self.pending,
+            "position": asdict(position) if position else None,
+            "buttons": [list(button) for button in self.buttons],
+            "results": {k: asdict(v) for k, v in self.results.items()},
+            "certificates": {k: asdict(v) for k, v in self.certificates.items()},
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Learner:

@@ -9,8 +9,6 @@ ended (the events then end with `Finished`).
 
 from __future__ import annotations
 
-import copy
-
 from lessons.events import AtStart, Event, Finished, Shown, Wrong
 from lessons.model import Lesson
 from lessons.position import Position
@@ -30,7 +28,7 @@ def answer(
     lesson: Lesson, position: Position, reply: Reply, words: Words
 ) -> tuple[Position | None, list[Event]]:
     """Apply one reply at the step the learner is on."""
-    position = copy.deepcopy(position)
+    position = position.copy()
     step = lesson.step(position.step)
     outcome = step.respond(reply, position.wrong, words)
     if outcome.first_try is not None:
@@ -49,7 +47,7 @@ def answer(
 
 def back(lesson: Lesson, position: Position) -> tuple[Position, list[Event]]:
     """Go back to the step that last waited for the learner; at the first one, say so."""
-    position = copy.deepcopy(position)
+    position = position.copy()
     if not position.history:
         step = lesson.step(position.step)
         return position, [AtStart(step), Shown(step, first=step is lesson.first)]

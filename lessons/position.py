@@ -30,3 +30,14 @@ class Position:
         if not self.first_try:
             return 1.0
         return sum(self.first_try.values()) / len(self.first_try)
+
+    def copy(self) -> Position:
+        """An independent copy (the machine changes copies, never what it was given)."""
+        return Position(
+            self.lesson,
+            self.step,
+            self.started_at,
+            self.wrong,
+            list(self.history),
+            dict(self.first_try),
+        )

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from support.fake_telegram import FakeTelegram
 from support.redis_server import (
     RedisServerMissingError,
     delete_prefix,
@@ -63,3 +64,10 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 def shared_store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A store that outlives its process: SQLite and Redis."""
     return store_url_for(request.param, request, tmp_path)
+
+
+@pytest.fixture
+def fake_telegram() -> Iterator[FakeTelegram]:
+    """A stand-in Telegram Bot API on 127.0.0.1; point `make_bot` at its `api_url`."""
+    with FakeTelegram() as server:
+        yield server

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import typing
 from pathlib import Path
 
 import pytest
 
 from bot.content import Content, load_content
-from bot.inbound import Inbound
+from bot.engine import compose
+from bot.inbound import Inbound, Media
 from bot.learner import Learner
+from bot.outbound import Button, Link, Outbound
 from support.chat import Chat, fixture_content
 
 PERFECT_MAU = ["dc r", "samsung", "ok", "chi minh toi", "156"]
@@ -51,9 +54,11 @@ def test_a_whole_lesson_with_typos_and_no_diacritics(chat: Chat) -> None:
     chat.send("ok")
     assert chat.step == "cau-1"
     chat.send("chi minh toi")
-    assert "Đúng rồi! OTP chỉ mình bác được biết." in chat.text
-    # the say step that does not wait follows at once, with the next question
-    assert "Ghi nhớ" in chat.replies[1].text and chat.replies[1].buttons == ()
+    # one message a turn: the praise, the say step that does not wait, the next question
+    [reply] = chat.replies
+    praise, note, question = reply.text.split("\n\n")
+    assert praise == "✅ Đúng rồi! OTP chỉ mình bác được biết."
+    assert note.startswith("Ghi nhớ") and question.startswith("Muốn báo lừa đảo")
     assert chat.step == "cau-2"
     chat.send("mot nam sau")
     assert "Chúc mừng bác đã học xong bài *Bài mẫu*" in chat.text
@@ -224,6 +229,10 @@ def test_a_stray_confirmation_deletes_nothing(chat: Chat) -> None:
         ({"media": "sticker"}, "Cháu chỉ đọc được chữ"),
         ({"media": "photo"}, "đừng gửi ảnh căn cước"),
         ({"media": "voice"}, "chưa nghe được tin nhắn thoại"),
+        ({"media": "video"}, "chưa xem được video"),
+        ({"media": "file"}, "chưa mở được tệp"),
+        ({"media": "location"}, "không cần vị trí"),
+        ({"media": "other"}, "Cháu chỉ đọc được chữ"),
         ({"payload": "zz"}, "Nút đó là của câu trước"),
         ({"payload": "o:0000000000:1"}, "Nút đó là của câu trước"),
         ({"payload": "l:khong-co-bai-nay"}, "không tìm thấy bài học đó"),
@@ -390,6 +399,35 @@ def test_a_large_curriculum_is_grouped_by_certificate(tmp_path: Path) -> None:
     assert chat.buttons[0] == "✓ Bài sau"
 
 
+@pytest.mark.parametrize(
+    ("texts", "expected"),
+    [
+        (["a", "b|x"], ["a\n\nb|x"]),
+        (["a", "b", "c|x"], ["a\n\nb\n\nc|x"]),
+        (["a|x", "b"], ["a|x", "b"]),
+        (["a", "img", "c|x"], ["a", "img", "c|x"]),
+        (["a", "link"], ["a\n\nlink"]),
+        (["a", "b"], ["a\n\nb"]),
+        ([], []),
+    ],
+)
+def test_a_turn_is_composed_into_as_few_messages_as_reads_well(
+    texts: list[str], expected: list[str]
+) -> None:
+    """`x`: a message with buttons; `img`: with a picture; `link`: with a link button."""
+
+    def message(text: str) -> Outbound:
+        if text.endswith("|x"):
+            return Outbound(text, (Button("OK", "c:1"),))
+        if text == "img":
+            return Outbound(text, image="media/a.png")
+        if text == "link":
+            return Outbound(text, links=(Link("VNeID", "https://vneid.gov.vn"),))
+        return Outbound(text)
+
+    assert [m.text for m in compose([message(t) for t in texts])] == expected
+
+
 def test_handle_does_not_change_the_stored_learner(content: Content) -> None:
     chat = Chat(content)
     chat.send(start="mau")
@@ -422,3 +460,9 @@ steps:
     chat.send(start="so")
     chat.send("12345678")
     assert "Đúng rồi" in chat.text
+
+
+@pytest.mark.parametrize("media", typing.get_args(Media))
+def test_every_kind_of_media_gets_its_own_kind_answer(chat: Chat, media: Media) -> None:
+    chat.send(media=media)
+    assert chat.replies[0].text and chat.buttons

@@ -450,7 +450,7 @@ def typing_problems(content: Content, lesson_id: str) -> list[str]:
                 wrong = f"gets other messages than a tap: {said(answered)} / {said(wanted)}"
             if wrong is None and isinstance(step, Quiz) and step.answers:
                 right = content.messages.text("quiz.right", explain=step.explain or "")
-                if right not in said(answered):
+                if right not in "\n\n".join(said(answered)):
                     wrong = f"is not taken as right: the bot says {said(answered)}"
             if wrong:
                 problems.append(f"{here}: typing {typed.text!r} for {typed.means} {wrong}")

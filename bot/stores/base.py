@@ -92,6 +92,9 @@ class Failure:
 class Store(ABC):
     """Where learners live. Safe to share between threads, processes and (Redis) machines."""
 
+    waits_on_disk = False
+    """True when calls wait on a disk (SQLite): async callers run them in threads."""
+
     @abstractmethod
     def get(self, learner_id: str) -> Learner | None:
         """The stored learner, or None."""

@@ -163,6 +163,8 @@ class _Connection(sqlite3.Connection):
 class SQLiteStore(Store):
     """Learners in one SQLite file; one connection per thread (and per process)."""
 
+    waits_on_disk = True  # every commit is fsynced
+
     page_size = 500
     """How many ids `learner_ids` reads per query."""
 

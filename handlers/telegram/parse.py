@@ -1,0 +1,165 @@
+"""Reading what Telegram posts to the webhook: one update in, one `Received` out.
+
+The fields read (PTB's `Update.de_json` parses the rest, and unknown fields are kept aside):
+
+```json
+{"update_id": 10001,
+ "message": {"message_id": 7, "date": 1763884800, "text": "/start an-toan-otp_V12",
+             "chat": {"id": 12345, "type": "private", "first_name": "Lan"},
+             "from": {"id": 12345, "is_bot": false, "first_name": "Lan"}}}
+{"update_id": 10002,
+ "callback_query": {"id": "4382000001", "chat_instance": "-7700", "data": "o:3f9a1c0b2d:1",
+                    "from": {"id": 12345, "is_bot": false, "first_name": "Lan"},
+                    "message": {"message_id": 8, "date": 1763884800,
+                                "chat": {"id": 12345, "type": "private"}}}}
+{"update_id": 10003,
+ "my_chat_member": {"date": 1763884800, "chat": {"id": 12345, "type": "private"},
+                    "from": {"id": 12345, "is_bot": false, "first_name": "Lan"},
+                    "old_chat_member": {"status": "member", "user": {"id": 4242, ...}},
+                    "new_chat_member": {"status": "kicked", "until_date": 0,
+                                        "user": {"id": 4242, ...}}}}
+```
+
+Only private chats are learners; everything else is acknowledged and ignored.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from telegram import CallbackQuery, ChatMemberUpdated, Message, Update
+from telegram.constants import ChatMemberStatus, ChatType, UpdateType
+
+from bot.inbound import Inbound, Media
+
+__all__ = ["BadUpdate", "Received", "parse_update"]
+
+# "/start", "/start@hocso_bot an-toan-otp", "/menu": a command, the bot it names, the rest.
+_COMMAND = re.compile(r"^/([A-Za-z0-9_]+)(?:@[A-Za-z0-9_]+)?(?:\s+(.*?))?\s*$", re.DOTALL)
+# What Telegram lets a t.me/<bot>?start= link carry.
+_START_PAYLOAD = re.compile(r"^[A-Za-z0-9_-]{0,64}$")
+# The update kinds read; the others (edits, channel posts, inline queries, polls, kinds newer
+# than this code) are acknowledged and ignored.
+_READ = {UpdateType.MESSAGE, UpdateType.CALLBACK_QUERY, UpdateType.MY_CHAT_MEMBER}
+
+
+@dataclass(frozen=True)
+class Received:
+    """One Telegram update, parsed."""
+
+    event_id: str  # "tg:<update_id>": what dedupe uses
+    learner: str | None  # "tg:<chat_id>" (private chats); None when no learner is concerned
+    chat: str | None  # chat id as text, where replies go
+    inbound: Inbound | None  # what the engine handles; None for update kinds it ignores
+    callback_id: str | None  # a button tap, to acknowledge with answerCallbackQuery
+    kind: str  # "text", "start", "button", "media", "ignored:<why>": for logs
+
+
+class BadUpdate(ValueError):
+    """Well-formed JSON that is not a Telegram update (the webhook answers 400)."""
+
+
+def parse_update(data: object) -> Received:
+    """The update Telegram posted, as the engine's input; BadUpdate when it is not one."""
+    if not isinstance(data, dict):
+        raise BadUpdate(f"a Telegram update is a JSON object, not {_json_kind(data)}")
+    update_id = data.get("update_id")
+    if not isinstance(update_id, int) or isinstance(update_id, bool):
+        raise BadUpdate("a Telegram update needs an integer update_id")
+    kind = next((str(name) for name in Update.ALL_TYPES if data.get(name) is not None), "unknown")
+    event_id = f"tg:{update_id}"
+    if kind not in _READ:
+        # Not parsed at all: PTB refusing a kind hocso ignores anyway must not turn it into a 400.
+        return Received(event_id, None, None, None, None, f"ignored:{kind}")
+    try:
+        update = Update.de_json({"update_id": update_id, kind: data[kind]}, None)
+    except (AttributeError, KeyError, TypeError, ValueError) as exc:
+        problem = f"update {update_id} has a {kind} not shaped like Telegram's ({exc!r})"
+        raise BadUpdate(problem) from exc
+    if update.message is not None:
+        return _message(event_id, update.message)
+    if update.callback_query is not None:
+        return _callback(event_id, update.callback_query)
+    if update.my_chat_member is not None:
+        return _membership(event_id, update.my_chat_member)
+    raise AssertionError(f"unhandled update kind {kind}")  # _READ and the above disagree
+
+
+def _message(event_id: str, message: Message) -> Received:
+    chat = message.chat
+    if chat.type != ChatType.PRIVATE:
+        return Received(event_id, None, None, None, None, f"ignored:{_chat_kind(chat.type)}")
+    learner, where = f"tg:{chat.id}", str(chat.id)
+    if message.text is not None:
+        command = _COMMAND.match(message.text)
+        if command is not None and command.group(1).lower() == "start":
+            payload = command.group(2) or ""
+            start = payload if _START_PAYLOAD.match(payload) else ""
+            return Received(event_id, learner, where, Inbound(learner, start=start), None, "start")
+        text = message.text
+        if command is not None:  # "/menu@hocso_bot" reads as "/menu"
+            name, rest = command.group(1), command.group(2)
+            text = f"/{name} {rest}" if rest else f"/{name}"
+        return Received(event_id, learner, where, Inbound(learner, text=text), None, "text")
+    media = _media(message)
+    if media is None:  # a service message: pinned, write access allowed, ...
+        return Received(event_id, learner, where, None, None, "ignored:service")
+    return Received(event_id, learner, where, Inbound(learner, media=media), None, "media")
+
+
+def _media(message: Message) -> Media | None:
+    """What a message without text carries, in the engine's words."""
+    if message.photo:
+        return "photo"
+    # An animation (GIF) also carries a `document`, so it is checked first.
+    if message.sticker is not None or message.animation is not None:
+        return "sticker"
+    if message.voice is not None or message.audio is not None:
+        return "voice"
+    if message.video is not None or message.video_note is not None:
+        return "video"
+    if message.document is not None:
+        return "file"
+    if message.location is not None:  # a venue carries its location too
+        return "location"
+    if message.effective_attachment is not None:  # contact, dice, poll, story, ...
+        return "other"
+    return None
+
+
+def _callback(event_id: str, query: CallbackQuery) -> Received:
+    # A button under a message too old to be sent along still comes from the learner's
+    # private chat, whose id is the learner's user id.
+    if query.message is not None and query.message.chat.type != ChatType.PRIVATE:
+        kind = f"ignored:{_chat_kind(query.message.chat.type)}"
+        return Received(event_id, None, None, None, query.id, kind)
+    chat_id = query.message.chat.id if query.message is not None else query.from_user.id
+    learner, where = f"tg:{chat_id}", str(chat_id)
+    if query.data is None:  # a game button: nothing hocso sent
+        return Received(event_id, learner, where, None, query.id, "ignored:no-data")
+    inbound = Inbound(learner, payload=query.data)
+    return Received(event_id, learner, where, inbound, query.id, "button")
+
+
+def _membership(event_id: str, change: ChatMemberUpdated) -> Received:
+    if change.chat.type != ChatType.PRIVATE:
+        return Received(event_id, None, None, None, None, f"ignored:{_chat_kind(change.chat.type)}")
+    status = change.new_chat_member.status
+    if status == ChatMemberStatus.BANNED:
+        why = "blocked"
+    elif status == ChatMemberStatus.MEMBER:
+        why = "unblocked"
+    else:
+        why = "my_chat_member"
+    chat_id = change.chat.id
+    return Received(event_id, f"tg:{chat_id}", str(chat_id), None, None, f"ignored:{why}")
+
+
+def _chat_kind(chat_type: str) -> str:
+    return "channel" if chat_type == ChatType.CHANNEL else "group"
+
+
+def _json_kind(data: object) -> str:
+    names = {list: "a list", str: "a string", int: "a number", float: "a number", bool: "a boolean"}
+    return "null" if data is None else names.get(type(data), type(data).__name__)

@@ -1,0 +1,42 @@
+"""The FastAPI app: health, the channels' webhooks, and the OpenAPI page at /docs.
+
+uvicorn --factory webhook.app:create_app     # settings from the environment
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+
+from bot.stores.base import Store
+from webhook.service import Service
+from webhook.settings import Settings
+from webhook.telegram import telegram_routes
+
+
+def create_app(settings: Settings | None = None, *, store: Store | None = None) -> FastAPI:
+    """The app for one worker process. Raises ContentError when the content has problems."""
+    service = Service(settings or Settings.from_env(), store=store)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await service.start()
+        try:
+            yield
+        finally:
+            await service.stop()
+
+    app = FastAPI(title="hocso", summary="A chat tutor for Bình dân học vụ số", lifespan=lifespan)
+    app.state.service = service
+
+    @app.get("/healthz", summary="200 when the store answers")
+    def healthz() -> JSONResponse:
+        if not service.store.ping():
+            return JSONResponse({"ok": False, "store": "down"}, status_code=503)
+        return JSONResponse({"ok": True, "pending": service.store.pending()})
+
+    app.include_router(telegram_routes(service))
+    return app

@@ -1,0 +1,182 @@
+"""The delivery loop: sends every chat's queued messages, in order, within the limits.
+
+Each chat's queue lives in the store (see `Store.claim`/`done`/`retry`), so any worker
+may send it and a crashed worker's messages are sent by another once its lease ends.
+After a webhook commits, `kick` sends that chat's queue at once from this process; a
+poller picks up anything else that is due (retries, rate-limited chats, leftovers).
+
+Limits: a token bucket per chat (Telegram: about one message a second, short bursts) and
+one for all chats (30 a second), both shared by every worker through the store; 429
+`retry_after` is honoured; network errors and 5xx are retried with backoff; a permanent
+error (blocked by the learner, chat not found) is recorded and the message dropped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from bot.outbound import from_body
+from bot.stores.base import Delivery, Store
+from handlers.base import Sender, SendError
+from webhook.storecalls import StoreCalls
+
+log = logging.getLogger("hocso.delivery")
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Messages a second for all chats (`global_rate`) and per chat (`chat_rate`, with
+    `chat_burst` at once); 0 turns a limit off."""
+
+    global_rate: float = 30.0
+    chat_rate: float = 1.0
+    chat_burst: float = 3.0
+
+
+class Courier:
+    """Delivers the outbox of one store through the senders of the configured channels."""
+
+    def __init__(
+        self,
+        store: Store,
+        senders: dict[str, Sender],
+        limits: Limits,
+        *,
+        lease: float = 30.0,
+        poll: float = 0.5,
+        max_attempts: int = 12,
+        concurrency: int = 64,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.store = store
+        self.senders = senders
+        self.limits = limits
+        self.lease = lease
+        self.poll = poll
+        self.max_attempts = max_attempts
+        self.clock = clock
+        self._store = StoreCalls(store, concurrency)
+        self._slots = asyncio.Semaphore(concurrency)
+        self._active: dict[str, bool] = {}  # queue -> kicked again while being drained
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._stopping = asyncio.Event()
+
+    # -- entry points -----------------------------------------------------------------------
+
+    def kick(self, queue: str) -> None:
+        """Send `queue` now from this process (its messages were just committed)."""
+        if queue in self._active:
+            self._active[queue] = True
+            return
+        self._active[queue] = False
+        self._spawn(self._drain_queue(queue))
+
+    async def run(self) -> None:
+        """Poll for due queues until `stop`."""
+        while not self._stopping.is_set():
+            try:
+                await self.sweep()
+            except Exception:
+                log.exception("delivery sweep failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), self.poll)
+
+    async def sweep(self, limit: int = 200) -> int:
+        """Claim due queues (up to `limit`) and start sending each; how many were claimed."""
+        claimed = 0
+        while claimed < limit:
+            head = await self._store(self.store.claim, None, self.clock(), self.lease)
+            if head is None:
+                break
+            claimed += 1
+            self._spawn(self._drain(head))
+        return claimed
+
+    async def stop(self) -> None:
+        self._stopping.set()
+        if self._tasks:
+            await asyncio.wait(self._tasks, timeout=5)
+
+    async def idle(self) -> None:
+        """Wait until this process sends nothing (for tests and shutdown)."""
+        while self._tasks:
+            await asyncio.wait(set(self._tasks))
+
+    def _spawn(self, work: Any) -> None:
+        task = asyncio.get_running_loop().create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    # -- sending ----------------------------------------------------------------------------
+
+    async def _drain_queue(self, queue: str) -> None:
+        try:
+            while True:
+                head = await self._store(self.store.claim, queue, self.clock(), self.lease)
+                if head is not None:
+                    await self._drain(head)
+                if not self._active.get(queue):
+                    return
+                self._active[queue] = False  # kicked while draining: look again
+        except Exception:
+            log.exception("delivery of queue %s failed; the poller will retry it", queue)
+        finally:
+            self._active.pop(queue, None)
+
+    async def _drain(self, head: Delivery | None) -> None:
+        """Send a claimed queue head by head until it is empty, or must wait."""
+        async with self._slots:
+            while head is not None:
+                wait = await self._wait_for_tokens(head)
+                if wait > 0:
+                    await self._store(self.store.retry, head, self.clock() + wait, count=False)
+                    self._wake(head.queue, wait)
+                    return
+                head = await self._send(head)
+
+    async def _wait_for_tokens(self, head: Delivery) -> float:
+        now = self.clock()
+        wait = 0.0
+        if self.limits.chat_rate > 0:
+            bucket = f"chat:{head.queue}"
+            rate, burst = self.limits.chat_rate, self.limits.chat_burst
+            wait = await self._store(self.store.take_token, bucket, rate, burst, now)
+        if wait == 0 and self.limits.global_rate > 0:
+            rate = self.limits.global_rate
+            wait = await self._store(self.store.take_token, "global", rate, rate, now)
+        return wait
+
+    async def _send(self, head: Delivery) -> Delivery | None:
+        """Send one head; return the next head to send, or None when the queue is given back."""
+        sender = self.senders.get(head.channel)
+        try:
+            if sender is None:
+                raise SendError(f"no channel {head.channel!r} is configured", permanent=True)
+            await sender.send(head.chat, from_body(head.body))
+        except SendError as error:
+            if error.permanent or head.attempts + 1 >= self.max_attempts:
+                reason = error.description if error.permanent else f"gave up: {error.description}"
+                log.warning("delivery %s to %s failed for good: %s", head.id, head.queue, reason)
+                await self._store(self.store.fail, head, reason, self.clock())
+                now = self.clock()
+                return await self._store(self.store.done, head, now, self.lease, now)
+            delay = error.retry_after or min(60.0, 2.0**head.attempts) * (0.5 + random.random())
+            log.info("delivery %s to %s retried in %.1fs: %s", head.id, head.queue, delay, error)
+            await self._store(self.store.retry, head, self.clock() + delay)
+            self._wake(head.queue, delay)
+            return None
+        now = self.clock()
+        return await self._store(self.store.done, head, now, self.lease, now)
+
+    def _wake(self, queue: str, delay: float) -> None:
+        """Look at `queue` again when it is due, instead of waiting for the poller."""
+        if not self._stopping.is_set():
+            asyncio.get_running_loop().call_later(delay, self.kick, queue)

@@ -1,0 +1,100 @@
+"""Everything one worker process runs: the content, the store, the tutor, the channels and
+the delivery loop, started and stopped with the app."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from bot.content import ContentHolder, load_content
+from bot.engine import Engine
+from bot.inbound import Inbound
+from bot.stores import open_store
+from bot.stores.base import Store
+from bot.tutor import Receipt, Tutor
+from handlers.base import Sender
+from webhook.delivery import Courier
+from webhook.settings import Settings
+from webhook.storecalls import StoreCalls
+
+log = logging.getLogger("hocso.service")
+
+
+class StoreFileIds:
+    """Uploaded photos' file ids, shared by every worker through the store."""
+
+    def __init__(self, store: Store, channel: str) -> None:
+        self.store = store
+        self.prefix = f"file-id:{channel}:"
+
+    def get(self, key: str) -> str | None:
+        return self.store.recall(self.prefix + key)
+
+    def set(self, key: str, file_id: str) -> None:
+        self.store.remember(self.prefix + key, file_id)
+
+
+class Service:
+    """One worker's tutor service. Events of one learner are applied one at a time, in the
+    order they arrive (across workers the store's atomic `handle` keeps them apart)."""
+
+    def __init__(self, settings: Settings, *, store: Store | None = None) -> None:
+        self.settings = settings
+        self.content = ContentHolder(load_content(settings.content))
+        self.store = store or open_store(settings.store)
+        self.tutor = Tutor(Engine(self.content), self.store)
+        self.senders: dict[str, Sender] = {}
+        self.courier = Courier(self.store, self.senders, settings.limits)
+        self._store_calls = StoreCalls(self.store)
+        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+        self._poller: asyncio.Task[None] | None = None
+        self._closers: list[object] = []
+
+    async def start(self) -> None:
+        if self.settings.telegram:
+            from handlers.telegram import TelegramSender, make_bot
+
+            assert self.settings.telegram_token is not None
+            bot = make_bot(self.settings.telegram_token, self.settings.telegram_api_url)
+            await bot.initialize()
+            self._closers.append(bot)
+            self.senders["telegram"] = TelegramSender(bot, StoreFileIds(self.store, "telegram"))
+        self._poller = asyncio.get_running_loop().create_task(self.courier.run())
+        log.info("service started", extra={"channel": ",".join(self.senders) or "none"})
+
+    async def stop(self) -> None:
+        await self.courier.stop()
+        if self._poller is not None:
+            await self._poller
+        for closer in self._closers:
+            shutdown = getattr(closer, "shutdown", None)
+            if shutdown is not None:
+                await shutdown()
+        self.store.close()
+
+    async def receive(self, channel: str, event_id: str, inbound: Inbound, chat: str) -> Receipt:
+        """Apply one platform event at most once, queue its replies, and start sending them."""
+        async with self._learner_lock(inbound.learner):
+            receipt = await self._store_calls(
+                self.tutor.receive, event_id, inbound, channel, chat, time.time()
+            )
+        for queue in dict.fromkeys(delivery.queue for delivery in receipt.deliveries):
+            self.courier.kick(queue)
+        return receipt
+
+    @asynccontextmanager
+    async def _learner_lock(self, learner: str) -> AsyncIterator[None]:
+        lock, users = self._locks.get(learner, (asyncio.Lock(), 0))
+        self._locks[learner] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[learner]
+            if users == 1:
+                del self._locks[learner]
+            else:
+                self._locks[learner] = (lock, users - 1)
