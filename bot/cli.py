@@ -354,6 +354,9 @@ def _serve(args: argparse.Namespace) -> int:
         workers=args.workers,
         log_level=args.log_level,
         access_log=False,
+        # Telegram keeps webhook connections open; uvicorn's default closes idle ones after 5 s,
+        # and a client that reuses one just as it closes gets a reset.
+        timeout_keep_alive=75,
     )
     return 0
 

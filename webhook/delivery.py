@@ -31,6 +31,10 @@ log = logging.getLogger("hocso.delivery")
 T = TypeVar("T")
 
 
+MARGIN = 0.95  # of a platform's rate limits that the delivery loop uses
+WAKE_SLACK = 0.005  # seconds
+
+
 @dataclass(frozen=True)
 class Limits:
     """Messages a second for all chats (`global_rate`) and per chat (`chat_rate`, with
@@ -143,15 +147,22 @@ class Courier:
                 head = await self._send(head)
 
     async def _wait_for_tokens(self, head: Delivery) -> float:
+        """Seconds to wait before `head` may go, 0 when it may go now (its tokens taken).
+
+        The platform counts its limits over sliding windows, on its own clock: the buckets
+        run at `MARGIN` of the configured rates, and the overall one has no burst (a bucket
+        with a burst of N lets N + rate through in one second). The overall token is taken
+        first: when it is scarce (many chats) a chat's own check nearly always passes, so
+        little is wasted; when one chat is busy, the overall bucket is not scarce."""
         now = self.clock()
         wait = 0.0
-        if self.limits.chat_rate > 0:
+        if self.limits.global_rate > 0:
+            rate = self.limits.global_rate * MARGIN
+            wait = await self._store(self.store.take_token, "global", rate, 1.0, now)
+        if wait == 0 and self.limits.chat_rate > 0:
             bucket = f"chat:{head.queue}"
-            rate, burst = self.limits.chat_rate, self.limits.chat_burst
+            rate, burst = self.limits.chat_rate * MARGIN, max(1.0, self.limits.chat_burst)
             wait = await self._store(self.store.take_token, bucket, rate, burst, now)
-        if wait == 0 and self.limits.global_rate > 0:
-            rate = self.limits.global_rate
-            wait = await self._store(self.store.take_token, "global", rate, rate, now)
         return wait
 
     async def _send(self, head: Delivery) -> Delivery | None:
@@ -177,6 +188,9 @@ class Courier:
         return await self._store(self.store.done, head, now, self.lease, now)
 
     def _wake(self, queue: str, delay: float) -> None:
-        """Look at `queue` again when it is due, instead of waiting for the poller."""
+        """Look at `queue` again when it is due, instead of waiting for the poller. The loop's
+        timer may fire a little before the wall-clock due time the store compares with."""
         if not self._stopping.is_set():
-            asyncio.get_running_loop().call_later(delay, self.kick, queue)
+            # Jitter: queues told to wait for the same token should not all race for it at once.
+            jitter = random.uniform(0, min(delay, 0.05))
+            asyncio.get_running_loop().call_later(delay + WAKE_SLACK + jitter, self.kick, queue)
