@@ -186,11 +186,7 @@ class _Turn:
         command = self.command_of(text)
         lesson, step = self.place()
         buttons = self.learner.buttons
-        mark = payloads.step_mark(lesson.id, step.id) if lesson and step else None
-        at_step = (
-            bool(buttons) and mark is not None and all(mark in payload for _, payload in buttons)
-        )
-        if at_step and lesson and step:
+        if self.buttons_are_step() and lesson and step:
             number = read_option(text, [[label] for label, _ in buttons], yes_no=False)
             if number.how == "number" and number.option is not None:
                 self.tap(buttons[number.option][1], pending)
@@ -377,6 +373,7 @@ class _Turn:
             self.say("delete.cancelled", self.resume_buttons())
 
     def buttons_are_step(self) -> bool:
+        """Whether the buttons last sent are the current step's (its options or continue)."""
         lesson, step = self.place()
         if not (lesson and step and self.learner.buttons):
             return False
