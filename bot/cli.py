@@ -327,6 +327,7 @@ def _serve(args: argparse.Namespace) -> int:
         "HOCSO_RATE_GLOBAL": args.global_rate,
         "HOCSO_RATE_CHAT": args.chat_rate,
         "HOCSO_RATE_CHAT_BURST": args.chat_burst,
+        "HOCSO_LOG_LEVEL": args.log_level,
     }
     os.environ.update({name: str(value) for name, value in overrides.items() if value is not None})
     try:

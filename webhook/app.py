@@ -5,6 +5,7 @@ uvicorn --factory webhook.app:create_app     # settings from the environment
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -12,6 +13,7 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
 from bot.stores.base import Store
+from webhook import logs
 from webhook.service import Service
 from webhook.settings import Settings
 from webhook.telegram import telegram_routes
@@ -19,6 +21,7 @@ from webhook.telegram import telegram_routes
 
 def create_app(settings: Settings | None = None, *, store: Store | None = None) -> FastAPI:
     """The app for one worker process. Raises ContentError when the content has problems."""
+    logs.setup(os.environ.get(logs.LEVEL_ENV, "INFO").upper())  # every worker process
     service = Service(settings or Settings.from_env(), store=store)
 
     @asynccontextmanager

@@ -13,6 +13,8 @@ from datetime import datetime
 
 from bot.learner import VIETNAM
 
+LEVEL_ENV = "HOCSO_LOG_LEVEL"
+
 FIELDS = ("channel", "learner", "event", "kind", "step", "ms", "duplicate", "status", "error")
 
 

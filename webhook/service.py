@@ -55,11 +55,18 @@ class Service:
 
     async def start(self) -> None:
         if self.settings.telegram:
+            from telegram.error import TelegramError
+
             from handlers.telegram import TelegramSender, make_bot
 
             assert self.settings.telegram_token is not None
             bot = make_bot(self.settings.telegram_token, self.settings.telegram_api_url)
-            await bot.initialize()
+            try:
+                await bot.initialize()
+            except TelegramError as error:
+                # Updates are still taken and acknowledged; their replies wait in the outbox
+                # until the Bot API answers again.
+                log.warning("the Telegram Bot API does not answer yet: %s", error)
             self._closers.append(bot)
             self.senders["telegram"] = TelegramSender(bot, StoreFileIds(self.store, "telegram"))
         self._poller = asyncio.get_running_loop().create_task(self.courier.run())

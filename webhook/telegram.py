@@ -72,7 +72,7 @@ def telegram_routes(service: Service) -> APIRouter:
         except BodyTooLarge:
             log.warning("telegram update too large", extra={"status": 413})
             return problem(413, f"the body is over {settings.max_body} bytes")
-        except (ValueError, BadUpdate) as error:  # JSONDecodeError is a ValueError
+        except (ValueError, RecursionError, BadUpdate) as error:  # incl. JSONDecodeError
             log.warning("bad telegram update: %s", error, extra={"status": 400})
             return problem(400, f"not a Telegram update: {error}")
         extra: dict[str, object] = {

@@ -73,24 +73,29 @@ def parse_update(data: object) -> Received:
         # Not parsed at all: PTB refusing a kind hocso ignores anyway must not turn it into a 400.
         return Received(event_id, None, None, None, None, f"ignored:{kind}")
     try:
+        # PTB checks little of what it is given: a field of the wrong type may only fail
+        # when it is read, so reading the update is inside the guard too.
         update = Update.de_json({"update_id": update_id, kind: data[kind]}, None)
-    except (AttributeError, KeyError, TypeError, ValueError) as exc:
+        if update.message is not None:
+            return _message(event_id, update.message)
+        if update.callback_query is not None:
+            return _callback(event_id, update.callback_query)
+        if update.my_chat_member is not None:
+            return _membership(event_id, update.my_chat_member)
+    except _MALFORMED as exc:
         problem = f"update {update_id} has a {kind} not shaped like Telegram's ({exc!r})"
         raise BadUpdate(problem) from exc
-    if update.message is not None:
-        return _message(event_id, update.message)
-    if update.callback_query is not None:
-        return _callback(event_id, update.callback_query)
-    if update.my_chat_member is not None:
-        return _membership(event_id, update.my_chat_member)
     raise AssertionError(f"unhandled update kind {kind}")  # _READ and the above disagree
+
+
+_MALFORMED = (AttributeError, KeyError, TypeError, ValueError, OverflowError, RecursionError)
 
 
 def _message(event_id: str, message: Message) -> Received:
     chat = message.chat
     if chat.type != ChatType.PRIVATE:
         return Received(event_id, None, None, None, None, f"ignored:{_chat_kind(chat.type)}")
-    learner, where = f"tg:{chat.id}", str(chat.id)
+    learner, where = _chat(chat.id)
     if message.text is not None:
         command = _COMMAND.match(message.text)
         if command is not None and command.group(1).lower() == "start":
@@ -135,7 +140,7 @@ def _callback(event_id: str, query: CallbackQuery) -> Received:
         kind = f"ignored:{_chat_kind(query.message.chat.type)}"
         return Received(event_id, None, None, None, query.id, kind)
     chat_id = query.message.chat.id if query.message is not None else query.from_user.id
-    learner, where = f"tg:{chat_id}", str(chat_id)
+    learner, where = _chat(chat_id)
     if query.data is None:  # a game button: nothing hocso sent
         return Received(event_id, learner, where, None, query.id, "ignored:no-data")
     inbound = Inbound(learner, payload=query.data)
@@ -152,8 +157,15 @@ def _membership(event_id: str, change: ChatMemberUpdated) -> Received:
         why = "unblocked"
     else:
         why = "my_chat_member"
-    chat_id = change.chat.id
-    return Received(event_id, f"tg:{chat_id}", str(chat_id), None, None, f"ignored:{why}")
+    learner, where = _chat(change.chat.id)
+    return Received(event_id, learner, where, None, None, f"ignored:{why}")
+
+
+def _chat(chat_id: object) -> tuple[str, str]:
+    """The learner id and the chat to reply to, for a private chat's id (an integer)."""
+    if not isinstance(chat_id, int) or isinstance(chat_id, bool):
+        raise TypeError(f"a chat id is an integer, not {chat_id!r}")
+    return f"tg:{chat_id}", str(chat_id)
 
 
 def _chat_kind(chat_type: str) -> str:
