@@ -61,6 +61,8 @@ def delete(confirm: bool) -> str:
 
 def parse(payload: str) -> Tap | None:
     """The tap a payload stands for, or None for a payload hocso never made."""
+    if not isinstance(payload, str):
+        return None
     kind, _, rest = payload.partition(":")
     if not rest or len(payload) > 64:
         return None

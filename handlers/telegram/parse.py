@@ -143,6 +143,8 @@ def _callback(event_id: str, query: CallbackQuery) -> Received:
     learner, where = _chat(chat_id)
     if query.data is None:  # a game button: nothing hocso sent
         return Received(event_id, learner, where, None, query.id, "ignored:no-data")
+    if not isinstance(query.data, str):
+        raise TypeError(f"callback data is text, not {query.data!r}")
     inbound = Inbound(learner, payload=query.data)
     return Received(event_id, learner, where, inbound, query.id, "button")
 

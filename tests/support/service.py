@@ -1,0 +1,508 @@
+"""Running the hocso service for tests, and talking to it as Telegram does.
+
+Two ways to run it, both on 127.0.0.1 and a free port, both reached over real HTTP:
+
+- `ServiceThread`: the app of `webhook.app.create_app` under uvicorn in a background thread
+  with its own event loop, in this process (its store and logs are at hand);
+- `ServeProcess`: `hocso serve` as a child process (several workers, kill -9, restarts), its
+  stderr kept in a file.
+
+`Webhook` posts update JSON the way Telegram does (the secret header, one POST an update), and
+`TelegramLearner` plays one learner: it types, opens deep links and taps the buttons of the
+messages the stand-in Bot API (`support.fake_telegram`) recorded for its chat.
+
+    with FakeTelegram() as fake, ServiceThread(settings_for(fake, content, "memory://")) as app:
+        async with Webhook(app.url) as hook:
+            lan = TelegramLearner(hook, fake, 12345)
+            await lan.start("mau")
+            await lan.replies(1)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import httpx
+import uvicorn
+
+from bot.stores.base import Store
+from support.fake_telegram import FakeTelegram, Sent
+from support.redis_server import free_port
+from webhook.app import create_app
+from webhook.delivery import Limits
+from webhook.service import Service
+from webhook.settings import Settings
+
+TOKEN = "123456789:AAH-hocso_webhook-test"
+SECRET = "webhook-secret_0123456789"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+NO_LIMITS = Limits(global_rate=0, chat_rate=0, chat_burst=0)
+
+
+def wait_until(
+    check: Callable[[], Any],
+    timeout: float = 10.0,
+    what: str = "the condition",
+    every: float = 0.01,
+) -> Any:
+    """Poll `check` until it returns something truthy (returned), or fail after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(every)
+
+
+async def await_until(
+    check: Callable[[], Any], timeout: float = 10.0, what: str = "the condition"
+) -> Any:
+    """`wait_until` for coroutines: the event loop keeps running while it polls."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        await asyncio.sleep(0.01)
+
+
+# -- settings ---------------------------------------------------------------------------------
+
+
+def settings_for(
+    fake: FakeTelegram, content: Path, store: str, *, limits: Limits = NO_LIMITS, **more: Any
+) -> Settings:
+    """Settings with the Telegram channel on and pointed at the stand-in Bot API."""
+    settings = Settings(
+        content=content,
+        store=store,
+        telegram_token=TOKEN,
+        telegram_secret=SECRET,
+        telegram_api_url=fake.api_url,
+        limits=limits,
+    )
+    return replace(settings, **more)
+
+
+def environment_for(fake: FakeTelegram, content: Path, store: str, **more: str) -> dict[str, str]:
+    """The environment of a `hocso serve` child: ours, minus any HOCSO_/TELEGRAM_ settings of
+    the machine, plus the channel pointed at the stand-in Bot API; delivery limits off unless
+    `more` sets them (HOCSO_RATE_GLOBAL, HOCSO_RATE_CHAT, HOCSO_RATE_CHAT_BURST)."""
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("HOCSO_", "TELEGRAM_", "ZALO_"))
+    }
+    env.update(
+        HOCSO_CONTENT=str(content),
+        HOCSO_STORE=store,
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        TELEGRAM_SECRET_TOKEN=SECRET,
+        TELEGRAM_API_URL=fake.api_url,
+        HOCSO_RATE_GLOBAL="0",
+        HOCSO_RATE_CHAT="0",
+        PYTHONUNBUFFERED="1",
+    )
+    env.update(more)
+    return env
+
+
+# -- the service in this process --------------------------------------------------------------
+
+
+class _QuickServer(uvicorn.Server):
+    """uvicorn looks at `should_exit` every 0.1 s; a test server should stop at once."""
+
+    async def main_loop(self) -> None:
+        counter = 0
+        while not await self.on_tick(counter):
+            counter = (counter + 1) % 864000
+            await asyncio.sleep(0.005)
+
+
+class ServiceThread:
+    """`create_app(settings)` served by uvicorn in a daemon thread with its own event loop."""
+
+    def __init__(self, settings: Settings, *, store: Store | None = None) -> None:
+        self.settings = settings
+        self.app = create_app(settings, store=store)
+        self.service: Service = self.app.state.service
+        self._server: _QuickServer | None = None
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
+        self.port = 0
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def store(self) -> Store:
+        return self.service.store
+
+    def start(self, timeout: float = 20.0) -> ServiceThread:
+        config = uvicorn.Config(
+            self.app,
+            host="127.0.0.1",
+            port=0,  # a free one, read back below
+            lifespan="on",
+            log_level="warning",
+            access_log=False,
+            timeout_graceful_shutdown=2,
+        )
+        server = self._server = _QuickServer(config)
+        self._thread = threading.Thread(target=self._run, name="hocso-service", daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + timeout
+        while not server.started:
+            if not self._thread.is_alive():
+                raise RuntimeError(f"the service did not start: {self._error!r}")
+            if time.monotonic() > deadline:
+                raise RuntimeError("the service did not start in time")
+            time.sleep(0.005)
+        self.port = server.servers[0].sockets[0].getsockname()[1]
+        return self
+
+    def wait_sent(self, timeout: float = 10.0) -> None:
+        """Wait until the outbox is empty: every queued message sent, or given up on."""
+        wait_until(lambda: self.store.pending() == 0, timeout, "the outbox to empty")
+
+    def _run(self) -> None:
+        assert self._server is not None
+        try:
+            self._server.run()
+        except BaseException as error:  # e.g. SystemExit(3) when startup fails: for `start`
+            self._error = error
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout=15)
+        self._server = self._thread = None
+
+    def __enter__(self) -> ServiceThread:
+        return self.start()
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+# -- `hocso serve` as a child process ---------------------------------------------------------
+
+
+def hocso_command() -> list[str]:
+    """The installed console command next to this Python, else the module it runs."""
+    script = Path(sys.executable).with_name("hocso")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "bot.cli"]
+
+
+class ServeProcess:
+    """`hocso serve --port PORT [args]` in a session of its own, its output in `log`."""
+
+    def __init__(self, env: Mapping[str, str], log: Path, *args: str) -> None:
+        self.env = dict(env)
+        self.log = log
+        self.args = args
+        self.process: subprocess.Popen[bytes] | None = None
+        self.port = 0
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def pid(self) -> int:
+        assert self.process is not None
+        return self.process.pid
+
+    def start(self, timeout: float = 30.0, tries: int = 3) -> ServeProcess:
+        """Start it and wait until /healthz answers 200. Another program may take the free
+        port before the child binds it: then try another."""
+        for _ in range(tries):
+            self.port = free_port()
+            with self.log.open("ab") as output:
+                self.process = subprocess.Popen(
+                    [*hocso_command(), "serve", "--port", str(self.port), *self.args],
+                    env=self.env,
+                    stdin=subprocess.DEVNULL,
+                    stdout=output,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,  # its own process group: workers die with it
+                )
+            deadline = time.monotonic() + timeout
+            while self.process.poll() is None and time.monotonic() < deadline:
+                try:
+                    if httpx.get(f"{self.url}/healthz", timeout=2).status_code == 200:
+                        return self
+                except httpx.HTTPError:
+                    pass
+                time.sleep(0.02)
+            self.kill()
+            if "address already in use" not in self.output().lower():
+                break
+        raise RuntimeError(f"`hocso serve` did not start; its output:\n{self.output()}")
+
+    def output(self) -> str:
+        """Everything it wrote so far (stdout and stderr)."""
+        return self.log.read_text(encoding="utf-8", errors="replace") if self.log.exists() else ""
+
+    def kill(self) -> None:
+        """kill -9, the process and every worker in its group, at once."""
+        self._signal_group(signal.SIGKILL)
+        if self.process is not None:
+            self.process.wait(timeout=10)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """A graceful stop (SIGTERM); kill -9 whatever is left after `timeout`."""
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            self.process.terminate()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(timeout=timeout)
+        self.kill()
+
+    def _signal_group(self, signum: int) -> None:
+        if self.process is None:
+            return
+        with contextlib.suppress(ProcessLookupError):  # the group this child leads
+            os.killpg(self.process.pid, signum)
+
+    def __enter__(self) -> ServeProcess:
+        return self.start()
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+def run_hocso(
+    *args: str, env: Mapping[str, str], timeout: float = 30.0
+) -> subprocess.CompletedProcess[str]:
+    """Run another `hocso` command (progress, ...) to completion."""
+    return subprocess.run(
+        [*hocso_command(), *args],
+        env=dict(env),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+# -- what Telegram posts ----------------------------------------------------------------------
+
+DATE = 1763884800
+_update_ids = itertools.count(700_000_001)
+_message_ids = itertools.count(50_001)
+_callback_ids = itertools.count(4_382_000_001)
+
+
+def next_update_id() -> int:
+    """Update ids as Telegram numbers them: one sequence for all chats of a bot."""
+    return next(_update_ids)
+
+
+def user(chat: int) -> dict[str, Any]:
+    return {"id": chat, "is_bot": False, "first_name": "Lan", "language_code": "vi"}
+
+
+def private(chat: int) -> dict[str, Any]:
+    return {"id": chat, "type": "private", "first_name": "Lan"}
+
+
+def message_update(
+    chat: int, update_id: int | None = None, /, *, kind: str = "message", **content: Any
+) -> dict[str, Any]:
+    """An update carrying a message from `chat` (a private chat unless `content` gives
+    another `chat`); `kind` "edited_message", "channel_post", ... for the other kinds."""
+    body: dict[str, Any] = {
+        "message_id": next(_message_ids),
+        "date": DATE,
+        "chat": private(chat),
+        "from": user(chat),
+        **content,
+    }
+    return {"update_id": update_id or next_update_id(), kind: body}
+
+
+def text_update(chat: int, text: str, update_id: int | None = None) -> dict[str, Any]:
+    content: dict[str, Any] = {"text": text}
+    if text.startswith("/"):
+        command = text.split()[0]
+        content["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+    return message_update(chat, update_id, **content)
+
+
+def start_update(chat: int, payload: str = "", update_id: int | None = None) -> dict[str, Any]:
+    """What a t.me/<bot>?start=<payload> link makes the learner's app send."""
+    return text_update(chat, f"/start {payload}".strip(), update_id)
+
+
+STICKER = {
+    "file_id": "CAACAgIAAxkBAAEBsticker",
+    "file_unique_id": "AgADsticker",
+    "type": "regular",
+    "width": 512,
+    "height": 512,
+    "is_animated": False,
+    "is_video": False,
+    "emoji": "👍",
+}
+MEDIA: dict[str, Any] = {
+    "sticker": STICKER,
+    "photo": [{"file_id": "AgACphoto", "file_unique_id": "AQADphoto", "width": 800, "height": 600}],
+    "voice": {"file_id": "AwACvoice", "file_unique_id": "AgADvoice", "duration": 3},
+    "video": {
+        "file_id": "BAACvideo",
+        "file_unique_id": "AgADvideo",
+        "width": 640,
+        "height": 480,
+        "duration": 5,
+    },
+    "location": {"latitude": 21.0278, "longitude": 105.8342},
+}
+"""What each kind of message without text carries, as Telegram posts it."""
+
+
+def media_update(chat: int, media: str, update_id: int | None = None) -> dict[str, Any]:
+    """A message carrying `media` (a key of MEDIA) and no text."""
+    return message_update(chat, update_id, **{media: MEDIA[media]})
+
+
+def callback_update(
+    chat: int, data: str, *, shown: Sent | None = None, update_id: int | None = None
+) -> dict[str, Any]:
+    """A tap on a button carrying `data`, under the message `shown` (as the fake recorded it)."""
+    query: dict[str, Any] = {
+        "id": str(next(_callback_ids)),
+        "from": user(chat),
+        "chat_instance": f"-{chat}77",
+        "data": data,
+    }
+    message: dict[str, Any] = {
+        "message_id": next(_message_ids),
+        "date": DATE,
+        "chat": private(chat),
+        "from": {"id": 4242, "is_bot": True, "first_name": "Hocso test"},
+    }
+    if shown is not None:
+        message["text" if shown.method == "sendMessage" else "caption"] = shown.visible
+        if shown.markup:
+            message["reply_markup"] = shown.markup
+    else:
+        message["text"] = "…"
+    query["message"] = message
+    return {"update_id": update_id or next_update_id(), "callback_query": query}
+
+
+# -- posting ----------------------------------------------------------------------------------
+
+
+class Webhook:
+    """POSTs updates to /webhook/telegram as Telegram does (async, one client for all)."""
+
+    def __init__(self, base_url: str, secret: str | None = SECRET) -> None:
+        self.url = f"{base_url}/webhook/telegram"
+        self.secret = secret
+        limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
+        self.client = httpx.AsyncClient(timeout=30, limits=limits)
+
+    async def post(self, update: object, *, expect: int | None = 200) -> httpx.Response:
+        headers = {SECRET_HEADER: self.secret} if self.secret is not None else {}
+        response = await self.client.post(self.url, json=update, headers=headers)
+        if expect is not None:
+            assert response.status_code == expect, (response.status_code, response.text)
+        return response
+
+    async def __aenter__(self) -> Webhook:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.client.aclose()
+
+
+class TelegramLearner:
+    """One learner in a private chat with the bot: what they send goes through `hook`, what
+    they receive is what the stand-in Bot API recorded for their chat."""
+
+    def __init__(self, hook: Webhook, fake: FakeTelegram, chat: int) -> None:
+        self.hook = hook
+        self.fake = fake
+        self.chat = chat
+        self.id = f"tg:{chat}"
+        self.seen = 0  # messages received (waited for) so far
+        self.posted: list[dict[str, Any]] = []
+
+    @property
+    def messages(self) -> list[Sent]:
+        return self.fake.messages(self.chat)
+
+    async def post(self, update: dict[str, Any], *, expect: int | None = 200) -> httpx.Response:
+        self.posted.append(update)
+        return await self.hook.post(update, expect=expect)
+
+    async def start(self, payload: str = "") -> httpx.Response:
+        return await self.post(start_update(self.chat, payload))
+
+    async def say(self, text: str) -> httpx.Response:
+        return await self.post(text_update(self.chat, text))
+
+    async def send_media(self, media: str) -> httpx.Response:
+        return await self.post(media_update(self.chat, media))
+
+    async def tap(self, label: str) -> httpx.Response:
+        """Tap the button whose label starts with `label` on the latest message showing one;
+        the webhook's answer must be the answerCallbackQuery for this tap."""
+        for shown in reversed(self.messages):
+            for row in shown.rows:
+                for button in row:
+                    if button["text"].startswith(label) and "callback_data" in button:
+                        update = callback_update(self.chat, button["callback_data"], shown=shown)
+                        response = await self.post(update)
+                        assert response.json() == {
+                            "method": "answerCallbackQuery",
+                            "callback_query_id": update["callback_query"]["id"],
+                        }
+                        return response
+        labels = [shown.labels for shown in self.messages]
+        raise AssertionError(f"chat {self.chat} has no button {label!r}: {labels}")
+
+    async def replies(self, count: int = 1, timeout: float = 10.0) -> list[Sent]:
+        """Wait for `count` more messages than already seen; return them."""
+        want = self.seen + count
+        await await_until(
+            lambda: len(self.messages) >= want,
+            timeout,
+            f"chat {self.chat} to get {want} messages (has {len(self.messages)})",
+        )
+        new = self.messages[self.seen : want]
+        self.seen = want
+        return new
