@@ -27,6 +27,7 @@ from bot.stores import DEFAULT_STORE_URL, open_store
 from bot.stores.base import Store
 from bot.summary import progress_text
 from bot.tutor import Tutor
+from lessons.reading import normalize
 
 STORE_ENV = "HOCSO_STORE"
 
@@ -258,7 +259,7 @@ def _chat_terminal(
             stdout.write("> ")
             stdout.flush()
         line = stdin.readline()
-        if not line or line.strip().lower() in ("exit", "quit", "thoát", "thoat"):
+        if not line or normalize(line) in ("exit", "quit", "thoat"):
             stdout.write("\n" if interactive else "")
             return
         replies = _reply(tutor, learner, line.rstrip("\r\n"), replies)

@@ -239,24 +239,19 @@ class SQLiteStore(Store):
         return decode(row[0] if row else None)
 
     def update(self, learner_id: str, change: Change[T]) -> T:
-        connection = self._connection()
-        connection.execute("BEGIN IMMEDIATE")
-        try:
-            row = connection.execute(
-                "SELECT doc FROM learners WHERE id = ?", (learner_id,)
-            ).fetchone()
-            stored: str | None = row[0] if row else None
-            before = decode(stored)
-            codes_before = certificate_codes(before)
-            after, result = change(before)
-            write = plan_write(learner_id, stored, codes_before, after)
-            if write is not None:
-                self._write(connection, learner_id, write)
-            connection.execute("COMMIT")
-        except BaseException:
-            if connection.in_transaction:
-                connection.execute("ROLLBACK")
-            raise
+        with self._transaction() as connection:
+            return self._change(connection, learner_id, change)
+
+    def _change(self, connection: sqlite3.Connection, learner_id: str, change: Change[T]) -> T:
+        """Read, change and write one learner inside the caller's transaction."""
+        row = connection.execute("SELECT doc FROM learners WHERE id = ?", (learner_id,)).fetchone()
+        stored: str | None = row[0] if row else None
+        before = decode(stored)
+        codes_before = certificate_codes(before)
+        after, result = change(before)
+        write = plan_write(learner_id, stored, codes_before, after)
+        if write is not None:
+            self._write(connection, learner_id, write)
         return result
 
     @staticmethod
@@ -349,17 +344,7 @@ class SQLiteStore(Store):
             seen = connection.execute("SELECT 1 FROM events WHERE id = ?", (event_id,))
             if seen.fetchone() is not None:
                 return None
-            row = connection.execute(
-                "SELECT doc FROM learners WHERE id = ?", (learner_id,)
-            ).fetchone()
-            stored: str | None = row[0] if row else None
-            before = decode(stored)
-            codes_before = certificate_codes(before)
-            after, deliveries = change(before)
-            write = plan_write(learner_id, stored, codes_before, after)
-            queued = number(event_id, deliveries)
-            if write is not None:
-                self._write(connection, learner_id, write)
+            queued = number(event_id, self._change(connection, learner_id, change))
             connection.execute("INSERT INTO events (id, at) VALUES (?, ?)", (event_id, now))
             connection.executemany(
                 "INSERT INTO outbox (queue, id, priority, doc) VALUES (?, ?, ?, ?)",

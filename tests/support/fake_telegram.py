@@ -42,11 +42,12 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+
+from support.served import Served
 
 BOT_USER = {
     "id": 4242,
@@ -235,8 +236,7 @@ class FakeTelegram:
         self._file_numbers = itertools.count(1)
         self._window: deque[float] = deque()
         self._buckets: dict[str, tuple[float, float]] = {}
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
+        self._served: Served | None = None
         self.port = 0
 
     # -- running ----------------------------------------------------------------------------
@@ -247,32 +247,15 @@ class FakeTelegram:
         return f"http://127.0.0.1:{self.port}/bot"
 
     def start(self) -> FakeTelegram:
-        config = uvicorn.Config(
-            self.app(),
-            host="127.0.0.1",
-            port=0,  # a free one, read back below
-            log_level="warning",
-            access_log=False,
-            lifespan="off",
-            timeout_graceful_shutdown=1,
-        )
-        server = self._server = _Server(config)
-        self._thread = threading.Thread(target=server.run, name="fake-telegram", daemon=True)
-        self._thread.start()
-        deadline = time.monotonic() + 10
-        while not server.started:
-            if not self._thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("the fake Telegram server did not start")
-            time.sleep(0.005)
-        self.port = server.servers[0].sockets[0].getsockname()[1]
+        self._served = Served(self.app(), name="fake-telegram")
+        self._served.start(timeout=10)
+        self.port = self._served.port
         return self
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.should_exit = True
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-        self._server = self._thread = None
+        if self._served is not None:
+            self._served.stop(timeout=10)
+        self._served = None
 
     def __enter__(self) -> FakeTelegram:
         return self.start()
@@ -391,7 +374,7 @@ class FakeTelegram:
     async def _sleep(self, seconds: float) -> None:
         """Wait, but not past `stop`: a test that timed out should not wait for its answer."""
         end = time.monotonic() + seconds
-        while time.monotonic() < end and self._server is not None and not self._server.should_exit:
+        while time.monotonic() < end and self._served is not None and not self._served.stopping:
             await asyncio.sleep(min(0.01, max(0.0, end - time.monotonic())))
 
     def _methods(self) -> dict[str, Callable[[dict[str, Any], list[Upload], str | None], Any]]:
@@ -541,16 +524,6 @@ class FakeTelegram:
         with self._lock:
             self._file_ids.add(file_id)
         return file_id
-
-
-class _Server(uvicorn.Server):
-    """uvicorn checks for `should_exit` every 0.1 s; a test server should stop at once."""
-
-    async def main_loop(self) -> None:
-        counter = 0
-        while not await self.on_tick(counter):
-            counter = (counter + 1) % 864000
-            await asyncio.sleep(0.005)
 
 
 # -- the wire ---------------------------------------------------------------------------------

@@ -27,7 +27,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import replace
@@ -36,11 +35,11 @@ from types import TracebackType
 from typing import Any
 
 import httpx
-import uvicorn
 
 from bot.stores.base import Store
 from support.fake_telegram import FakeTelegram, Sent
 from support.redis_server import free_port
+from support.served import Served
 from webhook.app import create_app
 from webhook.delivery import Limits
 from webhook.service import Service
@@ -127,16 +126,6 @@ def environment_for(fake: FakeTelegram, content: Path, store: str, **more: str) 
 # -- the service in this process --------------------------------------------------------------
 
 
-class _QuickServer(uvicorn.Server):
-    """uvicorn looks at `should_exit` every 0.1 s; a test server should stop at once."""
-
-    async def main_loop(self) -> None:
-        counter = 0
-        while not await self.on_tick(counter):
-            counter = (counter + 1) % 864000
-            await asyncio.sleep(0.005)
-
-
 class ServiceThread:
     """`create_app(settings)` served by uvicorn in a daemon thread with its own event loop."""
 
@@ -144,9 +133,7 @@ class ServiceThread:
         self.settings = settings
         self.app = create_app(settings, store=store)
         self.service: Service = self.app.state.service
-        self._server: _QuickServer | None = None
-        self._thread: threading.Thread | None = None
-        self._error: BaseException | None = None
+        self._served = Served(self.app, name="hocso-service", lifespan="on", graceful=2)
         self.port = 0
 
     @property
@@ -158,45 +145,16 @@ class ServiceThread:
         return self.service.store
 
     def start(self, timeout: float = 20.0) -> ServiceThread:
-        config = uvicorn.Config(
-            self.app,
-            host="127.0.0.1",
-            port=0,  # a free one, read back below
-            lifespan="on",
-            log_level="warning",
-            access_log=False,
-            timeout_graceful_shutdown=2,
-        )
-        server = self._server = _QuickServer(config)
-        self._thread = threading.Thread(target=self._run, name="hocso-service", daemon=True)
-        self._thread.start()
-        deadline = time.monotonic() + timeout
-        while not server.started:
-            if not self._thread.is_alive():
-                raise RuntimeError(f"the service did not start: {self._error!r}")
-            if time.monotonic() > deadline:
-                raise RuntimeError("the service did not start in time")
-            time.sleep(0.005)
-        self.port = server.servers[0].sockets[0].getsockname()[1]
+        self._served.start(timeout)
+        self.port = self._served.port
         return self
 
     def wait_sent(self, timeout: float = 10.0) -> None:
         """Wait until the outbox is empty: every queued message sent, or given up on."""
         wait_until(lambda: self.store.pending() == 0, timeout, "the outbox to empty")
 
-    def _run(self) -> None:
-        assert self._server is not None
-        try:
-            self._server.run()
-        except BaseException as error:  # e.g. SystemExit(3) when startup fails: for `start`
-            self._error = error
-
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.should_exit = True
-        if self._thread is not None:
-            self._thread.join(timeout=15)
-        self._server = self._thread = None
+        self._served.stop()
 
     def __enter__(self) -> ServiceThread:
         return self.start()
