@@ -15,9 +15,11 @@ import hmac
 import json
 import logging
 import time
+from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import JSONResponse
+from starlette.routing import Route
 
 from handlers.telegram import BadUpdate, parse_update
 from webhook.service import Service
@@ -25,6 +27,26 @@ from webhook.service import Service
 log = logging.getLogger("hocso.webhook")
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+
+TELEGRAM_OPENAPI: dict[str, Any] = {
+    "post": {
+        "summary": "Telegram's webhook",
+        "description": "A Telegram Update, with the webhook's secret in " + SECRET_HEADER + ".",
+        "parameters": [{"name": SECRET_HEADER, "in": "header", "required": True,
+                        "schema": {"type": "string"}}],
+        "requestBody": {"required": True,
+                        "content": {"application/json": {"schema": {"type": "object"}}}},
+        "responses": {
+            "200": {"description": "applied (or a duplicate, or a kind the tutor ignores)"},
+            "400": {"description": "not JSON, or not a Telegram update"},
+            "401": {"description": "the secret header is missing"},
+            "403": {"description": "the secret header is wrong"},
+            "404": {"description": "the Telegram channel is not configured"},
+            "413": {"description": "the body is larger than HOCSO_MAX_BODY"},
+            "503": {"description": "the store failed: Telegram delivers the update again later"},
+        },
+    }
+}  # fmt: skip
 
 
 class BodyTooLarge(Exception):
@@ -50,11 +72,9 @@ def problem(status: int, detail: str) -> JSONResponse:
     return JSONResponse({"ok": False, "error": detail}, status_code=status)
 
 
-def telegram_routes(service: Service) -> APIRouter:
-    router = APIRouter()
+def telegram_route(service: Service) -> Route:
     settings = service.settings
 
-    @router.post("/webhook/telegram", summary="Telegram's webhook")
     async def telegram_webhook(request: Request) -> JSONResponse:
         started = time.perf_counter()
         if not settings.telegram or settings.telegram_secret is None:
@@ -104,4 +124,4 @@ def telegram_routes(service: Service) -> APIRouter:
             )
         return JSONResponse({"ok": True})
 
-    return router
+    return Route("/webhook/telegram", telegram_webhook, methods=["POST"])
