@@ -6,10 +6,7 @@ Nothing here reads the clock: every call is given its `now`, so nothing depends 
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +19,7 @@ from bot.stores import Change, Store, open_store
 from bot.stores.base import EVENT_TTL, Delivery, Failure
 from bot.stores.redis import RedisStore
 from bot.stores.sqlite import _MIGRATIONS, SQLiteStore
+from support.processes import run_at_once
 
 REPO = Path(bot.__file__).resolve().parents[1]
 LEARNER = "tg:7"
@@ -665,46 +663,10 @@ print(json.dumps(sent), flush=True)
 """
 
 
-def run_two(script: str, url: str, args: list[list[str]]) -> list[str]:
-    """Run `script` in one process per argument list, at once; their last output lines."""
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]),
-    }
-    workers = [
-        subprocess.Popen(
-            [sys.executable, "-c", script, url, *extra],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=env,
-        )
-        for extra in args
-    ]
-    try:
-        for worker in workers:
-            assert worker.stdout is not None
-            assert worker.stdout.readline() == "ready\n", worker.communicate()[1]
-        for worker in workers:
-            assert worker.stdin is not None
-            worker.stdin.write("go\n")
-            worker.stdin.flush()
-        outputs = [worker.communicate(timeout=300) for worker in workers]
-    finally:
-        for worker in workers:
-            if worker.poll() is None:
-                worker.kill()
-                worker.wait()
-    for worker, (_, errors) in zip(workers, outputs, strict=True):
-        assert worker.returncode == 0, errors
-    return [out.splitlines()[-1] for out, _ in outputs]
-
-
 def test_two_processes_handling_events_lose_nothing(shared_store_url: str) -> None:
     store = open_store(shared_store_url)  # creates the SQLite file and schema first
     try:
-        outputs = run_two(HANDLER, shared_store_url, [["one"], ["two"]])
+        outputs = run_at_once(HANDLER, shared_store_url, [["one"], ["two"]])
         for output in outputs:
             assert json.loads(output) == [2] * 200
         assert turns(store) == 400
@@ -727,7 +689,7 @@ def test_two_processes_sending_send_each_delivery_once_and_in_order(
             send(store, f"e{n}", 1000.0 - 10 + n, *body)
         assert store.pending() == 200
 
-        outputs = run_two(SENDER, shared_store_url, [[], []])
+        outputs = run_at_once(SENDER, shared_store_url, [[], []])
 
         sent = [entry for output in outputs for entry in json.loads(output)]
         assert sorted(entry[2] for entry in sent) == sorted(

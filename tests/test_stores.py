@@ -8,10 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import shutil
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -26,6 +23,7 @@ from bot.stores import DEFAULT_STORE_URL, CertificateRecord, Store, open_store
 from bot.stores.memory import MemoryStore
 from bot.stores.redis import RedisStore
 from bot.stores.sqlite import SQLiteStore
+from support.processes import run_at_once
 from support.redis_server import answers, find_redis, free_port, start_redis_server
 
 REPO = Path(bot.__file__).resolve().parents[1]
@@ -366,39 +364,8 @@ print(json.dumps(seen), flush=True)
 def test_two_processes_lose_no_update(shared_store_url: str) -> None:
     rounds = 200
     store = open_store(shared_store_url)  # creates the SQLite file and schema first
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]),
-    }
-    workers = [
-        subprocess.Popen(
-            [sys.executable, "-c", WORKER, shared_store_url, str(rounds)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=env,
-        )
-        for _ in range(2)
-    ]
-    try:
-        for worker in workers:
-            assert worker.stdout is not None
-            assert worker.stdout.readline() == "ready\n", worker.communicate()[1]
-        for worker in workers:
-            assert worker.stdin is not None
-            worker.stdin.write("go\n")
-            worker.stdin.flush()
-        outputs = [worker.communicate(timeout=300) for worker in workers]
-    finally:
-        for worker in workers:
-            if worker.poll() is None:
-                worker.kill()
-                worker.wait()
-
-    for worker, (_, errors) in zip(workers, outputs, strict=True):
-        assert worker.returncode == 0, errors
-    seen = [count for out, _ in outputs for count in json.loads(out.splitlines()[-1])]
+    lines = run_at_once(WORKER, shared_store_url, [[str(rounds)], [str(rounds)]])
+    seen = [count for line in lines for count in json.loads(line)]
     stored = store.get("tg:race")
     store.close()
     assert stored is not None and stored.turns == 2 * rounds

@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import TypeVar
 
 from bot.learner import Learner
-from bot.stores.base import CertificateRecord
+from bot.stores.base import CertificateRecord, Change
+
+T = TypeVar("T")
 
 
 def encode(learner: Learner) -> str:
@@ -82,3 +85,12 @@ def plan_write(
             record for code, record in codes_after.items() if codes_before.get(code) != record
         ),
     )
+
+
+def run_change(learner_id: str, stored: str | None, change: Change[T]) -> tuple[Write | None, T]:
+    """Run `change` on the learner `stored` holds; what to write (None: nothing) and its
+    result. The codes are taken before the change runs, since it may edit its learner."""
+    before = decode(stored)
+    codes_before = certificate_codes(before)
+    after, result = change(before)
+    return plan_write(learner_id, stored, codes_before, after), result

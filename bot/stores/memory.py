@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from bot.learner import Learner
-from bot.stores._document import certificate_codes, code_taken, decode, plan_write
+from bot.stores._document import code_taken, decode, run_change
 from bot.stores._outbox import (
     FAILURES_KEPT,
     Bucket,
@@ -79,10 +79,7 @@ class MemoryStore(Store):
         """Run `change` and write what it returns; the caller holds the lock. Raises before
         writing anything when the change or its write is refused."""
         stored = self._learners.get(learner_id)
-        before = decode(stored)
-        codes_before = certificate_codes(before)
-        after, result = change(before)
-        write = plan_write(learner_id, stored, codes_before, after)
+        write, result = run_change(learner_id, stored, change)
         if write is None:
             return result
         for record in write.written:

@@ -48,7 +48,7 @@ import redis
 from redis.client import Pipeline
 
 from bot.learner import Learner
-from bot.stores._document import Write, certificate_codes, code_taken, decode, plan_write
+from bot.stores._document import Write, code_taken, decode, run_change
 from bot.stores._outbox import (
     FAILURES_KEPT,
     by_queue,
@@ -293,10 +293,7 @@ class RedisStore(Store):
                 try:
                     pipe.watch(key)  # type: ignore[no-untyped-call]  # untyped in redis-py
                     stored = cast(str | None, pipe.get(key))
-                    before = decode(stored)
-                    codes_before = certificate_codes(before)
-                    after, result = change(before)
-                    write = plan_write(learner_id, stored, codes_before, after)
+                    write, result = run_change(learner_id, stored, change)
                     if write is not None:
                         self._check_codes(pipe, learner_id, write)
                         pipe.multi()
@@ -382,10 +379,7 @@ class RedisStore(Store):
                     stored, seen = cast(list[str | None], pipe.mget(key, event_key))
                     if seen is not None:
                         return None
-                    before = decode(stored)
-                    codes_before = certificate_codes(before)
-                    after, deliveries = change(before)
-                    write = plan_write(learner_id, stored, codes_before, after)
+                    write, deliveries = run_change(learner_id, stored, change)
                     queued = number(event_id, deliveries)
                     if write is not None:
                         self._check_codes(pipe, learner_id, write)

@@ -80,7 +80,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from bot.learner import Learner, now_vn
-from bot.stores._document import Write, certificate_codes, code_taken, decode, plan_write
+from bot.stores._document import Write, code_taken, decode, run_change
 from bot.stores._outbox import (
     FAILURES_KEPT,
     Bucket,
@@ -246,10 +246,7 @@ class SQLiteStore(Store):
         """Read, change and write one learner inside the caller's transaction."""
         row = connection.execute("SELECT doc FROM learners WHERE id = ?", (learner_id,)).fetchone()
         stored: str | None = row[0] if row else None
-        before = decode(stored)
-        codes_before = certificate_codes(before)
-        after, result = change(before)
-        write = plan_write(learner_id, stored, codes_before, after)
+        write, result = run_change(learner_id, stored, change)
         if write is not None:
             self._write(connection, learner_id, write)
         return result
