@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse
 
 from bot.stores.base import Store
 from webhook import logs
+from webhook.media import media_route
 from webhook.service import Service
 from webhook.settings import Settings
 from webhook.telegram import TELEGRAM_OPENAPI, telegram_route
@@ -46,6 +47,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     # A plain Starlette route: the endpoint uses nothing of FastAPI's, whose per-request
     # machinery cost a noticeable share of a turn under load. Documented by hand below.
     app.router.routes.append(telegram_route(service))
+    app.router.routes.append(media_route(service.settings.content))
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

@@ -45,14 +45,25 @@ class Limits:
     chat_burst: float = 3.0
 
 
+NO_LIMITS = Limits(global_rate=0, chat_rate=0, chat_burst=0)
+
+
+@dataclass(frozen=True)
+class Outlet:
+    """One channel as the courier sees it: its sender and the platform's rate limits (each
+    channel has its own overall bucket)."""
+
+    sender: Sender
+    limits: Limits = NO_LIMITS
+
+
 class Courier:
     """Delivers the outbox of one store through the senders of the configured channels."""
 
     def __init__(
         self,
         store: Store,
-        senders: dict[str, Sender],
-        limits: Limits,
+        outlets: dict[str, Outlet],
         *,
         lease: float = 30.0,
         poll: float = 0.5,
@@ -61,8 +72,7 @@ class Courier:
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.store = store
-        self.senders = senders
-        self.limits = limits
+        self.outlets = outlets
         self.lease = lease
         self.poll = poll
         self.max_attempts = max_attempts
@@ -154,24 +164,28 @@ class Courier:
         with a burst of N lets N + rate through in one second). The overall token is taken
         first: when it is scarce (many chats) a chat's own check nearly always passes, so
         little is wasted; when one chat is busy, the overall bucket is not scarce."""
-        now = self.clock()
+        outlet = self.outlets.get(head.channel)
+        if outlet is None:
+            return 0.0  # _send records it as undeliverable
+        limits, now = outlet.limits, self.clock()
         wait = 0.0
-        if self.limits.global_rate > 0:
-            rate = self.limits.global_rate * MARGIN
-            wait = await self._store(self.store.take_token, "global", rate, 1.0, now)
-        if wait == 0 and self.limits.chat_rate > 0:
+        if limits.global_rate > 0:
+            rate = limits.global_rate * MARGIN
+            bucket = f"global:{head.channel}"
+            wait = await self._store(self.store.take_token, bucket, rate, 1.0, now)
+        if wait == 0 and limits.chat_rate > 0:
             bucket = f"chat:{head.queue}"
-            rate, burst = self.limits.chat_rate * MARGIN, max(1.0, self.limits.chat_burst)
+            rate, burst = limits.chat_rate * MARGIN, max(1.0, limits.chat_burst)
             wait = await self._store(self.store.take_token, bucket, rate, burst, now)
         return wait
 
     async def _send(self, head: Delivery) -> Delivery | None:
         """Send one head; return the next head to send, or None when the queue is given back."""
-        sender = self.senders.get(head.channel)
+        outlet = self.outlets.get(head.channel)
         try:
-            if sender is None:
+            if outlet is None:
                 raise SendError(f"no channel {head.channel!r} is configured", permanent=True)
-            await sender.send(head.chat, from_body(head.body))
+            await outlet.sender.send(head.chat, from_body(head.body))
         except SendError as error:
             if error.permanent or head.attempts + 1 >= self.max_attempts:
                 reason = error.description if error.permanent else f"gave up: {error.description}"

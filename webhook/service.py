@@ -15,8 +15,8 @@ from bot.inbound import Inbound
 from bot.stores import open_store
 from bot.stores.base import Store
 from bot.tutor import Receipt, Tutor
-from handlers.base import Sender
-from webhook.delivery import Courier
+from webhook.delivery import Courier, Outlet
+from webhook.media import public_url
 from webhook.settings import Settings
 from webhook.storecalls import StoreCalls
 
@@ -46,8 +46,8 @@ class Service:
         self.content = ContentHolder(load_content(settings.content))
         self.store = store or open_store(settings.store)
         self.tutor = Tutor(Engine(self.content), self.store)
-        self.senders: dict[str, Sender] = {}
-        self.courier = Courier(self.store, self.senders, settings.limits)
+        self.outlets: dict[str, Outlet] = {}
+        self.courier = Courier(self.store, self.outlets)
         self._store_calls = StoreCalls(self.store)
         self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
         self._poller: asyncio.Task[None] | None = None
@@ -68,9 +68,10 @@ class Service:
                 # until the Bot API answers again.
                 log.warning("the Telegram Bot API does not answer yet: %s", error)
             self._closers.append(bot)
-            self.senders["telegram"] = TelegramSender(bot, StoreFileIds(self.store, "telegram"))
+            sender = TelegramSender(bot, StoreFileIds(self.store, "telegram"))
+            self.outlets["telegram"] = Outlet(sender, self.settings.limits)
         self._poller = asyncio.get_running_loop().create_task(self.courier.run())
-        log.info("service started", extra={"channel": ",".join(self.senders) or "none"})
+        log.info("service started", extra={"channel": ",".join(self.outlets) or "none"})
 
     async def stop(self) -> None:
         await self.courier.stop()
@@ -81,6 +82,13 @@ class Service:
             if shutdown is not None:
                 await shutdown()
         self.store.close()
+
+    def media_url(self, image: str) -> str | None:
+        """Where a platform fetches a message's image (see `webhook.media`); None when it
+        cannot (no `HOCSO_PUBLIC_URL` for a content file)."""
+        if not image.startswith("https://") and self.settings.public_url is None:
+            return None
+        return public_url(image, self.settings.content, self.settings.public_url)
 
     async def receive(self, channel: str, event_id: str, inbound: Inbound, chat: str) -> Receipt:
         """Apply one platform event at most once, queue its replies, and start sending them."""

@@ -5,6 +5,12 @@
 | `HOCSO_CONTENT`, `HOCSO_STORE` | the lesson folder and the store URL |
 | `TELEGRAM_BOT_TOKEN`, `TELEGRAM_SECRET_TOKEN` | the Telegram channel; off unless both are set |
 | `TELEGRAM_API_URL` | default `https://api.telegram.org/bot` |
+| `ZALO_BOT_TOKEN`, `ZALO_BOT_SECRET_TOKEN` | the Zalo Bot Platform; off unless both are set |
+| `ZALO_BOT_API_URL` | default `https://bot-api.zaloplatforms.com/bot` |
+| `ZALO_OA_APP_ID`, `ZALO_OA_SECRET_KEY` | a Zalo Official Account; off unless both are set |
+| `ZALO_OA_ACCESS_TOKEN`, `ZALO_OA_REFRESH_TOKEN` | and one of these (rotated ones: in the store) |
+| `ZALO_OA_API_URL` | default `https://openapi.zalo.me` |
+| `ZALO_OA_OAUTH_URL` | default `https://oauth.zaloapp.com` |
 | `HOCSO_PUBLIC_URL` | the public https address, for `setWebhook` |
 | `HOCSO_ADMIN_TOKEN` | admin routes (none yet answer without it) |
 | `HOCSO_RATE_GLOBAL`, `HOCSO_RATE_CHAT`, `HOCSO_RATE_CHAT_BURST` | delivery limits (30, 1, 3) |
@@ -23,6 +29,9 @@ from bot.stores import DEFAULT_STORE_URL
 from webhook.delivery import Limits
 
 DEFAULT_TELEGRAM_API = "https://api.telegram.org/bot"
+DEFAULT_ZALO_BOT_API = "https://bot-api.zaloplatforms.com/bot"
+DEFAULT_ZALO_OA_API = "https://openapi.zalo.me"
+DEFAULT_ZALO_OA_OAUTH = "https://oauth.zaloapp.com"
 
 
 @dataclass(frozen=True)
@@ -32,6 +41,15 @@ class Settings:
     telegram_token: str | None = None
     telegram_secret: str | None = None
     telegram_api_url: str = DEFAULT_TELEGRAM_API
+    zalo_bot_token: str | None = None
+    zalo_bot_secret: str | None = None
+    zalo_bot_api_url: str = DEFAULT_ZALO_BOT_API
+    zalo_oa_app_id: str | None = None
+    zalo_oa_secret_key: str | None = None
+    zalo_oa_access_token: str | None = None
+    zalo_oa_refresh_token: str | None = None
+    zalo_oa_api_url: str = DEFAULT_ZALO_OA_API
+    zalo_oa_oauth_url: str = DEFAULT_ZALO_OA_OAUTH
     public_url: str | None = None
     admin_token: str | None = None
     limits: Limits = field(default_factory=Limits)
@@ -41,6 +59,17 @@ class Settings:
     def telegram(self) -> bool:
         """Whether the Telegram channel is on: it needs both its token and its secret."""
         return bool(self.telegram_token and self.telegram_secret)
+
+    @property
+    def zalo_bot(self) -> bool:
+        """Whether the Zalo Bot channel is on: it needs both its token and its secret."""
+        return bool(self.zalo_bot_token and self.zalo_bot_secret)
+
+    @property
+    def zalo_oa(self) -> bool:
+        """Whether the Zalo OA channel is on: app id, OA secret key, and a token to start from."""
+        tokens = self.zalo_oa_access_token or self.zalo_oa_refresh_token
+        return bool(self.zalo_oa_app_id and self.zalo_oa_secret_key and tokens)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> Settings:
@@ -52,6 +81,15 @@ class Settings:
             telegram_token=environ.get("TELEGRAM_BOT_TOKEN") or None,
             telegram_secret=environ.get("TELEGRAM_SECRET_TOKEN") or None,
             telegram_api_url=environ.get("TELEGRAM_API_URL") or DEFAULT_TELEGRAM_API,
+            zalo_bot_token=environ.get("ZALO_BOT_TOKEN") or None,
+            zalo_bot_secret=environ.get("ZALO_BOT_SECRET_TOKEN") or None,
+            zalo_bot_api_url=_url(environ, "ZALO_BOT_API_URL", DEFAULT_ZALO_BOT_API),
+            zalo_oa_app_id=environ.get("ZALO_OA_APP_ID") or None,
+            zalo_oa_secret_key=environ.get("ZALO_OA_SECRET_KEY") or None,
+            zalo_oa_access_token=environ.get("ZALO_OA_ACCESS_TOKEN") or None,
+            zalo_oa_refresh_token=environ.get("ZALO_OA_REFRESH_TOKEN") or None,
+            zalo_oa_api_url=_url(environ, "ZALO_OA_API_URL", DEFAULT_ZALO_OA_API),
+            zalo_oa_oauth_url=_url(environ, "ZALO_OA_OAUTH_URL", DEFAULT_ZALO_OA_OAUTH),
             public_url=(environ.get("HOCSO_PUBLIC_URL") or "").rstrip("/") or None,
             admin_token=environ.get("HOCSO_ADMIN_TOKEN") or None,
             limits=Limits(
@@ -61,6 +99,10 @@ class Settings:
             ),
             max_body=int(_number(environ, "HOCSO_MAX_BODY", 256 * 1024)),
         )
+
+
+def _url(environ: Mapping[str, str], name: str, default: str) -> str:
+    return (environ.get(name) or default).rstrip("/")
 
 
 def _number(environ: Mapping[str, str], name: str, default: float) -> float:

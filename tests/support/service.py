@@ -41,14 +41,13 @@ from support.fake_telegram import FakeTelegram, Sent
 from support.redis_server import free_port
 from support.served import Served
 from webhook.app import create_app
-from webhook.delivery import Limits
+from webhook.delivery import NO_LIMITS, Limits
 from webhook.service import Service
 from webhook.settings import Settings
 
 TOKEN = "123456789:AAH-hocso_webhook-test"
 SECRET = "webhook-secret_0123456789"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-NO_LIMITS = Limits(global_rate=0, chat_rate=0, chat_burst=0)
 
 
 def wait_until(

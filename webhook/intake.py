@@ -1,0 +1,143 @@
+"""What every channel's webhook does with a request, whatever the platform.
+
+A route checks the platform's signature or secret, reads the body within `HOCSO_MAX_BODY`
+(`read_json`), parses it with its channel's parser, and hands the result to `take`, which
+applies it at most once and logs one line:
+
+```json
+{"msg": "update", "channel": "zalo-bot", "event": "zb:4f1c", "kind": "text",
+ "learner": "zalobot:8a1f", "step": "cau-1", "ms": 3.1, "duplicate": false}
+```
+A route answers 4xx for anything malformed (never 5xx), 200 for kinds the tutor ignores, and
+503 when the store failed, so that the platform sends the event again.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+import time
+from typing import Any, Protocol
+
+from fastapi import Request
+from fastapi.responses import JSONResponse
+
+from bot.inbound import Inbound
+from bot.tutor import Receipt
+from webhook.service import Service
+
+log = logging.getLogger("hocso.webhook")
+
+
+class Parsed(Protocol):
+    """What a channel's parser makes of one event (e.g. `handlers.telegram.Received`)."""
+
+    @property
+    def event_id(self) -> str: ...  # what dedupe uses, unique across channels ("tg:881")
+    @property
+    def chat(self) -> str | None: ...  # where replies go; None when nobody is answered
+    @property
+    def inbound(self) -> Inbound | None: ...  # None for kinds the tutor ignores
+    @property
+    def kind(self) -> str: ...  # "text", "start", "button", "media", "ignored:<why>"
+
+
+class Refused(Exception):
+    """A request answered with a 4xx before anything is read or changed."""
+
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+
+    def response(self) -> JSONResponse:
+        return problem(self.status, self.detail)
+
+
+def problem(status: int, detail: str) -> JSONResponse:
+    return JSONResponse({"ok": False, "error": detail}, status_code=status)
+
+
+def check_secret(request: Request, header: str, secret: str, channel: str) -> None:
+    """The header must equal `secret`, compared in constant time: missing -> 401, wrong -> 403."""
+    given = request.headers.get(header)
+    if given is None:
+        log.warning("%s update without a secret", channel, extra={"status": 401})
+        raise Refused(401, f"missing {header}")
+    if not hmac.compare_digest(given.encode(), secret.encode()):
+        log.warning("%s update with a wrong secret", channel, extra={"status": 403})
+        raise Refused(403, f"wrong {header}")
+
+
+async def read_body(request: Request, limit: int, channel: str) -> bytes:
+    """The request body, refusing more than `limit` bytes (413) without reading them all."""
+    declared = request.headers.get("content-length")
+    too_large = Refused(413, f"the body is over {limit} bytes")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        log.warning("%s update too large", channel, extra={"status": 413})
+        raise too_large
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            log.warning("%s update too large", channel, extra={"status": 413})
+            raise too_large
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def parse_json(body: bytes, channel: str) -> Any:
+    """The body as JSON; 400 when it is not."""
+    try:
+        return json.loads(body)
+    except (ValueError, RecursionError) as error:  # incl. JSONDecodeError, bad UTF-8
+        raise bad(channel, error) from error
+
+
+def bad(channel: str, error: Exception) -> Refused:
+    """400 for a body that is not one of `channel`'s events, with a log line."""
+    log.warning("bad %s update: %s", channel, error, extra={"status": 400})
+    return Refused(400, f"not a {channel} update: {error}")
+
+
+async def take(service: Service, channel: str, parsed: Parsed, started: float) -> Receipt | None:
+    """Apply a parsed event at most once and log it; None when the tutor ignores its kind.
+    Raises Refused(503) when the store failed (the platform will send it again)."""
+    extra: dict[str, object] = {"channel": channel, "event": parsed.event_id, "kind": parsed.kind}
+    if parsed.inbound is None or parsed.chat is None:
+        log.info("update ignored", extra={**extra, "status": 200})
+        return None
+    extra["learner"] = parsed.inbound.learner
+    try:
+        receipt = await service.receive(channel, parsed.event_id, parsed.inbound, parsed.chat)
+    except Exception as error:
+        log.exception("update failed; it must be sent again", extra={**extra, "status": 503})
+        raise Refused(503, "the tutor could not store this update; send it again later") from error
+    ms = round((time.perf_counter() - started) * 1000, 2)
+    log.info(
+        "update", extra={**extra, "step": receipt.step, "ms": ms, "duplicate": receipt.duplicate}
+    )
+    return receipt
+
+
+def openapi_post(
+    summary: str, description: str, header: str, statuses: dict[str, str]
+) -> dict[str, Any]:
+    """The OpenAPI entry of a webhook route written as a plain Starlette route."""
+    responses = {status: {"description": text} for status, text in statuses.items()}
+    return {
+        "post": {
+            "summary": summary,
+            "description": description,
+            "parameters": [
+                {"name": header, "in": "header", "required": True, "schema": {"type": "string"}}
+            ],
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": {"type": "object"}}},
+            },
+            "responses": responses,
+        }
+    }
