@@ -355,6 +355,7 @@ def _serve(args: argparse.Namespace) -> int:
         port=args.port,
         workers=args.workers,
         log_level=args.log_level,
+        log_config=logs.uvicorn_config(args.log_level),
         access_log=False,
         # Telegram keeps webhook connections open; uvicorn's default closes idle ones after 5 s,
         # and a client that reuses one just as it closes gets a reset.

@@ -44,3 +44,18 @@ def setup(level: str = "INFO") -> None:
     root.handlers[:] = [handler]
     root.setLevel(level)
     root.propagate = False
+
+
+def uvicorn_config(level: str = "INFO") -> dict[str, object]:
+    """uvicorn's own log lines (start, stop, errors) as the same JSON lines, for
+    `uvicorn.run(log_config=...)`."""
+    handler = {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}
+    quiet = {"handlers": ["default"], "level": level.upper(), "propagate": False}
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": {"()": JsonFormatter}},
+        "handlers": {"default": handler},
+        "loggers": {"uvicorn": quiet, "uvicorn.error": {"level": level.upper()},
+                    "uvicorn.access": quiet},
+    }  # fmt: skip
