@@ -17,20 +17,50 @@ redis=${2:-redis://127.0.0.1:6379/0}
 bench=${HOCSO_BENCH:-../shared/bench}
 venv=${HOCSO_VENV:-.venv}
 "$venv/bin/python" -m pip install -q --disable-pip-version-check -e '.[bench]'
-export PY="$venv/bin/python" PATH="$PWD/$venv/bin:$PATH"
+export PATH="$PWD/$venv/bin:$PATH"
 workers=${WORKERS:-2}
 run_id=hocso-bench-$$
-cleanup() { redis-cli -u "$redis" --scan --pattern "$run_id*" | xargs -r redis-cli -u "$redis" del >/dev/null; }
+scratch=$(mktemp -d)
+cleanup() {
+  redis-cli -u "$redis" --scan --pattern "$run_id*" | xargs -r redis-cli -u "$redis" del >/dev/null
+  rm -rf "$scratch"
+}
 trap cleanup EXIT
 
-echo "peer (python-telegram-bot ConversationHandler, in memory):"
-bash "$bench/run.sh" peer "$chats" | tail -1
-echo "hocso serve --workers $workers, $redis:"
+# Where the machine's two cores go: the harness's own load generator and stand-in Bot API
+# (load.py, one process) shares them with the service measured. Its CPU time is taken with
+# /usr/bin/time; the rest is the whole machine's busy time (/proc/stat) less that.
+cat >"$scratch/py" <<WRAP
+#!/usr/bin/env bash
+case "\$1" in
+  */load.py) exec /usr/bin/time -o "$scratch/load.cpu" -f "%U %S" "$PWD/$venv/bin/python" "\$@" ;;
+  *) exec "$PWD/$venv/bin/python" "\$@" ;;
+esac
+WRAP
+chmod +x "$scratch/py"
+export PY="$scratch/py"
+busy() { awk '/^cpu /{print ($2+$3+$4+$7+$8)/100}' /proc/stat; }
+cpu_line() {  # BUSY_BEFORE TURNS
+  local after load; after=$(busy); load=$(awk '{print $1+$2}' "$scratch/load.cpu")
+  awk -v b="$1" -v a="$after" -v l="$load" -v t="$2" 'BEGIN {
+    printf "cpu: %.2f s busy in all; load generator %.2f s; the rest %.2f s, %.2f ms a turn\n",
+      a-b, l, a-b-l, (a-b-l)*1000/t }'
+}
+run() {  # LABEL, then run.sh's arguments
+  local label=$1 before out; shift
+  echo "$label:"
+  before=$(busy)
+  out=$(bash "$bench/run.sh" "$@" | tail -1)
+  echo "$out"
+  cpu_line "$before" "$(echo "$out" | sed -n 's/.*"turns_done": \([0-9]*\).*/\1/p')"
+}
+
+run "peer (python-telegram-bot ConversationHandler, in memory)" peer "$chats"
 SERVE_ARGS="--workers $workers --global-rate 0 --chat-rate 0 --log-level warning" \
-  bash "$bench/run.sh" hocso "$chats" "$redis?prefix=$run_id-a" | tail -1
+  run "hocso serve --workers $workers, $redis" hocso "$chats" "$redis?prefix=$run_id-a"
 if [ "${LIMITS:-0}" = 1 ]; then
-  echo "hocso with Telegram's limits (30/s overall, 1/s a chat, bursts of 3) on both sides:"
   LOAD_ARGS="--global-rate 30 --per-chat-rate 1" \
   SERVE_ARGS="--workers $workers --global-rate 30 --chat-rate 1 --chat-burst 3 --log-level warning" \
-    bash "$bench/run.sh" hocso "$chats" "$redis?prefix=$run_id-b" | tail -1
+    run "hocso with Telegram's limits (30/s overall, 1/s a chat, bursts of 3) on both sides" \
+      hocso "$chats" "$redis?prefix=$run_id-b"
 fi
