@@ -107,7 +107,8 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--set-webhook",
         action="store_true",
-        help="first tell Telegram to send updates to $HOCSO_PUBLIC_URL/webhook/telegram",
+        help="first tell each configured platform (Telegram, the Zalo Bot Platform) to send "
+        "updates to $HOCSO_PUBLIC_URL/webhook/telegram, /webhook/zalo-bot",
     )
     serve.add_argument(
         "--global-rate",
@@ -365,17 +366,29 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _set_webhook(settings: Any) -> bool:
+    """Register the webhook of every configured channel that registers one by API, saying
+    what each platform answered; False when any refused."""
+    if not settings.public_url or not (settings.telegram or settings.zalo_bot):
+        print(
+            "hocso: --set-webhook needs HOCSO_PUBLIC_URL and a channel to register: "
+            "TELEGRAM_BOT_TOKEN and TELEGRAM_SECRET_TOKEN, or ZALO_BOT_TOKEN and "
+            "ZALO_BOT_SECRET_TOKEN",
+            file=sys.stderr,
+        )
+        return False
+    done = True
+    if settings.telegram:
+        done = _set_telegram_webhook(settings) and done
+    if settings.zalo_bot:
+        done = _set_zalo_bot_webhook(settings) and done
+    return done
+
+
+def _set_telegram_webhook(settings: Any) -> bool:
     import asyncio
 
     from handlers.telegram import make_bot, set_webhook
 
-    if not settings.telegram or not settings.public_url:
-        print(
-            "hocso: --set-webhook needs TELEGRAM_BOT_TOKEN, TELEGRAM_SECRET_TOKEN and "
-            "HOCSO_PUBLIC_URL",
-            file=sys.stderr,
-        )
-        return False
     url = f"{settings.public_url}/webhook/telegram"
 
     async def register() -> None:
@@ -389,6 +402,42 @@ def _set_webhook(settings: Any) -> bool:
         print(f"hocso: Telegram did not take the webhook {url}: {error}", file=sys.stderr)
         return False
     print(f"hocso: Telegram now sends updates to {url}", file=sys.stderr)
+    return True
+
+
+def _set_zalo_bot_webhook(settings: Any) -> bool:
+    import asyncio
+
+    from handlers.zalo_bot import ZaloBotApi, set_webhook
+
+    url = f"{settings.public_url}/webhook/zalo-bot"
+    if not 8 <= len(settings.zalo_bot_secret) <= 256:
+        print("hocso: ZALO_BOT_SECRET_TOKEN must be 8 to 256 characters long", file=sys.stderr)
+        return False
+
+    async def register() -> dict[str, Any]:
+        api = ZaloBotApi(settings.zalo_bot_token, settings.zalo_bot_api_url)
+        try:
+            return await set_webhook(api, url, settings.zalo_bot_secret)
+        finally:
+            await api.aclose()
+
+    try:
+        result = asyncio.run(register())
+    except Exception as error:  # a person fixes this: say what Zalo answered
+        print(f"hocso: Zalo did not take the webhook {url}: {error}", file=sys.stderr)
+        return False
+    print(f"hocso: the Zalo Bot Platform now sends updates to {url}", file=sys.stderr)
+    check = result.get("verification")
+    if isinstance(check, dict) and check.get("ok") is False:
+        # Zalo posts a test update as soon as the webhook is saved, before the service is up.
+        hint = f" ({check['hint']})" if check.get("hint") else ""
+        print(
+            f"hocso: Zalo's test request to it got {check.get('outcome')}{hint}. The service "
+            "starts only now, so webhook.err.unreachable or webhook.http.5xx is expected; "
+            "anything else (TLS, 403 from a firewall, 404) needs fixing.",
+            file=sys.stderr,
+        )
     return True
 
 

@@ -20,6 +20,9 @@ from webhook.media import media_route
 from webhook.service import Service
 from webhook.settings import Settings
 from webhook.telegram import TELEGRAM_OPENAPI, telegram_route
+from webhook.web import WEB_OPENAPI, web_routes
+from webhook.zalo_bot import ZALO_BOT_OPENAPI, zalo_bot_route
+from webhook.zalo_oa import ZALO_OA_OPENAPI, zalo_oa_route
 
 
 def create_app(settings: Settings | None = None, *, store: Store | None = None) -> FastAPI:
@@ -47,13 +50,19 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     # A plain Starlette route: the endpoint uses nothing of FastAPI's, whose per-request
     # machinery cost a noticeable share of a turn under load. Documented by hand below.
     app.router.routes.append(telegram_route(service))
+    app.router.routes.append(zalo_bot_route(service))
+    app.router.routes.append(zalo_oa_route(service))
     app.router.routes.append(media_route(service.settings.content))
+    app.router.routes.extend(web_routes(service))
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             schema = get_openapi(title=app.title, version=app.version, summary=app.summary,
                                  routes=app.routes)  # fmt: skip
             schema["paths"]["/webhook/telegram"] = TELEGRAM_OPENAPI
+            schema["paths"].update(WEB_OPENAPI)
+            schema["paths"]["/webhook/zalo-bot"] = ZALO_BOT_OPENAPI
+            schema["paths"]["/webhook/zalo-oa"] = ZALO_OA_OPENAPI
             app.openapi_schema = schema
         return app.openapi_schema
 

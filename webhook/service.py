@@ -15,7 +15,8 @@ from bot.inbound import Inbound
 from bot.stores import open_store
 from bot.stores.base import Store
 from bot.tutor import Receipt, Tutor
-from webhook.delivery import Courier, Outlet
+from handlers.web import Transcripts, WebSender
+from webhook.delivery import NO_LIMITS, Courier, Limits, Outlet
 from webhook.media import public_url
 from webhook.settings import Settings
 from webhook.storecalls import StoreCalls
@@ -49,6 +50,7 @@ class Service:
         self.outlets: dict[str, Outlet] = {}
         self.courier = Courier(self.store, self.outlets)
         self._store_calls = StoreCalls(self.store)
+        self.transcripts = Transcripts(self.store, self._store_calls)  # the web chat's
         self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
         self._poller: asyncio.Task[None] | None = None
         self._closers: list[object] = []
@@ -70,15 +72,62 @@ class Service:
             self._closers.append(bot)
             sender = TelegramSender(bot, StoreFileIds(self.store, "telegram"))
             self.outlets["telegram"] = Outlet(sender, self.settings.limits)
+        if self.settings.zalo_bot:
+            from handlers.zalo_bot import ZaloBotApi, ZaloBotSender
+
+            assert self.settings.zalo_bot_token is not None
+            api = ZaloBotApi(self.settings.zalo_bot_token, self.settings.zalo_bot_api_url)
+            self._closers.append(api)
+            zalo_bot = ZaloBotSender(api, lambda: self.content.current.messages, self.media_url)
+            # Zalo publishes no rate limits (only a 429): the same conservative ones as
+            # Telegram's, HOCSO_RATE_* (30 a second overall, 1 a second per chat after 3).
+            self.outlets["zalo-bot"] = Outlet(zalo_bot, self.settings.limits)
+        if self.settings.zalo_oa:
+            self._start_zalo_oa()
+        # The web chat needs no settings: always on, its pictures at relative /media/ URLs.
+        web = WebSender(
+            self.transcripts, lambda image: public_url(image, self.settings.content, None)
+        )
+        self.outlets["web"] = Outlet(web, NO_LIMITS)
         self._poller = asyncio.get_running_loop().create_task(self.courier.run())
         log.info("service started", extra={"channel": ",".join(self.outlets) or "none"})
+
+    def _start_zalo_oa(self) -> None:
+        import httpx
+
+        from handlers.zalo_oa import RATE, TokenKeeper, ZaloOASender
+
+        settings = self.settings
+        assert settings.zalo_oa_app_id is not None and settings.zalo_oa_secret_key is not None
+        client = httpx.AsyncClient(timeout=httpx.Timeout(10.0, connect=5.0))
+        self._closers.append(client)
+        tokens = TokenKeeper(
+            self.store,
+            self._store_calls,
+            client,
+            oauth_url=settings.zalo_oa_oauth_url,
+            app_id=settings.zalo_oa_app_id,
+            app_secret=settings.zalo_oa_app_secret or settings.zalo_oa_secret_key,
+            access=settings.zalo_oa_access_token,
+            refresh=settings.zalo_oa_refresh_token,
+        )
+        sender = ZaloOASender(
+            client,
+            tokens,
+            api_url=settings.zalo_oa_api_url,
+            media_url=self.media_url,
+            more=lambda: self.content.current.messages.text("zalo_oa.more_buttons"),
+        )
+        # Zalo's limit is on API calls (4000 a minute), not on chats: an overall rate only.
+        self.outlets["zalo-oa"] = Outlet(sender, Limits(global_rate=RATE, chat_rate=0))
 
     async def stop(self) -> None:
         await self.courier.stop()
         if self._poller is not None:
             await self._poller
         for closer in self._closers:
-            shutdown = getattr(closer, "shutdown", None)
+            # PTB's Bot has shutdown(), httpx-based clients aclose().
+            shutdown = getattr(closer, "aclose", None) or getattr(closer, "shutdown", None)
             if shutdown is not None:
                 await shutdown()
         self.store.close()

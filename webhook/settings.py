@@ -9,6 +9,7 @@
 | `ZALO_BOT_API_URL` | default `https://bot-api.zaloplatforms.com/bot` |
 | `ZALO_OA_APP_ID`, `ZALO_OA_SECRET_KEY` | a Zalo Official Account; off unless both are set |
 | `ZALO_OA_ACCESS_TOKEN`, `ZALO_OA_REFRESH_TOKEN` | and one of these (rotated ones: in the store) |
+| `ZALO_OA_APP_SECRET` | the app's secret, for refreshing tokens (default: `ZALO_OA_SECRET_KEY`) |
 | `ZALO_OA_API_URL` | default `https://openapi.zalo.me` |
 | `ZALO_OA_OAUTH_URL` | default `https://oauth.zaloapp.com` |
 | `HOCSO_PUBLIC_URL` | the public https address, for `setWebhook` |
@@ -48,6 +49,9 @@ class Settings:
     zalo_oa_secret_key: str | None = None
     zalo_oa_access_token: str | None = None
     zalo_oa_refresh_token: str | None = None
+    # The App Secret (app settings page) sent when refreshing tokens; the OA secret key
+    # (Webhook page) checks signatures. None: the OA secret key is used for both.
+    zalo_oa_app_secret: str | None = None
     zalo_oa_api_url: str = DEFAULT_ZALO_OA_API
     zalo_oa_oauth_url: str = DEFAULT_ZALO_OA_OAUTH
     public_url: str | None = None
@@ -88,6 +92,7 @@ class Settings:
             zalo_oa_secret_key=environ.get("ZALO_OA_SECRET_KEY") or None,
             zalo_oa_access_token=environ.get("ZALO_OA_ACCESS_TOKEN") or None,
             zalo_oa_refresh_token=environ.get("ZALO_OA_REFRESH_TOKEN") or None,
+            zalo_oa_app_secret=environ.get("ZALO_OA_APP_SECRET") or None,
             zalo_oa_api_url=_url(environ, "ZALO_OA_API_URL", DEFAULT_ZALO_OA_API),
             zalo_oa_oauth_url=_url(environ, "ZALO_OA_OAUTH_URL", DEFAULT_ZALO_OA_OAUTH),
             public_url=(environ.get("HOCSO_PUBLIC_URL") or "").rstrip("/") or None,

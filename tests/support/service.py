@@ -38,6 +38,10 @@ import httpx
 
 from bot.stores.base import Store
 from support.fake_telegram import FakeTelegram, Sent
+from support.fake_zalo_bot import FakeZaloBot
+from support.fake_zalo_oa import APP_ID as OA_APP_ID
+from support.fake_zalo_oa import APP_SECRET as OA_APP_SECRET
+from support.fake_zalo_oa import OA_SECRET, FakeZaloOA
 from support.redis_server import free_port
 from support.served import Served
 from webhook.app import create_app
@@ -94,6 +98,48 @@ def settings_for(
         telegram_token=TOKEN,
         telegram_secret=SECRET,
         telegram_api_url=fake.api_url,
+        limits=limits,
+    )
+    return replace(settings, **more)
+
+
+ZALO_BOT_TOKEN = "1459232241454765289:hocso-zalo-bot-test"
+ZALO_BOT_SECRET = "zalo-bot-secret_0123456789"
+
+
+def zalo_bot_settings_for(
+    fake: FakeZaloBot, content: Path, store: str, *, limits: Limits = NO_LIMITS, **more: Any
+) -> Settings:
+    """Settings with the Zalo Bot channel on (only it) and pointed at the stand-in Bot API;
+    content pictures are served from https://hocso.example.vn/media/."""
+    settings = Settings(
+        content=content,
+        store=store,
+        zalo_bot_token=ZALO_BOT_TOKEN,
+        zalo_bot_secret=ZALO_BOT_SECRET,
+        zalo_bot_api_url=fake.api_url,
+        public_url="https://hocso.example.vn",
+        limits=limits,
+    )
+    return replace(settings, **more)
+
+
+def oa_settings_for(
+    zalo: FakeZaloOA, content: Path, store: str, *, limits: Limits = NO_LIMITS, **more: Any
+) -> Settings:
+    """Settings with only the Zalo OA channel on, pointed at the stand-in OA API and OAuth
+    server, starting from its first token pair; pictures served from HOCSO_PUBLIC_URL."""
+    settings = Settings(
+        content=content,
+        store=store,
+        zalo_oa_app_id=OA_APP_ID,
+        zalo_oa_secret_key=OA_SECRET,
+        zalo_oa_app_secret=OA_APP_SECRET,
+        zalo_oa_access_token=zalo.access,
+        zalo_oa_refresh_token=zalo.refresh,
+        zalo_oa_api_url=zalo.url,
+        zalo_oa_oauth_url=zalo.url,
+        public_url="https://hocso.example.vn",
         limits=limits,
     )
     return replace(settings, **more)

@@ -1,0 +1,605 @@
+"""The web chat over real HTTP: the app under uvicorn (`support.service.ServiceThread`), the page
+and its JSON API called with httpx as the page's script calls them (`support.web.WebLearner`),
+replies delivered by the real outbox into the learner's transcript in the store (SQLite and
+Redis), state read back from the store. The page in a real browser: `test_web_browser.py`."""
+
+from __future__ import annotations
+
+import ast
+import asyncio
+import http.client
+import json
+import logging
+import re
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from bot.content import Content, load_content
+from bot.messages import TEXTS
+from bot.outbound import Outbound
+from bot.progress import progress_json
+from bot.stores.memory import MemoryStore
+from handlers.base import SendError
+from handlers.web import COOKIE, Transcripts, WebSender, chat_of
+from handlers.web.page import PAGE_TEXTS, SCRIPT_TEXTS
+from support.chat import fixture_content
+from support.redis_server import free_port
+from support.service import ServiceThread
+from support.web import WebLearner, client_id
+from webhook.logs import JsonFormatter
+from webhook.settings import Settings
+from webhook.storecalls import StoreCalls
+from webhook.web import MAX_BODY, MAX_WAIT, poll_query
+
+REPO = Path(__file__).resolve().parents[1]
+WEB_SOURCES = [*sorted((REPO / "handlers" / "web").glob("*.py")), REPO / "webhook" / "web.py"]
+SCRIPT = REPO / "handlers" / "web" / "static" / "chat.js"
+
+
+@pytest.fixture
+def content(tmp_path: Path) -> Content:
+    """The test lessons (`mau`, `sau`) with the product's messages, in a folder of their own."""
+    return fixture_content(tmp_path)
+
+
+def web_settings(content: Content, store: str, **more: Any) -> Settings:
+    """No channel configured: the web chat is always on."""
+    return replace(Settings(content=content.root, store=store), **more)
+
+
+def page_config(html: str) -> dict[str, Any]:
+    """The JSON block the page's script reads."""
+    found = re.search(r'<script id="hocso-config" type="application/json">(.*?)</script>', html)
+    assert found is not None
+    data: dict[str, Any] = json.loads(found.group(1))
+    return data
+
+
+def cookie_header(token: str) -> dict[str, str]:
+    return {"Cookie": f"{COOKIE}={token}"}
+
+
+def set_cookie(response: httpx.Response) -> tuple[str, set[str]]:
+    """The learner token a response sets, and the cookie's attributes (lower case)."""
+    (header,) = [value for value in response.headers.get_list("set-cookie") if COOKIE in value]
+    first, *attributes = [part.strip() for part in header.split(";")]
+    name, _, token = first.partition("=")
+    assert name == COOKIE
+    return token, {attribute.lower() for attribute in attributes}
+
+
+def learner_of(app: ServiceThread, lan: WebLearner) -> str:
+    assert lan.token is not None
+    chat = chat_of(lan.token)
+    assert chat is not None
+    return f"web:{chat}"
+
+
+# -- 1. the cookie ------------------------------------------------------------------------------
+
+
+def test_the_page_sets_a_long_lived_learner_cookie_and_keeps_it(content: Content) -> None:
+    with ServiceThread(web_settings(content, "memory://")) as app:
+        first = httpx.get(f"{app.url}/chat")
+        token, attributes = set_cookie(first)
+        again = httpx.get(f"{app.url}/chat", headers=cookie_header(token))
+        broken = httpx.get(f"{app.url}/chat", headers=cookie_header("too-short"))
+        proxied = httpx.get(f"{app.url}/chat", headers={"X-Forwarded-Proto": "https"})
+    assert first.status_code == 200
+    assert re.fullmatch(r"[A-Za-z0-9_-]{22,64}", token)
+    assert attributes == {"httponly", "max-age=34560000", "path=/", "samesite=lax"}
+    # The same learner on every visit, the 400 days counted again from it.
+    assert set_cookie(again) == (token, attributes)
+    # A cookie that is not one of ours is replaced.
+    assert set_cookie(broken)[0] not in (token, "too-short")
+    # Behind an https proxy (uvicorn trusts X-Forwarded-Proto from 127.0.0.1): Secure.
+    assert "secure" in set_cookie(proxied)[1]
+    # The learner id is a digest of the token: logs and reports never hold the token.
+    chat = chat_of(token)
+    assert chat is not None and len(chat) == 22 and token not in chat
+
+
+def test_the_cookie_is_secure_when_the_public_address_is_https(content: Content) -> None:
+    settings = web_settings(content, "memory://", public_url="https://hocso.example.vn")
+    with ServiceThread(settings) as app:
+        page = httpx.get(f"{app.url}/chat")
+    assert "secure" in set_cookie(page)[1]
+
+
+# -- 2. a whole lesson --------------------------------------------------------------------------
+
+# The lesson `mau` as a learner walks it on the page: what they do, and the reply's start and
+# buttons.
+LESSON: list[tuple[str, str, str, list[str]]] = [
+    ("start", "mau_V12", "📘 *Bài mẫu* (khoảng 3 phút)", ["Bắt đầu ▶"]),
+    ("tap", "Bắt đầu", "Điện thoại của bác là loại nào?", ["Android", "iPhone"]),
+    ("say", "samsung", "Trên Android, bác mở *CH Play*.", ["Tiếp tục ▶"]),
+    (
+        "tap",
+        "Tiếp tục",
+        "Ai được biết mã OTP của bác?",
+        ["Chỉ mình tôi", "Công an gọi điện hỏi", "Nhân viên ngân hàng"],
+    ),
+    ("say", "chi mnh toi", "✅ Đúng rồi! OTP chỉ mình bác được biết.", []),
+    ("say", "mot nam sau", "✅ Đúng rồi! Nhắn tin đến 156.", ["▶ Học bài tiếp theo", "📋"]),
+]
+
+
+def walk(lan: WebLearner) -> list[dict[str, Any]]:
+    got = []
+    for action, what, starts, buttons in LESSON:
+        if action == "start":
+            lan.start(what)
+        elif action == "tap":
+            lan.tap(what)
+        else:
+            lan.say(what)
+        (reply,) = lan.replies()
+        assert reply["text"].startswith(starts), (what, reply["text"])
+        labels = [button["label"] for button in reply["buttons"]]
+        assert len(labels) == len(buttons), (what, labels)
+        assert all(label.startswith(b) for label, b in zip(labels, buttons, strict=True))
+        got.append(reply)
+    return got
+
+
+def test_a_whole_lesson_through_the_web_api(content: Content, shared_store_url: str) -> None:
+    with (
+        ServiceThread(web_settings(content, shared_store_url)) as app,
+        WebLearner(app.url) as lan,
+    ):
+        page = lan.open("?lesson=mau&v=V12")
+        assert page_config(page.text)["start"] == "mau_V12"  # what the page sends first
+        replies = walk(lan)
+        image = lan.client.get(replies[2]["image"])
+        everything = lan.poll(after=0)
+        learner = app.store.get(learner_of(app, lan))
+
+    opening, _, android, _, right, done = replies
+    assert opening["runs"][:2] == [{"text": "📘 "}, {"text": "Bài mẫu", "bold": True}]
+    assert android["image"] == "/media/ch-play.png"  # relative: no HOCSO_PUBLIC_URL needed
+    assert image.status_code == 200 and image.headers["content-type"] == "image/png"
+    assert image.content == (content.root / "media" / "ch-play.png").read_bytes()
+    assert right["text"].endswith("Muốn báo lừa đảo, bác nhắn tin đến số mấy?")
+    assert "Chúc mừng bác đã học xong bài *Bài mẫu*" in done["text"]
+    assert [m["seq"] for m in everything["messages"]] == [1, 2, 3, 4, 5, 6]
+    assert everything["seq"] == 6 and everything["messages"] == replies
+    assert learner is not None and learner.turns == 6 and learner.volunteer == "V12"
+    progress = progress_json(learner)
+    assert progress["lessons"]["mau"]["status"] == "passed"
+    assert [certificate["id"] for certificate in progress["certificates"]] == ["chi-mau"]
+
+
+def test_a_first_visit_is_greeted_with_the_lessons(content: Content) -> None:
+    with ServiceThread(web_settings(content, "memory://")) as app, WebLearner(app.url) as lan:
+        assert page_config(lan.open().text)["start"] is None
+        assert lan.poll()["seq"] == 0  # an empty transcript: the page sends start ""
+        lan.start("")
+        (hello,) = lan.replies()
+    greeting = content.messages.text("greeting")
+    assert hello["text"].startswith(greeting)
+    assert [button["label"] for button in hello["buttons"]][:2] == ["Bài mẫu", "Bài sau"]
+
+
+# -- 3. at most once, in order ------------------------------------------------------------------
+
+
+def test_a_message_sent_again_is_applied_once(content: Content, shared_store_url: str) -> None:
+    with (
+        ServiceThread(web_settings(content, shared_store_url)) as app,
+        WebLearner(app.url) as lan,
+    ):
+        lan.open()
+        lan.start("mau")
+        (opening,) = lan.replies()
+        tap = {"id": client_id(), "payload": opening["buttons"][0]["payload"]}
+        answers = [lan.post(**tap).json() for _ in range(3)]  # the page retrying one tap
+        lan.replies()
+
+        # The same message posted five times at once (a flaky network and an impatient page).
+        same = {"id": client_id(), "text": "samsung"}
+        results: list[dict[str, Any]] = []
+        threads = [
+            threading.Thread(target=lambda: results.append(lan.post(**same).json()))
+            for _ in range(5)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        lan.replies()
+        app.wait_sent()
+        extra = lan.poll(wait=0.6)  # nothing more comes
+        learner = app.store.get(learner_of(app, lan))
+    assert answers == [
+        {"ok": True, "duplicate": False},
+        {"ok": True, "duplicate": True},
+        {"ok": True, "duplicate": True},
+    ]
+    assert sorted(result["duplicate"] for result in results) == [False, True, True, True, True]
+    assert extra == {"seq": 3, "messages": []}
+    assert learner is not None and learner.turns == 3
+
+
+# -- 4. bad requests: 4xx, never 5xx, nothing changed -------------------------------------------
+
+GOOD = "k" * 32  # a well-formed learner token
+ID = "abcd-1234"
+OK_BODY = {"id": ID, "text": "xin chào"}
+SEND, POLL = "/chat/api/send", "/chat/api/messages"
+
+# why, cookie token (None: none), method, path, JSON body or raw bytes, expected status
+BAD_REQUESTS: list[tuple[str, str | None, str, str, Any, int]] = [
+    ("send without a cookie", None, "POST", SEND, OK_BODY, 401),
+    ("poll without a cookie", None, "GET", POLL, None, 401),
+    ("a cookie too short", "k" * 21, "POST", SEND, OK_BODY, 401),
+    ("a cookie with a bad character", "k" * 30 + "!", "GET", POLL, None, 401),
+    ("not JSON", GOOD, "POST", SEND, b"{not json", 400),
+    ("not UTF-8", GOOD, "POST", SEND, b'{"id": "\xff\xfe\xfd"}', 400),
+    ("JSON nested too deep", GOOD, "POST", SEND, b"[" * 5000 + b"]" * 5000, 400),
+    ("a list", GOOD, "POST", SEND, [OK_BODY], 400),
+    ("no id", GOOD, "POST", SEND, {"text": "x"}, 400),
+    ("an id too short", GOOD, "POST", SEND, {"id": "abc", "text": "x"}, 400),
+    ("an id too long", GOOD, "POST", SEND, {"id": "a" * 65, "text": "x"}, 400),
+    ("an id with a space", GOOD, "POST", SEND, {"id": "abc defgh", "text": "x"}, 400),
+    ("an id not a string", GOOD, "POST", SEND, {"id": 12345678, "text": "x"}, 400),
+    ("nothing to say", GOOD, "POST", SEND, {"id": "abcd-1234"}, 400),
+    ("two things", GOOD, "POST", SEND, {**OK_BODY, "payload": "c:1"}, 400),
+    ("text not a string", GOOD, "POST", SEND, {"id": ID, "text": 5}, 400),
+    ("text null", GOOD, "POST", SEND, {"id": ID, "text": None}, 400),
+    ("an empty payload", GOOD, "POST", SEND, {"id": ID, "payload": ""}, 400),
+    ("a payload too long", GOOD, "POST", SEND, {"id": ID, "payload": "p" * 257}, 400),
+    ("a start with a space", GOOD, "POST", SEND, {"id": ID, "start": "mau x"}, 400),
+    ("a start too long", GOOD, "POST", SEND, {"id": ID, "start": "m" * 65}, 400),
+    ("a body too large", GOOD, "POST", SEND, {"id": ID, "text": "x" * MAX_BODY}, 413),
+    ("after below 0", GOOD, "GET", POLL + "?after=-1", None, 400),
+    ("after not a number", GOOD, "GET", POLL + "?after=abc", None, 400),
+    ("after not whole", GOOD, "GET", POLL + "?after=1.5", None, 400),
+    ("after in other digits", GOOD, "GET", POLL + "?after=%D9%A3", None, 400),
+    ("wait not a number", GOOD, "GET", POLL + "?wait=soon", None, 400),
+    ("wait below 0", GOOD, "GET", POLL + "?wait=-1", None, 400),
+    ("wait NaN", GOOD, "GET", POLL + "?wait=nan", None, 400),
+    ("wait infinite", GOOD, "GET", POLL + "?wait=inf", None, 400),
+    ("GET the send route", GOOD, "GET", SEND, None, 405),
+    ("POST the poll route", GOOD, "POST", POLL, OK_BODY, 405),
+    ("POST the page", GOOD, "POST", "/chat", OK_BODY, 405),
+]  # fmt: skip
+
+
+def test_bad_requests_are_refused_with_4xx_and_change_nothing(content: Content) -> None:
+    with ServiceThread(web_settings(content, "memory://")) as app, httpx.Client() as client:
+        answers = []
+        for why, token, method, path, body, _ in BAD_REQUESTS:
+            headers = cookie_header(token) if token is not None else {}
+            if isinstance(body, bytes):
+                headers["Content-Type"] = "application/json"
+                response = client.request(method, app.url + path, content=body, headers=headers)
+            else:
+                response = client.request(method, app.url + path, json=body, headers=headers)
+            answers.append((why, response.status_code, response))
+        learners = list(app.store.learner_ids())
+        pending = app.store.pending()
+    for (why, status, response), row in zip(answers, BAD_REQUESTS, strict=True):
+        assert status == row[-1], (why, status, response.text)
+        if status != 405:
+            assert response.json()["ok"] is False, why
+    assert learners == [] and pending == 0
+
+
+def test_the_wait_is_capped() -> None:
+    assert poll_query({}) == (0, 0.0)
+    assert poll_query({"after": "7", "wait": "2.5"}) == (7, 2.5)
+    assert poll_query({"wait": "1000"}) == (0, MAX_WAIT)
+
+
+# -- 5. long polls ------------------------------------------------------------------------------
+
+
+@contextmanager
+def polling(lan: WebLearner, after: int, wait: float) -> Iterator[dict[str, Any]]:
+    """A long poll running in a thread while the block runs; its answer and how long it took
+    are in the dict afterwards."""
+    result: dict[str, Any] = {}
+
+    def run() -> None:
+        started = time.monotonic()
+        response = lan.client.get("/chat/api/messages", params={"after": after, "wait": wait})
+        result.update(response.json(), took=time.monotonic() - started)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    try:
+        yield result
+    finally:
+        thread.join(timeout=wait + 10)
+
+
+def test_a_long_poll_returns_when_a_message_comes_and_times_out_empty(
+    content: Content, shared_store_url: str
+) -> None:
+    with (
+        ServiceThread(web_settings(content, shared_store_url)) as app,
+        WebLearner(app.url) as lan,
+    ):
+        lan.open()
+        lan.start("mau")
+        lan.replies()
+        with polling(lan, after=1, wait=20) as woken:
+            time.sleep(0.3)  # the poll is waiting
+            lan.tap("Bắt đầu")
+        started = time.monotonic()
+        empty = lan.poll(after=2, wait=0.6)
+        took = time.monotonic() - started
+    assert woken["seq"] == 2 and [m["seq"] for m in woken["messages"]] == [2]
+    assert woken["took"] < 5, "woken by the message, not by the time-out"
+    assert empty == {"seq": 2, "messages": []}
+    assert 0.55 <= took < 5
+
+
+def test_a_long_poll_on_another_worker_sees_the_message(
+    content: Content, shared_store_url: str
+) -> None:
+    """Worker A takes the message and stores the reply; the page's poll waits on worker B,
+    which learns of it from the store."""
+    settings = web_settings(content, shared_store_url)
+    with (
+        ServiceThread(settings) as a,
+        ServiceThread(settings) as b,
+        WebLearner(a.url) as lan,
+        WebLearner(b.url) as other,
+    ):
+        lan.open()
+        assert lan.token is not None
+        other.client.cookies.set(COOKIE, lan.token)  # the same browser, another worker
+        with polling(other, after=0, wait=20) as seen:
+            time.sleep(0.3)  # the poll is waiting on worker B
+            lan.start("mau")
+    assert [m["seq"] for m in seen["messages"]] == [1]
+    assert seen["messages"][0]["text"].startswith("📘 *Bài mẫu*")
+    assert seen["took"] < 5
+
+
+def test_a_page_asking_beyond_the_transcript_gets_all_of_it(content: Content) -> None:
+    """A store emptied under a page (or a page of another store): the page starts again."""
+    with ServiceThread(web_settings(content, "memory://")) as app, WebLearner(app.url) as lan:
+        lan.open()
+        lan.start("mau")
+        lan.replies()
+        beyond = lan.poll(after=40, wait=10)
+    assert beyond["seq"] == 1 and [m["seq"] for m in beyond["messages"]] == [1]
+
+
+# -- 6. durable -----------------------------------------------------------------------------------
+
+
+def test_the_transcript_survives_a_restart(content: Content, tmp_path: Path) -> None:
+    settings = web_settings(content, f"sqlite:///{tmp_path / 'hocso.db'}")
+    with ServiceThread(settings) as app, WebLearner(app.url) as lan:
+        lan.open()
+        lan.start("mau")
+        lan.replies()
+        lan.tap("Bắt đầu")
+        lan.replies()
+        token = lan.token
+    with ServiceThread(settings) as app, WebLearner(app.url, token=token) as again:
+        page = again.open()  # the page, reloaded the next day
+        shown = again.load()
+        again.tap("Android")  # the last message's buttons still work
+        (android,) = again.replies()
+    assert set_cookie(page)[0] == token
+    assert [m["text"].splitlines()[0] for m in shown["messages"]] == [
+        "📘 *Bài mẫu* (khoảng 3 phút)",
+        "Điện thoại của bác là loại nào?",
+    ]
+    assert android["text"] == "Trên Android, bác mở *CH Play*."
+
+
+def test_deleting_the_learners_data_clears_what_was_said(content: Content) -> None:
+    with ServiceThread(web_settings(content, "memory://")) as app, WebLearner(app.url) as lan:
+        lan.open()
+        lan.start("mau")
+        lan.replies()
+        lan.say(content.messages.words("commands.delete")[0])
+        lan.replies()
+        lan.tap(content.messages.text("buttons.delete_yes"))
+        (done,) = lan.replies()
+        after = lan.poll(after=0)
+        learner = app.store.get(learner_of(app, lan))
+    assert done["text"] == content.messages.text("delete.done")
+    assert after == {"seq": 3, "messages": [done]}
+    assert learner is None
+
+
+def test_a_store_failure_while_sending_is_retried_later() -> None:
+    """The delivery loop retries a SendError with backoff; any store error must become one."""
+
+    class Broken(MemoryStore):
+        def remember(self, key: str, value: str) -> None:
+            raise ConnectionError("the store is down")
+
+    store = Broken()
+    sender = WebSender(Transcripts(store, StoreCalls(store)), lambda image: None)
+    with pytest.raises(SendError) as raised:
+        asyncio.run(sender.send("chat", Outbound("…")))
+    assert not raised.value.permanent
+
+
+def test_the_store_down_is_a_503(content: Content) -> None:
+    down = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there
+    with ServiceThread(web_settings(content, down)) as app:
+        token = set_cookie(httpx.get(f"{app.url}/chat"))[0]
+        headers = cookie_header(token)
+        sent = httpx.post(f"{app.url}/chat/api/send", json=OK_BODY, headers=headers)
+        polled = httpx.get(f"{app.url}/chat/api/messages", headers=headers)
+    assert sent.status_code == 503 and sent.json()["ok"] is False
+    assert polled.status_code == 503
+
+
+# -- 7. pictures ---------------------------------------------------------------------------------
+
+MEDIA_PATHS = [
+    ("/media/ch-play.png", 200),
+    ("/media/../../etc/passwd", 404),
+    ("/media/%2e%2e/%2e%2e/etc/passwd", 404),
+    ("/media/..%2f..%2f..%2fetc%2fpasswd", 404),
+    ("/media/../lessons/mau.yaml", 404),
+    ("/media/../messages.yaml", 404),
+    ("/media/nothing-here.png", 404),
+    ("/media/", 404),
+]
+
+
+def test_pictures_are_served_and_nothing_outside_media(content: Content) -> None:
+    with ServiceThread(web_settings(content, "memory://")) as app:
+        got = []
+        for path, _ in MEDIA_PATHS:
+            # http.client sends the path as written (httpx would tidy the dots away).
+            connection = http.client.HTTPConnection("127.0.0.1", app.port, timeout=10)
+            connection.request("GET", path)
+            response = connection.getresponse()
+            got.append((path, response.status, response.read()))
+            connection.close()
+    for (path, status, body), (_, expected) in zip(got, MEDIA_PATHS, strict=True):
+        assert status == expected, path
+        if status == 200:
+            assert body == (content.root / "media" / "ch-play.png").read_bytes()
+        else:
+            assert b"root:" not in body
+
+
+# -- 8. the page ---------------------------------------------------------------------------------
+
+
+def test_the_page_is_in_vietnamese_from_messages_yaml(content: Content) -> None:
+    messages = content.messages
+    with ServiceThread(web_settings(content, "memory://")) as app, httpx.Client() as client:
+        page = client.get(f"{app.url}/chat?lesson=mau&v=V12")
+        bad_link = client.get(f"{app.url}/chat?lesson=b%E1%BA%A1i%20m%E1%BA%ABu")
+        config = page_config(page.text)
+        assets = re.findall(r'(?:href|src)="(/chat/static/[^"]+)"', page.text)
+        fetched = {url: client.get(app.url + url) for url in assets}
+        stale = client.get(app.url + re.sub(r"/static/\w+/", "/static/0ld/", assets[0]))
+        unknown = client.get(f"{app.url}/chat/static/x/chat.html")
+        docs = client.get(f"{app.url}/openapi.json").json()
+
+    html = page.text
+    assert page.headers["content-type"].startswith("text/html")
+    assert page.headers["cache-control"] == "no-store"
+    assert "script-src 'self'" in page.headers["content-security-policy"]
+    assert html.startswith('<!doctype html>\n<html lang="vi">')
+    assert f"<title>{messages.text('web.title')}</title>" in html
+    web_keys = {key for key in TEXTS if key.startswith("web.")}
+    assert {f"web.{key}" for key in PAGE_TEXTS + SCRIPT_TEXTS} == web_keys  # each one used
+    for key in PAGE_TEXTS:  # every word on the page is a sentence of messages.yaml
+        assert messages.text(f"web.{key}") in html, key
+    assert config["texts"] == {key: messages.text(f"web.{key}") for key in SCRIPT_TEXTS}
+    assert config["commands"] == {"menu": "menu", "back": "quay lại", "help": "giúp"}
+    assert config["start"] == "mau_V12"
+    assert page_config(bad_link.text)["start"] is None  # not a lesson id: greeted instead
+    assert '<label for="text">' in html and 'role="log"' in html and 'aria-live="polite"' in html
+    assert "<noscript>" in html
+
+    assert sorted(url.rsplit("/", 1)[1] for url in assets) == ["chat.css", "chat.js"]
+    for url, response in fetched.items():
+        assert response.status_code == 200, url
+        assert response.headers["cache-control"] == "public, max-age=31536000, immutable"
+        assert response.headers["content-type"].startswith(("text/css", "text/javascript"))
+    assert stale.status_code == 200 and stale.headers["cache-control"] == "no-cache"
+    assert unknown.status_code == 404
+    assert {"/chat", "/chat/api/send", "/chat/api/messages"} <= docs["paths"].keys()
+
+
+def test_changing_messages_yaml_changes_the_page(tmp_path: Path) -> None:
+    content = fixture_content(tmp_path)
+    path = content.root / "messages.yaml"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace('send: "Gửi"', 'send: "Gửi đi <nhé>"'),
+        encoding="utf-8",
+    )
+    with ServiceThread(web_settings(load_content(content.root), "memory://")) as app:
+        html = httpx.get(f"{app.url}/chat").text
+    assert '<button type="submit" class="send">Gửi đi &lt;nhé&gt;</button>' in html
+
+
+VIETNAMESE = re.compile(r"[À-ỹ]")  # any letter with a Vietnamese diacritic, and đ
+
+
+def test_no_words_for_learners_in_the_code() -> None:
+    """The script is plain ASCII, and no Python string of the web chat (docstrings aside)
+    holds a Vietnamese word: they all live in messages.yaml."""
+    assert SCRIPT.read_text(encoding="utf-8").isascii()
+    found = []
+    for path in WEB_SOURCES:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        docstrings = {
+            id(node.body[0].value)
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+            and node.body
+            and isinstance(node.body[0], ast.Expr)
+            and isinstance(node.body[0].value, ast.Constant)
+        }
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Constant)
+                and isinstance(node.value, str)
+                and id(node) not in docstrings
+                and VIETNAMESE.search(node.value)
+            ):
+                found.append(f"{path.name}:{node.lineno}: {node.value!r}")
+    assert found == []
+
+
+# -- 9. logs ---------------------------------------------------------------------------------------
+
+
+@contextmanager
+def hocso_log() -> Iterator[list[str]]:
+    """Every hocso log line while inside, as the JSON the service writes."""
+    lines: list[str] = []
+    formatter = JsonFormatter()
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            lines.append(formatter.format(record))
+
+    logger = logging.getLogger("hocso")
+    handler, level = Keep(logging.DEBUG), logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    try:
+        yield lines
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+
+
+def test_the_logs_never_hold_a_learners_words_or_token(content: Content) -> None:
+    secret = "bí mật xyzzy 0912345678"
+    with (
+        ServiceThread(web_settings(content, "memory://")) as app,
+        hocso_log() as lines,  # after the app set up its logging
+        WebLearner(app.url) as lan,
+    ):
+        lan.open()
+        lan.start("mau")
+        lan.replies()
+        lan.say(secret)
+        lan.replies()
+        lan.post(expect=400, id="abcd-1234", text=secret, payload=secret)
+        token = lan.token
+    assert token is not None
+    text = "\n".join(lines)
+    assert "xyzzy" not in text and "0912345678" not in text and "bí mật" not in text
+    assert token not in text
+    updates = [json.loads(line) for line in lines if '"msg": "update"' in line]
+    assert [(u["channel"], u["kind"]) for u in updates] == [("web", "start"), ("web", "text")]
+    assert updates[0]["learner"] == f"web:{chat_of(token)}"

@@ -1,0 +1,257 @@
+"""The web chat's routes: the page, its static files, and the small JSON API the page talks to.
+
+| route | what it does |
+|---|---|
+| `GET /chat?lesson=ID&v=CODE` | the page; sets the learner cookie `hocso_learner` when missing |
+| `GET /chat/static/<version>/<name>` | `chat.css`, `chat.js`, cached for a year under a version |
+| `POST /chat/api/send` | one learner message: `{"id", "text" \\| "payload" \\| "start"}` |
+| `GET /chat/api/messages?after=N&wait=S` | the messages numbered above N, waiting up to S s |
+
+`lesson` and `v` (a volunteer's code) become the start payload the page sends first, as a
+Telegram `t.me/<bot>?start=` link does (`bot.deeplink`). A message is applied at most once
+(its event id is `web:<chat>:<id>`), one at a time per learner, its replies queued in the
+outbox and "delivered" into the learner's transcript (`handlers.web.transcript`).
+
+Answers: 400 for a malformed body or query, 401 without a valid cookie, 413 for a body over
+`MAX_BODY`, 503 when the store failed (the page sends the message again, with the same id).
+Logs carry ids and kinds only, never a learner's words.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import time
+from collections.abc import Awaitable, Mapping
+from typing import Any, TypeVar
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from bot import deeplink
+from handlers.web import COOKIE, BadMessage, ChatPage, chat_of, new_token, parse_message
+from webhook.intake import Refused, bad, parse_json, problem, read_body, take
+from webhook.service import Service
+
+log = logging.getLogger("hocso.webhook")
+T = TypeVar("T")
+
+CHANNEL = "web"
+MAX_BODY = 16 * 1024  # a learner's message is a few hundred bytes
+MAX_WAIT = 25.0  # seconds a poll may be held: under common proxies' idle timeouts
+COOKIE_AGE = 400 * 24 * 3600  # the longest browsers keep a cookie
+NO_STORE = {"Cache-Control": "no-store"}
+PAGE_HEADERS = {
+    **NO_STORE,
+    "Content-Security-Policy": (
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; "
+        "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
+
+
+def web_routes(service: Service) -> list[BaseRoute]:
+    page = ChatPage()
+    secure_site = (service.settings.public_url or "").startswith("https://")
+
+    async def chat_page(request: Request) -> Response:
+        token = request.cookies.get(COOKIE) or ""
+        if chat_of(token) is None:
+            token = new_token()
+        start = start_payload(request.query_params)
+        body = page.html(service.content.current.messages, start)
+        response = HTMLResponse(body, headers=PAGE_HEADERS)
+        # Set on every visit: the 400 days count from the learner's last visit.
+        response.set_cookie(
+            COOKIE,
+            token,
+            max_age=COOKIE_AGE,
+            path="/",
+            httponly=True,
+            samesite="lax",
+            secure=secure_site or request.url.scheme == "https",
+        )
+        return response
+
+    async def static(request: Request) -> Response:
+        asset = page.assets.get(request.path_params["name"])
+        if asset is None:
+            return Response(status_code=404)
+        # An old version asked for (a page drawn before a deploy) gets today's file, uncached.
+        current = request.path_params["version"] == asset.version
+        cache = "public, max-age=31536000, immutable" if current else "no-cache"
+        headers = {"Cache-Control": cache, "X-Content-Type-Options": "nosniff"}
+        return Response(asset.body, media_type=asset.media_type, headers=headers)
+
+    async def send(request: Request) -> JSONResponse:
+        started = time.perf_counter()
+        chat = chat_of(request.cookies.get(COOKIE))
+        try:
+            if chat is None:
+                raise unauthorised()
+            data = parse_json(await read_body(request, MAX_BODY, CHANNEL), CHANNEL)
+            try:
+                received = parse_message(data, chat)
+            except BadMessage as error:
+                raise bad(CHANNEL, error) from error
+            receipt = await take(service, CHANNEL, received, started)
+        except Refused as refused:
+            return refused.response()
+        assert receipt is not None  # every web message has a learner and a chat
+        return JSONResponse({"ok": True, "duplicate": receipt.duplicate}, headers=NO_STORE)
+
+    async def messages(request: Request) -> JSONResponse:
+        chat = chat_of(request.cookies.get(COOKIE))
+        if chat is None:
+            return unauthorised().response()
+        try:
+            after, wait = poll_query(request.query_params)
+        except ValueError as error:
+            log.warning("bad web poll: %s", error, extra={"channel": CHANNEL, "status": 400})
+            return problem(400, str(error))
+        try:
+            transcript = await until_gone(request, service.transcripts.wait(chat, after, wait))
+        except Exception:
+            extra = {"channel": CHANNEL, "learner": f"web:{chat}", "status": 503}
+            log.exception("web transcript could not be read", extra=extra)
+            return problem(503, "the messages could not be read; try again later")
+        if transcript is None:  # the page was closed: nobody reads an answer
+            return JSONResponse({"ok": False}, status_code=499)
+        body = {"seq": transcript.seq, "messages": transcript.after(after)}
+        return JSONResponse(body, headers=NO_STORE)
+
+    return [
+        Route("/chat", chat_page, methods=["GET"]),
+        Route("/chat/static/{version}/{name}", static, methods=["GET"]),
+        Route("/chat/api/send", send, methods=["POST"]),
+        Route("/chat/api/messages", messages, methods=["GET"]),
+    ]
+
+
+async def until_gone(request: Request, work: Awaitable[T]) -> T | None:
+    """`work`'s result, or None as soon as the client goes away (a closed page stops holding a
+    long poll, and with it the server's shutdown)."""
+    task = asyncio.ensure_future(work)
+    gone = asyncio.ensure_future(disconnected(request))
+    try:
+        done, _ = await asyncio.wait({task, gone}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        gone.cancel()
+        if not task.done():
+            task.cancel()
+    return task.result() if task in done else None
+
+
+async def disconnected(request: Request) -> None:
+    """Return when the client has closed the connection (a GET has no body left to read)."""
+    while (await request.receive())["type"] != "http.disconnect":
+        pass
+
+
+def unauthorised() -> Refused:
+    log.warning("web request without a learner cookie", extra={"channel": CHANNEL, "status": 401})
+    return Refused(401, f"no learner cookie ({COOKIE}): open /chat first")
+
+
+def start_payload(query: Mapping[str, str]) -> str | None:
+    """The deep-link payload of `/chat?lesson=ID&v=CODE`; None for none, or a malformed one."""
+    lesson, volunteer = query.get("lesson") or None, query.get("v") or None
+    if lesson is None and volunteer is None:
+        return None
+    try:
+        return deeplink.build(lesson, volunteer)
+    except ValueError:
+        return None
+
+
+def poll_query(query: Mapping[str, str]) -> tuple[int, float]:
+    """`after` (a whole number, 0 when absent) and `wait` (seconds, 0 when absent, at most
+    MAX_WAIT); ValueError says what is wrong."""
+    raw_after, raw_wait = query.get("after", "0"), query.get("wait", "0")
+    if not raw_after.isascii() or not raw_after.isdigit() or len(raw_after) > 15:
+        raise ValueError("'after' must be a whole number from 0")
+    try:
+        wait = float(raw_wait)
+    except ValueError:
+        raise ValueError("'wait' must be a number of seconds") from None
+    if not math.isfinite(wait) or wait < 0:
+        raise ValueError("'wait' must be a number of seconds")
+    return int(raw_after), min(wait, MAX_WAIT)
+
+
+_ERRORS = {
+    "400": "a malformed body or query",
+    "401": "no valid learner cookie: open /chat first",
+    "503": "the store failed: send the same message (same id) again later",
+}
+_JSON_OBJECT = {"application/json": {"schema": {"type": "object"}}}
+
+WEB_OPENAPI: dict[str, Any] = {
+    "/chat": {
+        "get": {
+            "summary": "The web chat page",
+            "description": "The page for learners with no Telegram or Zalo. Sets the cookie "
+            f"`{COOKIE}` (the learner) when it is missing. `lesson` and `v` open a lesson and "
+            "credit a volunteer, as a lesson link or QR code does.",
+            "parameters": [
+                {"name": "lesson", "in": "query", "required": False, "schema": {"type": "string"}},
+                {"name": "v", "in": "query", "required": False, "schema": {"type": "string"}},
+            ],
+            "responses": {"200": {"description": "the page (text/html)"}},
+        }
+    },
+    "/chat/api/send": {
+        "post": {
+            "summary": "One learner message from the web chat",
+            "description": "Exactly one of `text` (typed), `payload` (a button tapped) or "
+            '`start` (a deep-link payload, or "" to be greeted). `id`: 8 to 64 of '
+            "A-Za-z0-9_-, the same when the page sends the message again; a repeated id is "
+            'applied once (`"duplicate": true`). The replies arrive through '
+            "/chat/api/messages.",
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["id"],
+                            "properties": {
+                                "id": {"type": "string", "pattern": "^[A-Za-z0-9_-]{8,64}$"},
+                                "text": {"type": "string"},
+                                "payload": {"type": "string"},
+                                "start": {"type": "string"},
+                            },
+                        }
+                    }
+                },
+            },
+            "responses": {
+                "200": {"description": '{"ok": true, "duplicate": false}', "content": _JSON_OBJECT},
+                **{status: {"description": text} for status, text in _ERRORS.items()},
+                "413": {"description": f"the body is over {MAX_BODY} bytes"},
+            },
+        }
+    },
+    "/chat/api/messages": {
+        "get": {
+            "summary": "What the tutor said to this learner",
+            "description": "The messages numbered above `after` (the recent transcript for "
+            "0), each `{seq, text, runs, buttons: [{label, payload}], links: [{label, url}], "
+            "image}`. With nothing new, waits up to `wait` seconds (at most "
+            f"{MAX_WAIT:g}) for a message. A `seq` below `after` means the transcript was "
+            "started again: draw all of it.",
+            "parameters": [
+                {"name": "after", "in": "query", "required": False, "schema": {"type": "integer"}},
+                {"name": "wait", "in": "query", "required": False, "schema": {"type": "number"}},
+            ],
+            "responses": {
+                "200": {"description": '{"seq": N, "messages": [...]}', "content": _JSON_OBJECT},
+                **{status: {"description": text} for status, text in _ERRORS.items()},
+            },
+        }
+    },
+}
