@@ -361,6 +361,9 @@ def _serve(args: argparse.Namespace) -> int:
         # Telegram keeps webhook connections open; uvicorn's default closes idle ones after 5 s,
         # and a client that reuses one just as it closes gets a reset.
         timeout_keep_alive=75,
+        # A stop waits this long for requests in flight: webhooks finish in milliseconds, but
+        # the web chat's long polls would hold it for up to 25 s.
+        timeout_graceful_shutdown=10,
     )
     return 0
 

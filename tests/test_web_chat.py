@@ -10,10 +10,12 @@ import asyncio
 import http.client
 import json
 import logging
+import os
 import re
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -23,6 +25,7 @@ import httpx
 import pytest
 
 from bot.content import Content, load_content
+from bot.learner import Learner
 from bot.messages import TEXTS
 from bot.outbound import Outbound
 from bot.progress import progress_json
@@ -32,7 +35,7 @@ from handlers.web import COOKIE, Transcripts, WebSender, chat_of
 from handlers.web.page import PAGE_TEXTS, SCRIPT_TEXTS
 from support.chat import fixture_content
 from support.redis_server import free_port
-from support.service import ServiceThread
+from support.service import ServeProcess, ServiceThread
 from support.web import WebLearner, client_id
 from webhook.logs import JsonFormatter
 from webhook.settings import Settings
@@ -107,11 +110,30 @@ def test_the_page_sets_a_long_lived_learner_cookie_and_keeps_it(content: Content
     assert chat is not None and len(chat) == 22 and token not in chat
 
 
-def test_the_cookie_is_secure_when_the_public_address_is_https(content: Content) -> None:
-    settings = web_settings(content, "memory://", public_url="https://hocso.example.vn")
+# the public address, the Host the request names, whether it came over https (a proxy's
+# X-Forwarded-Proto), and whether the cookie must be Secure
+SECURE: list[tuple[str | None, str | None, bool, bool]] = [
+    ("https://hocso.example.vn", "hocso.example.vn", False, True),  # a proxy that does not say
+    ("https://hocso.example.vn", "hocso.example.vn", True, True),
+    ("https://hocso.example.vn", None, False, False),  # http://127.0.0.1:PORT: trying things
+    ("https://hocso.example.vn", None, True, True),
+    ("http://hocso.example.vn", "hocso.example.vn", False, False),
+    (None, None, False, False),
+    (None, None, True, True),
+]
+
+
+@pytest.mark.parametrize(("public_url", "host", "https", "secure"), SECURE)
+def test_the_cookie_is_secure_where_the_page_is_https(
+    content: Content, public_url: str | None, host: str | None, https: bool, secure: bool
+) -> None:
+    settings = web_settings(content, "memory://", public_url=public_url)
+    headers = {"X-Forwarded-Proto": "https"} if https else {}
+    if host is not None:
+        headers["Host"] = host
     with ServiceThread(settings) as app:
-        page = httpx.get(f"{app.url}/chat")
-    assert "secure" in set_cookie(page)[1]
+        page = httpx.get(f"{app.url}/chat", headers=headers)
+    assert ("secure" in set_cookie(page)[1]) is secure
 
 
 # -- 2. a whole lesson --------------------------------------------------------------------------
@@ -294,6 +316,37 @@ def test_bad_requests_are_refused_with_4xx_and_change_nothing(content: Content) 
     assert learners == [] and pending == 0
 
 
+# why, extra headers, expected status: another site's page cannot speak for the learner
+CROSS_SITE: list[tuple[str, dict[str, str], int]] = [
+    ("same site", {"Origin": "{url}"}, 200),
+    ("no Origin (an old browser)", {}, 200),
+    ("the public address", {"Origin": "https://hocso.example.vn"}, 200),
+    ("another site", {"Origin": "https://evil.example.com"}, 403),
+    ("another port", {"Origin": "http://127.0.0.1:1"}, 403),
+    ("Origin null (a sandboxed frame)", {"Origin": "null"}, 403),
+    ("a form post", {"Content-Type": "text/plain"}, 415),
+    ("a url-encoded form", {"Content-Type": "application/x-www-form-urlencoded"}, 415),
+    ("no content type", {"Content-Type": ""}, 415),
+    ("JSON with a charset", {"Content-Type": "application/json; charset=utf-8"}, 200),
+]  # fmt: skip
+
+
+def test_messages_from_another_sites_page_are_refused(content: Content) -> None:
+    settings = web_settings(content, "memory://", public_url="https://hocso.example.vn")
+    with ServiceThread(settings) as app, httpx.Client() as client:
+        answers = []
+        for n, (why, extra, _) in enumerate(CROSS_SITE):
+            headers = {"Content-Type": "application/json", **cookie_header(GOOD)}
+            headers.update({name: value.format(url=app.url) for name, value in extra.items()})
+            body = json.dumps({"id": f"cross-site-{n}", "text": "menu"})
+            response = client.post(app.url + SEND, content=body, headers=headers)
+            answers.append((why, response.status_code))
+        app.wait_sent()
+        turns = app.store.get("web:" + (chat_of(GOOD) or ""))
+    assert answers == [(why, status) for why, _, status in CROSS_SITE]
+    assert turns is not None and turns.turns == sum(status == 200 for *_, status in CROSS_SITE)
+
+
 def test_the_wait_is_capped() -> None:
     assert poll_query({}) == (0, 0.0)
     assert poll_query({"after": "7", "wait": "2.5"}) == (7, 2.5)
@@ -430,6 +483,26 @@ def test_a_store_failure_while_sending_is_retried_later() -> None:
     with pytest.raises(SendError) as raised:
         asyncio.run(sender.send("chat", Outbound("…")))
     assert not raised.value.permanent
+
+
+def test_a_delivery_sent_again_is_shown_once() -> None:
+    """A worker that stored a message but stopped before the outbox heard leaves it queued;
+    whoever sends it again names the same delivery, and the transcript keeps one copy."""
+    store = MemoryStore()
+    store.save(Learner("web:chat", created_at="2026-11-23T10:00:00+07:00"))
+    transcripts = Transcripts(store, StoreCalls(store))
+    sender = WebSender(transcripts, lambda image: None)
+
+    async def send_twice() -> None:
+        for key in ("web:chat:a/0", "web:chat:a/0", "web:chat:a/1", ""):
+            await sender.send("chat", Outbound("…"), key=key)
+
+    asyncio.run(send_twice())
+    said = asyncio.run(transcripts.read("chat"))
+    assert [message.get("delivery") for message in said.messages] == [
+        "web:chat:a/0", "web:chat:a/1", None
+    ]  # fmt: skip
+    assert said.seq == 3
 
 
 def test_the_store_down_is_a_503(content: Content) -> None:
@@ -603,3 +676,38 @@ def test_the_logs_never_hold_a_learners_words_or_token(content: Content) -> None
     updates = [json.loads(line) for line in lines if '"msg": "update"' in line]
     assert [(u["channel"], u["kind"]) for u in updates] == [("web", "start"), ("web", "text")]
     assert updates[0]["learner"] == f"web:{chat_of(token)}"
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_stop_ends_the_long_polls_at_once(content: Content, tmp_path: Path, workers: str) -> None:
+    """`hocso serve` asked to stop (SIGTERM) answers the pages' long polls with 503 at once
+    (the page asks again, of the next server) instead of waiting for them for up to 25 s."""
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("HOCSO_", "TELEGRAM_", "ZALO_"))
+    }
+    env.update(HOCSO_CONTENT=str(content.root), HOCSO_STORE=f"sqlite:///{tmp_path / 'h.db'}")
+    server = ServeProcess(env, tmp_path / "serve.log", "--workers", workers).start()
+    try:
+        with ThreadPoolExecutor(4) as pool:
+            polls = [
+                pool.submit(
+                    httpx.get,
+                    f"{server.url}{POLL}?after=0&wait=25",
+                    headers=cookie_header("p" * 31 + str(n)),
+                    timeout=30,
+                )
+                for n in range(4)
+            ]
+            time.sleep(0.5)  # the polls are held
+            assert not any(poll.done() for poll in polls)
+            started = time.monotonic()
+            server.stop(timeout=20)
+            took = time.monotonic() - started
+            answers = [poll.result() for poll in polls]
+    finally:
+        server.kill()
+    assert took < 8, server.output()
+    assert [answer.status_code for answer in answers] == [503] * 4
+    assert all(answer.headers["retry-after"] == "1" for answer in answers)

@@ -5,6 +5,7 @@ uvicorn --factory webhook.app:create_app     # settings from the environment
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -19,6 +20,7 @@ from webhook import logs
 from webhook.media import media_route
 from webhook.service import Service
 from webhook.settings import Settings
+from webhook.signals import on_stop_signal
 from webhook.telegram import TELEGRAM_OPENAPI, telegram_route
 from webhook.web import WEB_OPENAPI, web_routes
 from webhook.zalo_bot import ZALO_BOT_OPENAPI, zalo_bot_route
@@ -34,7 +36,8 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await service.start()
         try:
-            yield
+            with on_stop_signal(asyncio.get_running_loop(), service.draining.set):
+                yield
         finally:
             await service.stop()
 

@@ -33,6 +33,7 @@ T = TypeVar("T")
 
 MARGIN = 0.95  # of a platform's rate limits that the delivery loop uses
 WAKE_SLACK = 0.005  # seconds
+SENT_REMEMBERED = 10_000  # partly sent deliveries whose progress a worker keeps
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,9 @@ class Courier:
         self._store = StoreCalls(store, concurrency)
         self._slots = asyncio.Semaphore(concurrency)
         self._active: dict[str, bool] = {}  # queue -> kicked again while being drained
+        # delivery id -> parts of it sent before a failure, passed back as `skip` when this
+        # process tries again (another worker, after a crash, sends the whole message again).
+        self._sent: dict[str, int] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._stopping = asyncio.Event()
 
@@ -185,7 +189,8 @@ class Courier:
         try:
             if outlet is None:
                 raise SendError(f"no channel {head.channel!r} is configured", permanent=True)
-            await outlet.sender.send(head.chat, from_body(head.body))
+            skip = self._sent.pop(head.id, 0)
+            await outlet.sender.send(head.chat, from_body(head.body), key=head.id, skip=skip)
         except SendError as error:
             if error.permanent or head.attempts + 1 >= self.max_attempts:
                 reason = error.description if error.permanent else f"gave up: {error.description}"
@@ -193,6 +198,8 @@ class Courier:
                 await self._store(self.store.fail, head, reason, self.clock())
                 now = self.clock()
                 return await self._store(self.store.done, head, now, self.lease, now)
+            if error.sent > 0:
+                self._remember_sent(head.id, error.sent)
             delay = error.retry_after or min(60.0, 2.0**head.attempts) * (0.5 + random.random())
             log.info("delivery %s to %s retried in %.1fs: %s", head.id, head.queue, delay, error)
             await self._store(self.store.retry, head, self.clock() + delay)
@@ -200,6 +207,11 @@ class Courier:
             return None
         now = self.clock()
         return await self._store(self.store.done, head, now, self.lease, now)
+
+    def _remember_sent(self, delivery: str, parts: int) -> None:
+        self._sent[delivery] = parts
+        while len(self._sent) > SENT_REMEMBERED:  # retried by another worker: never popped here
+            del self._sent[next(iter(self._sent))]
 
     def _wake(self, queue: str, delay: float) -> None:
         """Look at `queue` again when it is due, instead of waiting for the poller. The loop's

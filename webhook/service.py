@@ -54,6 +54,8 @@ class Service:
         self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
         self._poller: asyncio.Task[None] | None = None
         self._closers: list[object] = []
+        # Set when the server is asked to stop: long polls answer at once (webhook.signals).
+        self.draining = asyncio.Event()
 
     async def start(self) -> None:
         if self.settings.telegram:

@@ -12,8 +12,9 @@ Telegram `t.me/<bot>?start=` link does (`bot.deeplink`). A message is applied at
 (its event id is `web:<chat>:<id>`), one at a time per learner, its replies queued in the
 outbox and "delivered" into the learner's transcript (`handlers.web.transcript`).
 
-Answers: 400 for a malformed body or query, 401 without a valid cookie, 413 for a body over
-`MAX_BODY`, 503 when the store failed (the page sends the message again, with the same id).
+Answers: 400 for a malformed body or query, 401 without a valid cookie, 403 from another
+site's page (`Origin`), 413 for a body over `MAX_BODY`, 415 for a body not sent as JSON, 503
+when the store failed (the page sends the message again, with the same id).
 Logs carry ids and kinds only, never a learner's words.
 """
 
@@ -25,6 +26,7 @@ import math
 import time
 from collections.abc import Awaitable, Mapping
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -56,7 +58,11 @@ PAGE_HEADERS = {
 
 def web_routes(service: Service) -> list[BaseRoute]:
     page = ChatPage()
-    secure_site = (service.settings.public_url or "").startswith("https://")
+    public = urlsplit(service.settings.public_url or "")
+    # The public https address, reached through a proxy that does not say so: Secure too. Not
+    # on another address (http://127.0.0.1:8000 while trying things): a browser would drop
+    # a Secure cookie sent over plain http, and every message would be refused.
+    secure_host = public.netloc if public.scheme == "https" else None
 
     async def chat_page(request: Request) -> Response:
         token = request.cookies.get(COOKIE) or ""
@@ -73,7 +79,7 @@ def web_routes(service: Service) -> list[BaseRoute]:
             path="/",
             httponly=True,
             samesite="lax",
-            secure=secure_site or request.url.scheme == "https",
+            secure=request.url.scheme == "https" or request.headers.get("host") == secure_host,
         )
         return response
 
@@ -93,6 +99,7 @@ def web_routes(service: Service) -> list[BaseRoute]:
         try:
             if chat is None:
                 raise unauthorised()
+            refuse_cross_site(request, service.settings.public_url)
             data = parse_json(await read_body(request, MAX_BODY, CHANNEL), CHANNEL)
             try:
                 received = parse_message(data, chat)
@@ -114,11 +121,16 @@ def web_routes(service: Service) -> list[BaseRoute]:
             log.warning("bad web poll: %s", error, extra={"channel": CHANNEL, "status": 400})
             return problem(400, str(error))
         try:
-            transcript = await until_gone(request, service.transcripts.wait(chat, after, wait))
+            waiting = service.transcripts.wait(chat, after, wait)
+            transcript = await until_gone(request, waiting, service.draining)
         except Exception:
             extra = {"channel": CHANNEL, "learner": f"web:{chat}", "status": 503}
             log.exception("web transcript could not be read", extra=extra)
             return problem(503, "the messages could not be read; try again later")
+        if transcript is None and service.draining.is_set():
+            response = problem(503, "the service is restarting; ask again in a moment")
+            response.headers["Retry-After"] = "1"
+            return response
         if transcript is None:  # the page was closed: nobody reads an answer
             return JSONResponse({"ok": False}, status_code=499)
         body = {"seq": transcript.seq, "messages": transcript.after(after)}
@@ -132,17 +144,38 @@ def web_routes(service: Service) -> list[BaseRoute]:
     ]
 
 
-async def until_gone(request: Request, work: Awaitable[T]) -> T | None:
+def refuse_cross_site(request: Request, public_url: str | None) -> None:
+    """Another site's page must not speak for a learner whose browser holds the cookie. The
+    cookie is SameSite=Lax, which old browsers ignore, so also: a JSON body only (a form on
+    another site cannot send one without asking first), and an `Origin`, when the browser
+    gives one, of this site."""
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind != "application/json":
+        log.warning("web message that is not JSON", extra={"channel": CHANNEL, "status": 415})
+        raise Refused(415, "send the message as application/json")
+    origin = request.headers.get("origin")
+    if origin is None:
+        return
+    own = {request.headers.get("host", "")}
+    if public_url:
+        own.add(urlsplit(public_url).netloc)
+    if urlsplit(origin).netloc not in own:
+        log.warning("web message from another site", extra={"channel": CHANNEL, "status": 403})
+        raise Refused(403, "messages come from the chat page only")
+
+
+async def until_gone(request: Request, work: Awaitable[T], draining: asyncio.Event) -> T | None:
     """`work`'s result, or None as soon as the client goes away (a closed page stops holding a
-    long poll, and with it the server's shutdown)."""
+    long poll) or the server is stopping (the page asks again, of the next server)."""
     task = asyncio.ensure_future(work)
     gone = asyncio.ensure_future(disconnected(request))
+    stopping = asyncio.ensure_future(draining.wait())
     try:
-        done, _ = await asyncio.wait({task, gone}, return_when=asyncio.FIRST_COMPLETED)
+        done, _ = await asyncio.wait({task, gone, stopping}, return_when=asyncio.FIRST_COMPLETED)
     finally:
-        gone.cancel()
-        if not task.done():
-            task.cancel()
+        for waiter in (gone, stopping, task):
+            if not waiter.done():
+                waiter.cancel()
     return task.result() if task in done else None
 
 
@@ -232,7 +265,9 @@ WEB_OPENAPI: dict[str, Any] = {
             "responses": {
                 "200": {"description": '{"ok": true, "duplicate": false}', "content": _JSON_OBJECT},
                 **{status: {"description": text} for status, text in _ERRORS.items()},
+                "403": {"description": "sent from another site's page (Origin)"},
                 "413": {"description": f"the body is over {MAX_BODY} bytes"},
+                "415": {"description": "the body is not sent as application/json"},
             },
         }
     },

@@ -48,26 +48,7 @@ DEFAULT_API_URL = "https://api.telegram.org/bot"
 ALLOWED_UPDATES = (UpdateType.MESSAGE, UpdateType.CALLBACK_QUERY, UpdateType.MY_CHAT_MEMBER)
 
 
-class SendError(base.SendError):
-    """A message that did not go through, and whether and when to try again; `sent` counts
-    the parts of it delivered before the failure (pass it back as `skip`)."""
-
-    def __init__(
-        self,
-        description: str,
-        *,
-        retry_after: float | None = None,
-        permanent: bool = False,
-        sent: int = 0,
-    ) -> None:
-        super().__init__(description, retry_after=retry_after, permanent=permanent)
-        self.sent = sent
-
-    def __repr__(self) -> str:
-        return (
-            f"SendError({self.description!r}, retry_after={self.retry_after}, "
-            f"permanent={self.permanent}, sent={self.sent})"
-        )
+SendError = base.SendError
 
 
 class FileIds(Protocol):
@@ -98,7 +79,7 @@ class TelegramSender:
         self.bot = bot
         self.file_ids = file_ids
 
-    async def send(self, chat: str, message: Outbound, *, skip: int = 0) -> None:
+    async def send(self, chat: str, message: Outbound, *, key: str = "", skip: int = 0) -> None:
         """Send `message` to `chat`, leaving out its first `skip` parts (sent before a failure).
         Raises SendError."""
         try:

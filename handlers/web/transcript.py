@@ -92,14 +92,20 @@ class Transcripts:
     async def read(self, chat: str) -> Transcript:
         return Transcript.from_json(await self.calls(self.store.recall, self.key(chat)))
 
-    async def append(self, chat: str, entry: Callable[[int], dict[str, Any]]) -> Transcript:
+    async def append(
+        self, chat: str, entry: Callable[[int], dict[str, Any]], key: str = ""
+    ) -> Transcript:
         """Add `entry(seq)` as the next message, keep the last `keep`, and wake the pages of
-        `chat` waiting in this process. Only the delivery loop calls this (see above)."""
+        `chat` waiting in this process. Only the delivery loop calls this (see above). `key`
+        names the delivery: one already in the transcript (a worker stopped after storing it
+        but before the outbox heard) is not added twice."""
         transcript = await self.read(chat)
+        if key and any(message.get("delivery") == key for message in transcript.messages):
+            return transcript
         seq = transcript.seq + 1
         gone = await self.calls(self.store.get, f"web:{chat}") is None
         messages = [] if gone else list(transcript.messages)
-        messages.append(entry(seq))
+        messages.append({**entry(seq), "delivery": key} if key else entry(seq))
         transcript = Transcript(seq, tuple(messages[-self.keep :]))
         # The transcript first: a reader who sees the new number finds the message there.
         await self.calls(self.store.remember, self.key(chat), transcript.to_json())
@@ -154,8 +160,11 @@ class WebSender:
         self.transcripts = transcripts
         self.image_url = image_url
 
-    async def send(self, chat: str, message: Outbound) -> None:
+    async def send(self, chat: str, message: Outbound, *, key: str = "", skip: int = 0) -> None:
+        """Add `message` to the transcript of `chat`, once per delivery `key`. A web message is
+        one part: `skip` is never more than 0."""
         try:
-            await self.transcripts.append(chat, lambda seq: render(message, seq, self.image_url))
+            entry = lambda seq: render(message, seq, self.image_url)  # noqa: E731
+            await self.transcripts.append(chat, entry, key)
         except Exception as error:  # the store failed: the courier tries again later
             raise SendError(f"the transcript could not be stored: {error!r}") from error

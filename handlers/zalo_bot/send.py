@@ -38,8 +38,8 @@ _RETRYABLE_4XX = {401, 404, 408}
 
 
 class SendError(base.SendError):
-    """A message that did not go through, and whether and when to try again; `sent` counts
-    the parts of it delivered before the failure."""
+    """A message that did not go through, and whether and when to try again (see
+    `handlers.base.SendError`); `code` is Zalo's error code."""
 
     def __init__(
         self,
@@ -50,9 +50,8 @@ class SendError(base.SendError):
         code: int | None = None,
         sent: int = 0,
     ) -> None:
-        super().__init__(description, retry_after=retry_after, permanent=permanent)
+        super().__init__(description, retry_after=retry_after, permanent=permanent, sent=sent)
         self.code = code
-        self.sent = sent
 
     def __repr__(self) -> str:
         return (
@@ -92,7 +91,7 @@ class ZaloBotSender:
         self.media_url = media_url
         self.forbidden_retry = forbidden_retry
 
-    async def send(self, chat: str, message: Outbound, *, skip: int = 0) -> None:
+    async def send(self, chat: str, message: Outbound, *, key: str = "", skip: int = 0) -> None:
         """Send `message` to `chat`, leaving out its first `skip` parts (sent before a failure).
         Raises SendError."""
         photo = None

@@ -26,10 +26,7 @@ the same chat from this worker.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
-from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
@@ -56,7 +53,6 @@ REFUSED_MESSAGE = frozenset({-201, -210, -233})
 QUOTA = frozenset({-211, -218, -311, -320, -321})
 # The OA or app as configured cannot send at all: an admin must fix the settings.
 CONFIGURATION = frozenset({-202, -204, -205, -207, -208, -209, -212, -215, -221, -224, -242})
-_REMEMBERED = 10_000  # chats whose partly sent message is remembered
 
 
 class ZaloOASender:
@@ -80,10 +76,10 @@ class ZaloOASender:
         self.more = more  # the sentence above buttons that did not fit under the message
         self.rate_limit_wait = rate_limit_wait
         self.quota_wait = quota_wait
-        self._progress: OrderedDict[str, tuple[str, int]] = OrderedDict()
 
-    async def send(self, chat: str, message: Outbound) -> None:
-        """Send `message` to the user `chat`. Raises SendError."""
+    async def send(self, chat: str, message: Outbound, *, key: str = "", skip: int = 0) -> None:
+        """Send `message` to the user `chat`, leaving out its first `skip` calls (sent before a
+        failure). Raises SendError, with `sent` counting the calls that went through."""
         image_url = None
         if message.image is not None:
             image_url = self.media_url(message.image)
@@ -97,17 +93,11 @@ class ZaloOASender:
             parts = render(message, image_url=image_url, more=self.more())
         except ValueError as error:  # a button hocso made too long: retrying won't help
             raise SendError(str(error), permanent=True) from error
-        mark = hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
-        done = self._progress.pop(chat, (mark, 0))
-        start = done[1] if done[0] == mark else 0
-        for index, part in enumerate(parts[start:], start=start):
+        for index, part in enumerate(parts[skip:], start=skip):
             try:
                 await self._call(chat, part)
             except SendError as error:
-                if not error.permanent and index > 0:
-                    self._progress[chat] = (mark, index)
-                    while len(self._progress) > _REMEMBERED:
-                        self._progress.popitem(last=False)
+                error.sent = index
                 raise
 
     async def _call(self, chat: str, message: dict[str, Any]) -> None:

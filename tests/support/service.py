@@ -9,7 +9,9 @@ Two ways to run it, both on 127.0.0.1 and a free port, both reached over real HT
 
 `Webhook` posts update JSON the way Telegram does (the secret header, one POST an update), and
 `TelegramLearner` plays one learner: it types, opens deep links and taps the buttons of the
-messages the stand-in Bot API (`support.fake_telegram`) recorded for its chat.
+messages the stand-in Bot API (`support.fake_telegram`) recorded for its chat. `ZaloBotWebhook`
+and `ZaloBotLearner` do the same for the Zalo Bot Platform (the OA's are in
+`support.fake_zalo_oa`); `channels_settings_for` turns every channel on at once.
 
     with FakeTelegram() as fake, ServiceThread(settings_for(fake, content, "memory://")) as app:
         async with Webhook(app.url) as hook:
@@ -39,6 +41,8 @@ import httpx
 from bot.stores.base import Store
 from support.fake_telegram import FakeTelegram, Sent
 from support.fake_zalo_bot import FakeZaloBot
+from support.fake_zalo_bot import Sent as ZaloBotSent
+from support.fake_zalo_bot import text_update as zalo_bot_text_update
 from support.fake_zalo_oa import APP_ID as OA_APP_ID
 from support.fake_zalo_oa import APP_SECRET as OA_APP_SECRET
 from support.fake_zalo_oa import OA_SECRET, FakeZaloOA
@@ -141,6 +145,33 @@ def oa_settings_for(
         zalo_oa_oauth_url=zalo.url,
         public_url="https://hocso.example.vn",
         limits=limits,
+    )
+    return replace(settings, **more)
+
+
+def channels_settings_for(
+    telegram: FakeTelegram,
+    zalo_bot: FakeZaloBot,
+    zalo_oa: FakeZaloOA,
+    content: Path,
+    store: str,
+    *,
+    limits: Limits = NO_LIMITS,
+    **more: Any,
+) -> Settings:
+    """Settings with every channel on at once: Telegram, Zalo Bot and Zalo OA each pointed at
+    its stand-in (the web chat is always on); pictures served from https://hocso.example.vn/media/
+    for the platforms that fetch them by URL."""
+    bot = zalo_bot_settings_for(zalo_bot, content, store, limits=limits)
+    oa = oa_settings_for(zalo_oa, content, store, limits=limits)
+    settings = replace(
+        oa,
+        telegram_token=TOKEN,
+        telegram_secret=SECRET,
+        telegram_api_url=telegram.api_url,
+        zalo_bot_token=bot.zalo_bot_token,
+        zalo_bot_secret=bot.zalo_bot_secret,
+        zalo_bot_api_url=bot.zalo_bot_api_url,
     )
     return replace(settings, **more)
 
@@ -499,6 +530,76 @@ class TelegramLearner:
         raise AssertionError(f"chat {self.chat} has no button {label!r}: {labels}")
 
     async def replies(self, count: int = 1, timeout: float = 10.0) -> list[Sent]:
+        """Wait for `count` more messages than already seen; return them."""
+        want = self.seen + count
+        await await_until(
+            lambda: len(self.messages) >= want,
+            timeout,
+            f"chat {self.chat} to get {want} messages (has {len(self.messages)})",
+        )
+        new = self.messages[self.seen : want]
+        self.seen = want
+        return new
+
+
+ZALO_BOT_SECRET_HEADER = "X-Bot-Api-Secret-Token"
+
+
+class ZaloBotWebhook:
+    """POSTs updates to /webhook/zalo-bot as the Zalo Bot Platform does (the secret header, one
+    POST an update); a 200 must be its `{"ok": true}`."""
+
+    def __init__(self, base_url: str, secret: str | None = ZALO_BOT_SECRET) -> None:
+        self.url = f"{base_url}/webhook/zalo-bot"
+        self.secret = secret
+        limits = httpx.Limits(max_connections=100, max_keepalive_connections=100)
+        self.client = httpx.AsyncClient(timeout=30, limits=limits)
+
+    async def post(self, body: object, *, expect: int | None = 200) -> httpx.Response:
+        headers = {ZALO_BOT_SECRET_HEADER: self.secret} if self.secret is not None else {}
+        response = await self.client.post(self.url, json=body, headers=headers)
+        if expect is not None:
+            assert response.status_code == expect, (response.status_code, response.text)
+            if expect == 200:
+                assert response.json() == {"ok": True}
+        return response
+
+    async def __aenter__(self) -> ZaloBotWebhook:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.client.aclose()
+
+
+class ZaloBotLearner:
+    """One learner in a private chat with the Zalo bot: what they type goes through `hook`
+    (flat updates, or `wrapped` in {ok, result} as documented), what they receive is what the
+    stand-in Bot API (`support.fake_zalo_bot`) recorded for their chat. Zalo shows no buttons:
+    a learner answers by typing."""
+
+    def __init__(
+        self, hook: ZaloBotWebhook, fake: FakeZaloBot, chat: str, *, wrapped: bool = False
+    ) -> None:
+        self.hook = hook
+        self.fake = fake
+        self.chat = chat
+        self.wrapped = wrapped
+        self.id = f"zalobot:{chat}"
+        self.seen = 0
+        self.posted: list[dict[str, Any]] = []
+
+    @property
+    def messages(self) -> list[ZaloBotSent]:
+        return self.fake.messages(self.chat)
+
+    async def post(self, body: dict[str, Any], *, expect: int | None = 200) -> httpx.Response:
+        self.posted.append(body)
+        return await self.hook.post(body, expect=expect)
+
+    async def say(self, text: str) -> httpx.Response:
+        return await self.post(zalo_bot_text_update(self.chat, text, wrapped=self.wrapped))
+
+    async def replies(self, count: int = 1, timeout: float = 10.0) -> list[ZaloBotSent]:
         """Wait for `count` more messages than already seen; return them."""
         want = self.seen + count
         await await_until(

@@ -11,6 +11,8 @@ with ServiceThread(Settings(content=root, store="memory://")) as app:
 from __future__ import annotations
 
 import itertools
+import json
+import re
 import time
 from types import TracebackType
 from typing import Any
@@ -22,6 +24,17 @@ from handlers.web import COOKIE
 _ids = itertools.count(1)
 
 
+_CONFIG = re.compile(r'<script id="hocso-config" type="application/json">(.*?)</script>')
+
+
+def page_config(html: str) -> dict[str, Any]:
+    """The JSON block the page's script reads (`start`: what it sends first)."""
+    found = _CONFIG.search(html)
+    assert found is not None, "the page has no hocso-config block"
+    data: dict[str, Any] = json.loads(found.group(1))
+    return data
+
+
 def client_id() -> str:
     """An id as the page makes them (8 to 64 of A-Za-z0-9_-)."""
     return f"test-{next(_ids):08d}"
@@ -30,8 +43,11 @@ def client_id() -> str:
 class WebLearner:
     """One browser: an httpx client keeping the learner cookie, and what the tutor said."""
 
-    def __init__(self, base_url: str, *, token: str | None = None) -> None:
+    def __init__(self, base_url: str, *, token: str | None = None, https: bool = False) -> None:
+        """`https`: the service has an https HOCSO_PUBLIC_URL (behind a proxy), so its cookie is
+        Secure; the browser on that address sends it, and so does this one over plain http."""
         self.client = httpx.Client(base_url=base_url, timeout=40)
+        self.https = https
         if token is not None:
             self.client.cookies.set(COOKIE, token)
         self.seq = 0
@@ -46,6 +62,9 @@ class WebLearner:
         """GET /chat (the page), which sets the cookie."""
         response = self.client.get(f"/chat{query}")
         assert response.status_code == 200, response.text
+        if self.https:
+            for cookie in self.client.cookies.jar:
+                cookie.secure = False
         return response
 
     def post(self, expect: int | None = 200, **body: Any) -> httpx.Response:
