@@ -1,7 +1,7 @@
 """Reading what the Zalo Bot Platform posts to the webhook: one update in, one `Received` out.
 
 The official docs show the update wrapped, production traffic has been seen flat; both are
-read (see `../notes/zalo.md` A.2):
+read (see `handlers/zalo-wire-format.md` A.2):
 
 ```json
 {"ok": true, "result": {"event_name": "message.text.received", "message": {...}}}

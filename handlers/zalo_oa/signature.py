@@ -5,7 +5,7 @@
 A plain SHA-256 over the concatenation (not an HMAC), lowercase hex, with `timestamp` the
 body's own field as it is written there (a string of epoch milliseconds, or a number) and
 the raw bytes received, never the JSON re-serialised. The key is the OA Secret Key of the
-app's Webhook page, not the App Secret used for tokens (see /work/notes/zalo.md, B.1).
+app's Webhook page, not the App Secret used for tokens (see handlers/zalo-wire-format.md, B.1).
 """
 
 from __future__ import annotations

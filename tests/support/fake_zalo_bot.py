@@ -1,8 +1,8 @@
 """A stand-in for the Zalo Bot API on 127.0.0.1 and a free port, for tests; and what the Zalo
 Bot Platform posts to a webhook.
 
-It speaks the wire format of `../notes/zalo.md` part A: `POST` (or `GET`) `/bot<token>/<method>`
-with a JSON, form-encoded or query-string body, answered
+It speaks the wire format of `handlers/zalo-wire-format.md` part A: `POST` (or `GET`)
+`/bot<token>/<method>` with a JSON, form-encoded or query-string body, answered
 
 ```json
 {"ok": true, "result": {"message_id": "82599fa32f56d00e8941", "date": 1749632637199}}

@@ -1,7 +1,7 @@
 """A stand-in for Zalo's OA API and OAuth server on 127.0.0.1 and a free port, for tests, and
 Zalo's side of the webhook: signed events, posted as Zalo posts them.
 
-It speaks the wire format of /work/notes/zalo.md part B:
+It speaks the wire format of handlers/zalo-wire-format.md part B:
 
 - `POST /v3.0/oa/message/cs` with the `access_token` header and
   `{"recipient": {"user_id": "…"}, "message": {…}}`, answered HTTP 200 either way:
