@@ -1,0 +1,194 @@
+"""Lesson links: the address on each channel that opens a lesson, and the QR code of the web one.
+
+    web       $HOCSO_PUBLIC_URL/chat?lesson=an-toan-otp&v=V12
+    telegram  https://t.me/hocso_bot?start=an-toan-otp_V12
+    zalo_oa   https://zalo.me/<OA id>
+    zalo_bot  $ZALO_BOT_LINK
+
+The web and Telegram links carry the start payload of `bot.deeplink` (the lesson, and the
+volunteer to credit). Zalo documents no start payload for an Official Account's follow link
+nor for a Zalo bot, so the Zalo links open the chat only: the learner picks the lesson from the
+menu, and no volunteer is credited. The QR code holds the web link: any phone camera opens it,
+with no app to install.
+
+Settings of their own, besides the service's (`HOCSO_PUBLIC_URL`, `TELEGRAM_BOT_TOKEN`,
+`TELEGRAM_API_URL`):
+
+| variable | meaning |
+|---|---|
+| `TELEGRAM_BOT_USERNAME` | the bot's user name; without it, asked of Telegram (getMe) |
+| `ZALO_OA_ID` | the Official Account's id (OA management page), for `https://zalo.me/<id>` |
+| `ZALO_BOT_LINK` | the link Zalo gives to share the bot, printed as it is |
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+from urllib.parse import urlencode, urlsplit
+
+import segno
+
+from bot import deeplink
+
+# What `hocso serve` listens on by default: a link only this machine can open.
+LOCAL_URL = "http://127.0.0.1:8000"
+QR_FORMATS = ("png", "svg")
+
+_VOLUNTEER = re.compile(r"[A-Za-z0-9-]+")
+_TELEGRAM_USERNAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{4,31}")
+_OA_ID = re.compile(r"[0-9]{1,32}")
+
+# A poster's QR code: 1200 px across at least, 12 cm wide when placed at its own size, error
+# correction Q (a quarter of it can be dirty or creased), the standard quiet zone of 4 modules.
+_QR_PIXELS = 1200
+_QR_CM = 12.0
+_QR_BORDER = 4
+
+
+class LinkError(ValueError):
+    """An argument or setting a person can fix; the message says how."""
+
+
+@dataclass(frozen=True)
+class LinkSettings:
+    """Where the channels' links point, beyond the service's own settings."""
+
+    telegram_username: str | None = None
+    zalo_oa_id: str | None = None
+    zalo_bot_link: str | None = None
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> LinkSettings:
+        """Read the three variables; LinkError names one that is set but malformed."""
+        username = (environ.get("TELEGRAM_BOT_USERNAME") or "").strip().removeprefix("@")
+        if username and not _TELEGRAM_USERNAME.fullmatch(username):
+            raise LinkError(
+                f"TELEGRAM_BOT_USERNAME {username!r} is not a Telegram bot's user name "
+                "(5 to 32 letters, digits and _, as @BotFather shows it, e.g. hocso_bot)"
+            )
+        oa_id = (environ.get("ZALO_OA_ID") or "").strip()
+        if oa_id and not _OA_ID.fullmatch(oa_id):
+            raise LinkError(
+                f"ZALO_OA_ID {oa_id!r} is not an Official Account id: it is the number shown "
+                "as OA ID on the OA's management page (oa.zalo.me), not a link nor the app id"
+            )
+        bot_link = (environ.get("ZALO_BOT_LINK") or "").strip()
+        return cls(username or None, oa_id or None, bot_link or None)
+
+
+@dataclass(frozen=True)
+class LessonLinks:
+    """The links that open one lesson, crediting one volunteer or none; None: not known."""
+
+    lesson: str
+    volunteer: str | None
+    payload: str
+    web: str
+    telegram: str | None = None
+    zalo_oa: str | None = None
+    zalo_bot: str | None = None
+
+    def known(self) -> dict[str, str]:
+        """The links there are, by channel, in the order they are printed."""
+        by_channel = {
+            "web": self.web,
+            "telegram": self.telegram,
+            "zalo_oa": self.zalo_oa,
+            "zalo_bot": self.zalo_bot,
+        }
+        return {channel: url for channel, url in by_channel.items() if url}
+
+
+def start_payload(lesson: str, volunteer: str | None) -> str:
+    """The deep-link payload; LinkError with the rule when the volunteer code breaks it."""
+    if volunteer is not None and not _VOLUNTEER.fullmatch(volunteer):
+        raise LinkError(
+            f"the volunteer code {volunteer!r} may only have letters A-Z a-z, digits 0-9 and -, "
+            "e.g. V12 or HN-0042"
+        )
+    try:
+        return deeplink.build(lesson, volunteer)
+    except ValueError:
+        room = 64 - len(lesson) - 1
+        raise LinkError(
+            f"the volunteer code {volunteer!r} is too long: with the lesson id {lesson!r} it "
+            f"may have at most {room} characters (a Telegram start link carries 64)"
+        ) from None
+
+
+def public_base(public_url: str) -> str:
+    """The service's public address, checked; LinkError when a phone could not open it."""
+    parts = urlsplit(public_url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise LinkError(
+            f"HOCSO_PUBLIC_URL {public_url!r} is not a web address: it must start with https:// "
+            "(or http://), e.g. https://hocso.example.vn"
+        )
+    return public_url.rstrip("/")
+
+
+def web_link(base: str, lesson: str, volunteer: str | None) -> str:
+    """`<base>/chat?lesson=ID[&v=CODE]`, as `webhook.web` reads it."""
+    query = {"lesson": lesson, **({"v": volunteer} if volunteer else {})}
+    return f"{base.rstrip('/')}/chat?{urlencode(query)}"
+
+
+def telegram_link(username: str, payload: str) -> str:
+    """The t.me link whose Start button sends `/start <payload>` to the bot."""
+    return f"https://t.me/{username}?start={payload}"
+
+
+def zalo_oa_link(oa_id: str) -> str:
+    """The Official Account's page in Zalo, where the learner follows it and chats."""
+    return f"https://zalo.me/{oa_id}"
+
+
+def telegram_username(token: str, api_url: str) -> str:
+    """The bot's user name, asked of the Bot API (getMe); LinkError says why it is not known,
+    without the token (the message may be pasted where people ask for help)."""
+    import asyncio
+
+    # Imported here: only this lookup needs the Telegram client.
+    from telegram.error import InvalidToken, TelegramError
+
+    from handlers.telegram import make_bot
+
+    async def get_me() -> str:
+        bot = make_bot(token, api_url, connections=1)
+        async with bot:  # initialize() calls getMe
+            return bot.username
+
+    try:
+        return asyncio.run(get_me())
+    except InvalidToken:
+        raise LinkError(f"{api_url} refused TELEGRAM_BOT_TOKEN") from None
+    except TelegramError as error:
+        said = str(error).replace(token, "<TELEGRAM_BOT_TOKEN>")
+        raise LinkError(f"{api_url} did not answer ({type(error).__name__}: {said})") from None
+
+
+def qr_code(url: str) -> segno.QRCode:
+    return segno.make_qr(url, error="q")
+
+
+def write_qr(url: str, path: Path, kind: str) -> None:
+    """A QR code of `url` big enough for a printed poster, as PNG or SVG; OSError passes."""
+    code = qr_code(url)
+    modules = code.symbol_size(scale=1, border=_QR_BORDER)[0]
+    if kind == "svg":
+        scale_mm = _QR_CM * 10 / modules
+        code.save(str(path), kind="svg", scale=scale_mm, unit="mm", border=_QR_BORDER, title=url)
+        return
+    scale = math.ceil(_QR_PIXELS / modules)
+    dpi = round(modules * scale / (_QR_CM / 2.54))
+    code.save(str(path), kind="png", scale=scale, border=_QR_BORDER, dpi=dpi)
+
+
+def print_qr(url: str, out: TextIO) -> None:
+    """The QR code in block characters, for a terminal (two rows of modules a line)."""
+    qr_code(url).terminal(out=out, border=_QR_BORDER, compact=True)
