@@ -53,11 +53,10 @@ from support.service import (
     Webhook,
     ZaloBotLearner,
     ZaloBotWebhook,
-    await_until,
     channels_settings_for,
     hocso_command,
-    wait_until,
 )
+from support.waiting import await_until, wait_until
 from support.web import WebLearner, page_config
 
 # The learners' number on Telegram, Zalo Bot and Zalo OA alike (digits fit all three).
@@ -287,7 +286,7 @@ class OnZaloOA(Player):
         return from_zalo_oa(self.learner.messages)
 
     def addressed(self) -> set[str]:
-        calls = self.learner.zalo.calls()
+        calls = self.learner.fake.calls()
         assert all(call.error == 0 for call in calls), calls
         return {call.user for call in calls if call.user is not None}
 

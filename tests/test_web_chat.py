@@ -9,7 +9,6 @@ import ast
 import asyncio
 import http.client
 import json
-import logging
 import os
 import re
 import threading
@@ -34,10 +33,10 @@ from handlers.base import SendError
 from handlers.web import COOKIE, Transcripts, WebSender, chat_of
 from handlers.web.page import PAGE_TEXTS, SCRIPT_TEXTS
 from support.chat import fixture_content
+from support.logs import json_lines
 from support.redis_server import free_port
 from support.service import ServeProcess, ServiceThread
-from support.web import WebLearner, client_id
-from webhook.logs import JsonFormatter
+from support.web import WebLearner, client_id, page_config
 from webhook.settings import Settings
 from webhook.storecalls import StoreCalls
 from webhook.web import MAX_BODY, MAX_WAIT, poll_query
@@ -56,14 +55,6 @@ def content(tmp_path: Path) -> Content:
 def web_settings(content: Content, store: str, **more: Any) -> Settings:
     """No channel configured: the web chat is always on."""
     return replace(Settings(content=content.root, store=store), **more)
-
-
-def page_config(html: str) -> dict[str, Any]:
-    """The JSON block the page's script reads."""
-    found = re.search(r'<script id="hocso-config" type="application/json">(.*?)</script>', html)
-    assert found is not None
-    data: dict[str, Any] = json.loads(found.group(1))
-    return data
 
 
 def cookie_header(token: str) -> dict[str, str]:
@@ -634,32 +625,11 @@ def test_no_words_for_learners_in_the_code() -> None:
 # -- 9. logs ---------------------------------------------------------------------------------------
 
 
-@contextmanager
-def hocso_log() -> Iterator[list[str]]:
-    """Every hocso log line while inside, as the JSON the service writes."""
-    lines: list[str] = []
-    formatter = JsonFormatter()
-
-    class Keep(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            lines.append(formatter.format(record))
-
-    logger = logging.getLogger("hocso")
-    handler, level = Keep(logging.DEBUG), logger.level
-    logger.addHandler(handler)
-    logger.setLevel(logging.DEBUG)
-    try:
-        yield lines
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(level)
-
-
 def test_the_logs_never_hold_a_learners_words_or_token(content: Content) -> None:
     secret = "bí mật xyzzy 0912345678"
     with (
         ServiceThread(web_settings(content, "memory://")) as app,
-        hocso_log() as lines,  # after the app set up its logging
+        json_lines() as lines,  # after the app set up its logging
         WebLearner(app.url) as lan,
     ):
         lan.open()

@@ -15,7 +15,6 @@ import json
 import logging
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +25,7 @@ import handlers.telegram
 from bot.content import Content
 from bot.progress import progress_json
 from bot.stores import open_store
-from support.chat import fixture_content
+from support.chat import fixture_content, plain
 from support.fake_telegram import (
     FakeTelegram,
     bad_gateway,
@@ -36,6 +35,7 @@ from support.fake_telegram import (
     server_error,
     slow,
 )
+from support.logs import applied_order, log_records
 from support.redis_server import free_port
 from support.service import (
     NO_LIMITS,
@@ -56,8 +56,8 @@ from support.service import (
     start_update,
     text_update,
     user,
-    wait_until,
 )
+from support.waiting import wait_until
 from webhook.settings import Settings
 
 # PTB 22 warns from inside RetryAfter() itself that retry_after will become a timedelta.
@@ -71,43 +71,6 @@ def content(tmp_path: Path) -> Content:
     """The test lessons (`mau`, `sau`) with the product's messages, in a folder of their own
     (`content.root`)."""
     return fixture_content(tmp_path)
-
-
-def plain(content: Content, key: str) -> str:
-    """A bot sentence as the learner reads it (the *bold* markers gone)."""
-    return content.messages.text(key).replace("*", "")
-
-
-@contextmanager
-def update_log() -> Iterator[list[logging.LogRecord]]:
-    """The records of `hocso.webhook` while inside (from any thread)."""
-    records: list[logging.LogRecord] = []
-
-    class Keep(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            records.append(record)
-
-    logger = logging.getLogger("hocso.webhook")
-    handler, level = Keep(logging.INFO), logger.level
-    logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
-    try:
-        yield records
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(level)
-
-
-def applied_order(records: list[logging.LogRecord], learner: str) -> list[str]:
-    """The event ids of `learner`'s updates in the order the service applied them (each
-    update's log line is written as soon as its turn is stored, before the next one runs)."""
-    return [
-        str(getattr(record, "event", ""))
-        for record in list(records)
-        if record.getMessage() == "update"
-        and getattr(record, "learner", None) == learner
-        and not getattr(record, "duplicate", False)
-    ]
 
 
 # The lesson `mau` as a learner walks it: what they do, and the start of each reply.
@@ -266,7 +229,7 @@ def test_one_learners_updates_at_once_are_each_applied_once_in_order(
     chat = 5301
     with (
         ServiceThread(settings_for(fake_telegram, content.root, store_url)) as app,
-        update_log() as records,
+        log_records("hocso.webhook", level=logging.INFO) as records,
     ):
 
         async def at_once() -> tuple[TelegramLearner, dict[str, str]]:
@@ -294,7 +257,7 @@ def test_thirty_learners_five_updates_each_all_at_once(
     url = f"sqlite:///{content.root.parent / 'hocso.db'}"  # turns run in threads: the hard case
     with (
         ServiceThread(settings_for(fake_telegram, content.root, url)) as app,
-        update_log() as records,
+        log_records("hocso.webhook", level=logging.INFO) as records,
     ):
 
         async def crowd() -> list[tuple[TelegramLearner, dict[str, str]]]:

@@ -14,7 +14,6 @@ import logging
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +43,7 @@ from handlers.zalo_bot import (
     send_error,
     set_webhook,
 )
-from support.chat import fixture_content
+from support.chat import fixture_content, plain
 from support.fake_telegram import FakeTelegram
 from support.fake_zalo_bot import (
     FakeZaloBot,
@@ -65,6 +64,7 @@ from support.fake_zalo_bot import (
     unsupported_update,
     update,
 )
+from support.logs import applied_order, log_records
 from support.redis_server import free_port
 from support.service import (
     NO_LIMITS,
@@ -74,14 +74,16 @@ from support.service import (
     ZALO_BOT_TOKEN,
     ServeProcess,
     ServiceThread,
-    await_until,
+    ZaloBotLearner,
+    ZaloBotWebhook,
     environment_for,
     zalo_bot_settings_for,
 )
+from support.service import ZALO_BOT_SECRET_HEADER as SECRET_HEADER
+from support.waiting import await_until
 from webhook.logs import JsonFormatter
 from webhook.settings import Settings
 
-SECRET_HEADER = "X-Bot-Api-Secret-Token"
 PUBLIC = "https://hocso.example.vn"
 HINT = "👉 Bác gõ số hoặc gõ chữ để chọn nhé."
 
@@ -493,105 +495,9 @@ def test_a_resent_message_skips_the_parts_already_delivered(
 # -- the service: driving it as Zalo does -----------------------------------------------------
 
 
-class ZaloHook:
-    """POSTs updates to /webhook/zalo-bot as Zalo does (the secret header, one POST each)."""
-
-    def __init__(self, base_url: str, secret: str | None = ZALO_BOT_SECRET) -> None:
-        self.url = f"{base_url}/webhook/zalo-bot"
-        self.secret = secret
-        limits = httpx.Limits(max_connections=100, max_keepalive_connections=100)
-        self.client = httpx.AsyncClient(timeout=30, limits=limits)
-
-    async def post(self, body: object, *, expect: int | None = 200) -> httpx.Response:
-        headers = {SECRET_HEADER: self.secret} if self.secret is not None else {}
-        response = await self.client.post(self.url, json=body, headers=headers)
-        if expect is not None:
-            assert response.status_code == expect, (response.status_code, response.text)
-            if expect == 200:
-                assert response.json() == {"ok": True}
-        return response
-
-    async def __aenter__(self) -> ZaloHook:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.client.aclose()
-
-
-class ZaloLearner:
-    """One learner in a private chat with the bot; `wrapped`: their updates come as documented
-    ({ok, result}) rather than flat."""
-
-    def __init__(self, hook: ZaloHook, fake: FakeZaloBot, chat: str, wrapped: bool = False):
-        self.hook, self.fake, self.chat, self.wrapped = hook, fake, chat, wrapped
-        self.id = f"zalobot:{chat}"
-        self.seen = 0
-        self.posted: list[dict[str, Any]] = []
-
-    @property
-    def messages(self) -> list[Sent]:
-        return self.fake.messages(self.chat)
-
-    async def post(self, body: dict[str, Any], *, expect: int | None = 200) -> httpx.Response:
-        self.posted.append(body)
-        return await self.hook.post(body, expect=expect)
-
-    async def say(self, text: str) -> httpx.Response:
-        return await self.post(text_update(self.chat, text, wrapped=self.wrapped))
-
-    async def replies(self, count: int = 1, timeout: float = 10.0) -> list[Sent]:
-        want = self.seen + count
-        await await_until(
-            lambda: len(self.messages) >= want,
-            timeout,
-            f"chat {self.chat} to get {want} messages (has {len(self.messages)})",
-        )
-        new = self.messages[self.seen : want]
-        self.seen = want
-        return new
-
-
-def plain(content: Content, key: str) -> str:
-    """A bot sentence as the learner reads it on Zalo (the *bold* markers gone)."""
-    return content.messages.text(key).replace("*", "")
-
-
 def event_of(body: dict[str, Any]) -> str:
     flat = body.get("result", body)
     return f"zb:{flat['message']['message_id']}"
-
-
-@contextmanager
-def captured_logs() -> Iterator[list[logging.LogRecord]]:
-    """Every record of hocso's loggers and the channel handlers' while inside (any thread)."""
-    records: list[logging.LogRecord] = []
-
-    class Keep(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            records.append(record)
-
-    loggers = [logging.getLogger(name) for name in ("hocso", "handlers")]
-    keep = Keep(logging.DEBUG)
-    levels = [logger.level for logger in loggers]
-    for logger in loggers:
-        logger.addHandler(keep)
-        logger.setLevel(logging.DEBUG)
-    try:
-        yield records
-    finally:
-        for logger, level in zip(loggers, levels, strict=True):
-            logger.removeHandler(keep)
-            logger.setLevel(level)
-
-
-def applied_order(records: list[logging.LogRecord], learner: str) -> list[str]:
-    return [
-        str(getattr(record, "event", ""))
-        for record in list(records)
-        if record.getMessage() == "update"
-        and getattr(record, "learner", None) == learner
-        and not getattr(record, "duplicate", False)
-    ]
 
 
 # -- 1. a whole lesson ------------------------------------------------------------------------
@@ -607,8 +513,8 @@ def test_a_whole_lesson_through_zalo_bot_updates(
     with ServiceThread(settings) as app:
 
         async def lesson() -> None:
-            async with ZaloHook(app.url) as hook:
-                lan = ZaloLearner(hook, fake_zalo, chat)
+            async with ZaloBotWebhook(app.url) as hook:
+                lan = ZaloBotLearner(hook, fake_zalo, chat)
                 await lan.say("Xin chào")  # a first message: the greeting and the lesson menu
                 (menu,) = await lan.replies()
                 assert menu.text.startswith("Chào bác! 👋 Cháu là Học Số,")  # markers gone
@@ -690,11 +596,11 @@ def test_duplicate_and_concurrent_deliveries_are_applied_once_in_order(
 ) -> None:
     chat = chat_id(2)
     settings = zalo_bot_settings_for(fake_zalo, content.root, shared_store_url)
-    with ServiceThread(settings) as app, captured_logs() as records:
+    with ServiceThread(settings) as app, log_records("hocso", "handlers") as records:
 
         async def deliveries() -> dict[str, str]:
-            async with ZaloHook(app.url) as hook:
-                lan = ZaloLearner(hook, fake_zalo, chat)
+            async with ZaloBotWebhook(app.url) as hook:
+                lan = ZaloBotLearner(hook, fake_zalo, chat)
                 hello = text_update(chat, "Xin chào")
                 for _ in range(4):  # one after the other, as after lost acknowledgements
                     await hook.post(hello)
@@ -869,8 +775,8 @@ def test_a_long_lesson_text_is_sent_in_parts(fake_zalo: FakeZaloBot, content: Co
     with ServiceThread(zalo_bot_settings_for(fake_zalo, content.root, "memory://")) as app:
 
         async def talk() -> list[Sent]:
-            async with ZaloHook(app.url) as hook:
-                lan = ZaloLearner(hook, fake_zalo, chat)
+            async with ZaloBotWebhook(app.url) as hook:
+                lan = ZaloBotLearner(hook, fake_zalo, chat)
                 await lan.say("Xin chào")
                 await lan.replies()
                 await lan.say("Bài dài")
@@ -916,8 +822,8 @@ def test_429_is_retried_after_the_wait(
     with ServiceThread(zalo_bot_settings_for(fake_zalo, content.root, "memory://")) as app:
 
         async def talk() -> None:
-            async with ZaloHook(app.url) as hook:
-                learners = [ZaloLearner(hook, fake_zalo, c) for c in (said, unsaid, in_a_200)]
+            async with ZaloBotWebhook(app.url) as hook:
+                learners = [ZaloBotLearner(hook, fake_zalo, c) for c in (said, unsaid, in_a_200)]
                 await asyncio.gather(*(lan.say("Xin chào") for lan in learners))
                 await asyncio.gather(*(lan.replies(timeout=10) for lan in learners))
 
@@ -945,8 +851,8 @@ def test_server_errors_and_timeouts_are_retried_then_delivered(
     with ServiceThread(zalo_bot_settings_for(fake_zalo, content.root, "memory://")) as app:
 
         async def talk() -> None:
-            async with ZaloHook(app.url) as hook:
-                learners = [ZaloLearner(hook, fake_zalo, chat) for chat in chats]
+            async with ZaloBotWebhook(app.url) as hook:
+                learners = [ZaloBotLearner(hook, fake_zalo, chat) for chat in chats]
                 await asyncio.gather(*(lan.say("Xin chào") for lan in learners))
                 await asyncio.gather(*(lan.replies(timeout=10) for lan in learners))
 
@@ -974,14 +880,14 @@ def test_permanent_failures_are_recorded_not_retried(
     with ServiceThread(settings) as app:
 
         async def talk() -> None:
-            async with ZaloHook(app.url) as hook:
+            async with ZaloBotWebhook(app.url) as hook:
                 learners = {
-                    c: ZaloLearner(hook, fake_zalo, c) for c in (blocked, blocked_200, gone)
+                    c: ZaloBotLearner(hook, fake_zalo, c) for c in (blocked, blocked_200, gone)
                 }
                 for lan in learners.values():
                     await lan.say("Xin chào")
                 await learners[blocked].say("giúp")  # a second message: tried too, on its own
-                fine_learner = ZaloLearner(hook, fake_zalo, fine)
+                fine_learner = ZaloBotLearner(hook, fake_zalo, fine)
                 await fine_learner.say("Xin chào")
                 await fine_learner.replies()
 
@@ -1016,12 +922,12 @@ def test_logs_carry_no_learners_words(
     fake_zalo.script("sendMessage", normal(), normal(), forbidden(), forbidden(), chat=chat)
     with (
         ServiceThread(zalo_bot_settings_for(fake_zalo, content.root, "memory://")) as app,
-        captured_logs() as records,
+        log_records("hocso", "handlers") as records,
     ):
 
-        async def talk() -> ZaloLearner:
-            async with ZaloHook(app.url) as hook:
-                lan = ZaloLearner(hook, fake_zalo, chat)
+        async def talk() -> ZaloBotLearner:
+            async with ZaloBotWebhook(app.url) as hook:
+                lan = ZaloBotLearner(hook, fake_zalo, chat)
                 await lan.say("Xin chào")
                 await lan.replies()
                 await lan.say(SENTENCE)  # at the menu: not understood

@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, cast
 
@@ -24,7 +22,7 @@ from bot.content import Content
 from bot.progress import progress_json
 from bot.stores import open_store
 from handlers.zalo_oa import KEY, ZaloOASender, render
-from support.chat import fixture_content
+from support.chat import fixture_content, plain
 from support.fake_zalo_oa import (
     APP_ID,
     OA_SECRET,
@@ -32,6 +30,7 @@ from support.fake_zalo_oa import (
     OALearner,
     OAWebhook,
     Scripted,
+    Sent,
     error,
     follow_event,
     media_event,
@@ -41,9 +40,9 @@ from support.fake_zalo_oa import (
     text_event,
     user_event,
 )
+from support.logs import json_lines
 from support.redis_server import delete_prefix, store_url_with_prefix
-from support.service import ServiceThread, oa_settings_for, wait_until
-from webhook.logs import JsonFormatter
+from support.service import ServiceThread, oa_settings_for
 from webhook.settings import Settings
 
 
@@ -58,11 +57,6 @@ def zalo() -> Iterator[FakeZaloOA]:
         yield server
 
 
-def plain(content: Content, key: str) -> str:
-    """A bot sentence as the learner reads it on Zalo (the *bold* markers gone)."""
-    return content.messages.text(key).replace("*", "")
-
-
 def sender_of(app: ServiceThread) -> ZaloOASender:
     return cast(ZaloOASender, app.service.outlets["zalo-oa"].sender)
 
@@ -75,25 +69,6 @@ def stored_tokens(store_url: str) -> dict[str, Any] | None:
     finally:
         store.close()
     return None if text is None else cast(dict[str, Any], json.loads(text))
-
-
-@contextmanager
-def json_logs() -> Iterator[list[str]]:
-    """Every line hocso logs while inside, formatted as the service writes it."""
-    lines: list[str] = []
-
-    class Keep(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            lines.append(self.format(record))
-
-    handler = Keep(logging.DEBUG)
-    handler.setFormatter(JsonFormatter())
-    logger = logging.getLogger("hocso")
-    logger.addHandler(handler)
-    try:
-        yield lines
-    finally:
-        logger.removeHandler(handler)
 
 
 # -- 1. a whole lesson ------------------------------------------------------------------------
@@ -472,15 +447,8 @@ def test_signatures_and_bodies(
     assert learner is not None and learner.turns == before + 1
 
 
-def zalo_wait(zalo: FakeZaloOA, user: str, count: int) -> list[Any]:
-    return cast(
-        list[Any],
-        wait_until(
-            lambda: len(zalo.messages(user)) >= count and zalo.messages(user),
-            10,
-            f"{count} messages to {user}",
-        ),
-    )
+def zalo_wait(zalo: FakeZaloOA, user: str, count: int) -> list[Sent]:
+    return zalo.wait_for_messages(user, count, timeout=10)
 
 
 def test_the_same_request_replayed_is_applied_once(
@@ -543,7 +511,7 @@ def test_token_refresh_stores_the_new_pair_before_using_it(
     zalo.observe = lambda token: (token, stored_tokens(shared_store_url))
     with (
         ServiceThread(oa_settings_for(zalo, content.root, shared_store_url)) as app,
-        json_logs() as lines,
+        json_lines() as lines,
     ):
 
         async def talk() -> None:
@@ -844,7 +812,7 @@ def test_a_message_of_several_calls_is_not_sent_twice_when_one_fails(
 def test_no_picture_address_sends_the_words_and_logs_it(zalo: FakeZaloOA, content: Content) -> None:
     user = "4100000000000000009"
     settings = oa_settings_for(zalo, content.root, "memory://", public_url=None)
-    with ServiceThread(settings) as app, json_logs() as lines:
+    with ServiceThread(settings) as app, json_lines() as lines:
 
         async def talk() -> None:
             async with OAWebhook(app.url) as hook:
@@ -873,7 +841,7 @@ OTP = "738215"
 def test_logs_carry_no_learners_words(zalo: FakeZaloOA, content: Content, tmp_path: Path) -> None:
     user = "4100000000000000010"
     url = f"sqlite:///{tmp_path / 'hocso.db'}"
-    with ServiceThread(oa_settings_for(zalo, content.root, url)) as app, json_logs() as lines:
+    with ServiceThread(oa_settings_for(zalo, content.root, url)) as app, json_lines() as lines:
 
         async def talk() -> OALearner:
             async with OAWebhook(app.url) as hook:

@@ -1,7 +1,7 @@
 """What every channel's webhook does with a request, whatever the platform.
 
 A route checks the platform's signature or secret, reads the body within `HOCSO_MAX_BODY`
-(`read_json`), parses it with its channel's parser, and hands the result to `take`, which
+(`read_body`), parses it with its channel's parser, and hands the result to `take`, which
 applies it at most once and logs one line:
 
 ```json
@@ -9,7 +9,9 @@ applies it at most once and logs one line:
  "learner": "zalobot:8a1f", "step": "cau-1", "ms": 3.1, "duplicate": false}
 ```
 A route answers 4xx for anything malformed (never 5xx), 200 for kinds the tutor ignores, and
-503 when the store failed, so that the platform sends the event again.
+503 when the store failed, so that the platform sends the event again. `secret_header_route`
+is the whole route of a platform that sends the webhook's secret in a header (Telegram, the
+Zalo Bot Platform).
 """
 
 from __future__ import annotations
@@ -18,10 +20,12 @@ import hmac
 import json
 import logging
 import time
-from typing import Any, Protocol
+from collections.abc import Callable
+from typing import Any, Protocol, TypeVar
 
 from fastapi import Request
 from fastapi.responses import JSONResponse
+from starlette.routing import Route
 
 from bot.inbound import Inbound
 from bot.tutor import Receipt
@@ -120,6 +124,47 @@ async def take(service: Service, channel: str, parsed: Parsed, started: float) -
         "update", extra={**extra, "step": receipt.step, "ms": ms, "duplicate": receipt.duplicate}
     )
     return receipt
+
+
+P = TypeVar("P", bound=Parsed)
+
+
+def secret_header_route(
+    service: Service,
+    *,
+    channel: str,
+    path: str,
+    header: str,
+    secret: str | None,
+    off: str,
+    parse: Callable[[Any], P],
+    malformed: type[Exception],
+    answer: Callable[[P], JSONResponse],
+) -> Route:
+    """`POST path` for a platform that sends the webhook's `secret` in `header`: the secret
+    checked (`check_secret`), the body read and parsed (`parse`, raising `malformed` for JSON
+    that is not one of its events: 400), the event taken, and a 200 made by `answer` from
+    what was parsed. `secret` None: the channel is off, and every request is a 404 `off`."""
+    max_body = service.settings.max_body
+
+    async def webhook(request: Request) -> JSONResponse:
+        started = time.perf_counter()
+        if secret is None:
+            return problem(404, off)
+        try:
+            check_secret(request, header, secret, channel)
+            data = parse_json(await read_body(request, max_body, channel), channel)
+            try:
+                received = parse(data)
+            except malformed as error:
+                raise bad(channel, error) from error
+            await take(service, channel, received, started)
+        except Refused as refused:
+            return refused.response()
+        return answer(received)
+
+    name = channel.replace("-", "_") + "_webhook"  # "telegram_webhook"
+    return Route(path, webhook, methods=["POST"], name=name)
 
 
 def openapi_post(

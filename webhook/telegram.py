@@ -11,24 +11,13 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
-from fastapi import Request
 from fastapi.responses import JSONResponse
 from starlette.routing import Route
 
-from handlers.telegram import BadUpdate, parse_update
-from webhook.intake import (
-    Refused,
-    bad,
-    check_secret,
-    openapi_post,
-    parse_json,
-    problem,
-    read_body,
-    take,
-)
+from handlers.telegram import BadUpdate, Received, parse_update
+from webhook.intake import openapi_post, secret_header_route
 from webhook.service import Service
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -52,25 +41,23 @@ TELEGRAM_OPENAPI: dict[str, Any] = openapi_post(
 
 def telegram_route(service: Service) -> Route:
     settings = service.settings
+    return secret_header_route(
+        service,
+        channel=CHANNEL,
+        path="/webhook/telegram",
+        header=SECRET_HEADER,
+        secret=settings.telegram_secret if settings.telegram else None,
+        off="the Telegram channel is not configured",
+        parse=parse_update,
+        malformed=BadUpdate,
+        answer=_answer,
+    )
 
-    async def telegram_webhook(request: Request) -> JSONResponse:
-        started = time.perf_counter()
-        if not settings.telegram or settings.telegram_secret is None:
-            return problem(404, "the Telegram channel is not configured")
-        try:
-            check_secret(request, SECRET_HEADER, settings.telegram_secret, CHANNEL)
-            data = parse_json(await read_body(request, settings.max_body, CHANNEL), CHANNEL)
-            try:
-                received = parse_update(data)
-            except BadUpdate as error:
-                raise bad(CHANNEL, error) from error
-            await take(service, CHANNEL, received, started)
-        except Refused as refused:
-            return refused.response()
-        if received.callback_id is not None:
-            return JSONResponse(
-                {"method": "answerCallbackQuery", "callback_query_id": received.callback_id}
-            )
-        return JSONResponse({"ok": True})
 
-    return Route("/webhook/telegram", telegram_webhook, methods=["POST"])
+def _answer(received: Received) -> JSONResponse:
+    """A button tap is answered with answerCallbackQuery in the response itself."""
+    if received.callback_id is not None:
+        return JSONResponse(
+            {"method": "answerCallbackQuery", "callback_query_id": received.callback_id}
+        )
+    return JSONResponse({"ok": True})

@@ -11,24 +11,13 @@ service.
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
-from fastapi import Request
 from fastapi.responses import JSONResponse
 from starlette.routing import Route
 
-from handlers.zalo_bot import BadUpdate, parse_update
-from webhook.intake import (
-    Refused,
-    bad,
-    check_secret,
-    openapi_post,
-    parse_json,
-    problem,
-    read_body,
-    take,
-)
+from handlers.zalo_bot import BadUpdate, Received, parse_update
+from webhook.intake import openapi_post, secret_header_route
 from webhook.service import Service
 
 SECRET_HEADER = "X-Bot-Api-Secret-Token"
@@ -55,21 +44,18 @@ ZALO_BOT_OPENAPI: dict[str, Any] = openapi_post(
 
 def zalo_bot_route(service: Service) -> Route:
     settings = service.settings
+    return secret_header_route(
+        service,
+        channel=CHANNEL,
+        path=PATH,
+        header=SECRET_HEADER,
+        secret=settings.zalo_bot_secret if settings.zalo_bot else None,
+        off="the Zalo Bot channel is not configured",
+        parse=parse_update,
+        malformed=BadUpdate,
+        answer=_answer,
+    )
 
-    async def zalo_bot_webhook(request: Request) -> JSONResponse:
-        started = time.perf_counter()
-        if not settings.zalo_bot or settings.zalo_bot_secret is None:
-            return problem(404, "the Zalo Bot channel is not configured")
-        try:
-            check_secret(request, SECRET_HEADER, settings.zalo_bot_secret, CHANNEL)
-            data = parse_json(await read_body(request, settings.max_body, CHANNEL), CHANNEL)
-            try:
-                received = parse_update(data)
-            except BadUpdate as error:
-                raise bad(CHANNEL, error) from error
-            await take(service, CHANNEL, received, started)
-        except Refused as refused:
-            return refused.response()
-        return JSONResponse({"ok": True})
 
-    return Route(PATH, zalo_bot_webhook, methods=["POST"])
+def _answer(received: Received) -> JSONResponse:
+    return JSONResponse({"ok": True})

@@ -1,4 +1,5 @@
-"""A test driver for the engine: send what a learner would, look at what comes back."""
+"""A test driver for the engine: send what a learner would, look at what comes back; and the
+test content (`fixture_content`) with its sentences as a learner reads them (`plain`)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,11 @@ def fixture_content(tmp: Path, extra_lessons: dict[str, str] | None = None) -> C
     for name, text in (extra_lessons or {}).items():
         (root / "lessons" / f"{name}.yaml").write_text(text, encoding="utf-8")
     return load_content(root)
+
+
+def plain(content: Content, key: str) -> str:
+    """A bot sentence as the learner reads it (the *bold* markers gone)."""
+    return content.messages.text(key).replace("*", "")
 
 
 class Codes:

@@ -26,19 +26,16 @@ control like Telegram's can be turned on (`global_rate`, `per_chat_rate`).
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import html
 import itertools
 import json
-import threading
 import time
-from collections import defaultdict, deque
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import Message as MimeHeaders
 from html.parser import HTMLParser
-from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -47,7 +44,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from support.served import Served
+from support.stand_in import StandIn
 
 BOT_USER = {
     "id": 4242,
@@ -211,8 +208,10 @@ class Refused(Exception):
 # -- the server -------------------------------------------------------------------------------
 
 
-class FakeTelegram:
+class FakeTelegram(StandIn[Call, Sent, Scripted]):
     """The stand-in server; a context manager that runs it in a background thread."""
+
+    name = "fake-telegram"
 
     def __init__(
         self,
@@ -222,51 +221,24 @@ class FakeTelegram:
         per_chat_rate: float | None = None,
         per_chat_burst: float = 3.0,
     ) -> None:
+        super().__init__()
         self.token = token  # when set, other tokens are answered 401 Unauthorized
         self.global_rate = global_rate  # messages a second, all chats
         self.per_chat_rate = per_chat_rate  # messages a second for one chat ...
         self.per_chat_burst = per_chat_burst  # ... after a burst of this many
         self.webhook: dict[str, Any] | None = None
-        self._lock = threading.Condition()
-        self._calls: list[Call] = []
-        self._sent: dict[str, list[Sent]] = defaultdict(list)
-        self._scripts: dict[tuple[str, str | None], deque[Scripted]] = defaultdict(deque)
         self._file_ids: set[str] = set()
         self._message_ids = itertools.count(1001)
         self._file_numbers = itertools.count(1)
         self._window: deque[float] = deque()
         self._buckets: dict[str, tuple[float, float]] = {}
-        self._served: Served | None = None
-        self.port = 0
 
     # -- running ----------------------------------------------------------------------------
 
     @property
     def api_url(self) -> str:
         """The base URL for PTB's Bot (it appends the token): http://127.0.0.1:PORT/bot"""
-        return f"http://127.0.0.1:{self.port}/bot"
-
-    def start(self) -> FakeTelegram:
-        self._served = Served(self.app(), name="fake-telegram")
-        self._served.start(timeout=10)
-        self.port = self._served.port
-        return self
-
-    def stop(self) -> None:
-        if self._served is not None:
-            self._served.stop(timeout=10)
-        self._served = None
-
-    def __enter__(self) -> FakeTelegram:
-        return self.start()
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        value: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
+        return f"{self.url}/bot"
 
     def app(self) -> Starlette:
         return Starlette(
@@ -293,35 +265,9 @@ class FakeTelegram:
                 and (chat is None or call.chat == str(chat))
             ]
 
-    def messages(self, chat: str | int) -> list[Sent]:
-        """The messages (text or photo) that went through to `chat`, oldest first."""
-        with self._lock:
-            return list(self._sent.get(str(chat), []))
-
-    def texts(self, chat: str | int) -> list[str]:
-        return [sent.text for sent in self.messages(chat)]
-
     def uploads(self) -> list[Upload]:
         with self._lock:
             return [upload for call in self._calls if call.status == 200 for upload in call.files]
-
-    def wait_for_messages(self, chat: str | int, count: int, timeout: float = 5.0) -> list[Sent]:
-        """Block until `chat` has `count` messages (for code that sends in the background)."""
-        deadline = time.monotonic() + timeout
-        with self._lock:
-            while len(self._sent.get(str(chat), [])) < count:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    got = len(self._sent.get(str(chat), []))
-                    raise TimeoutError(f"chat {chat} got {got} messages, not {count}")
-                self._lock.wait(left)
-            return list(self._sent[str(chat)])
-
-    def clear(self) -> None:
-        with self._lock:
-            self._calls.clear()
-            self._sent.clear()
-            self._scripts.clear()
 
     # -- answering --------------------------------------------------------------------------
 
@@ -332,9 +278,7 @@ class FakeTelegram:
         now = time.monotonic()
         status, body = await self._answer(token, method, params, files, chat, now)
         call = Call(method, chat, params, tuple(files), now, status, token, request.method)
-        with self._lock:
-            self._calls.append(call)
-            self._lock.notify_all()
+        self._keep_call(call)
         if isinstance(body, bytes):
             return Response(body, status_code=status, media_type="text/html")
         return JSONResponse(body, status_code=status)
@@ -354,7 +298,7 @@ class FakeTelegram:
         handler = self._methods().get(name)
         if handler is None:
             return _error(404, "Not Found")
-        scripted = self._next_script(name, chat)
+        scripted = self._next_script((name, chat), (name, None))
         if scripted is not None:
             await self._sleep(scripted.delay)
             if scripted.raw is not None:
@@ -371,12 +315,6 @@ class FakeTelegram:
             return _error(refused.status, refused.description)
         return 200, {"ok": True, "result": result}
 
-    async def _sleep(self, seconds: float) -> None:
-        """Wait, but not past `stop`: a test that timed out should not wait for its answer."""
-        end = time.monotonic() + seconds
-        while time.monotonic() < end and self._served is not None and not self._served.stopping:
-            await asyncio.sleep(min(0.01, max(0.0, end - time.monotonic())))
-
     def _methods(self) -> dict[str, Callable[[dict[str, Any], list[Upload], str | None], Any]]:
         return {
             "getme": lambda params, files, chat: BOT_USER,
@@ -388,14 +326,6 @@ class FakeTelegram:
             "getwebhookinfo": self._webhook_info,
             "sendchataction": lambda params, files, chat: True,
         }
-
-    def _next_script(self, method: str, chat: str | None) -> Scripted | None:
-        with self._lock:
-            for key in ((method, chat), (method, None)):
-                queue = self._scripts.get(key)
-                if queue:
-                    return queue.popleft()
-        return None
 
     def _limited(self, chat: str, now: float) -> int:
         """Seconds to wait when flood control refuses this message, else 0 (and it counts)."""
@@ -428,7 +358,7 @@ class FakeTelegram:
             raise Refused(400, "Bad Request: message is too long")
         markup = _markup(params.get("reply_markup"))
         message = self._message(chat_id, {"text": visible}, markup)
-        self._record(chat_id, Sent("sendMessage", text, markup, params.get("parse_mode")))
+        self._keep_sent(str(chat_id), Sent("sendMessage", text, markup, params.get("parse_mode")))
         return message
 
     def _send_photo(self, params: dict[str, Any], files: list[Upload], chat: str | None) -> Any:
@@ -458,7 +388,7 @@ class FakeTelegram:
         message = self._message(chat_id, content, markup)
         shown = photo if isinstance(photo, str) and upload is None else file_id
         sent = Sent("sendPhoto", caption, markup, params.get("parse_mode"), shown, upload)
-        self._record(chat_id, sent)
+        self._keep_sent(str(chat_id), sent)
         return message
 
     def _answer_callback(self, params: dict[str, Any], files: list[Upload], chat: Any) -> Any:
@@ -503,21 +433,6 @@ class FakeTelegram:
         if markup:
             message["reply_markup"] = markup
         return message
-
-    def _record(self, chat_id: int, sent: Sent) -> None:
-        with self._lock:
-            self._sent[str(chat_id)].append(
-                Sent(
-                    sent.method,
-                    sent.text,
-                    sent.markup,
-                    sent.parse_mode,
-                    sent.photo,
-                    sent.uploaded,
-                    time.monotonic(),
-                )
-            )
-            self._lock.notify_all()
 
     def _new_file_id(self) -> str:
         file_id = f"AgACAgFake{next(self._file_numbers):06d}"

@@ -25,16 +25,12 @@ may use: undocumented), a wait, a non-JSON page.
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import json
 import secrets
-import threading
 import time
-from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -43,7 +39,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from support.served import Served
+from support.stand_in import StandIn
 
 BOT_INFO = {
     "id": "1459232241454765289",
@@ -147,47 +143,22 @@ class Refused(Exception):
 # -- the server -------------------------------------------------------------------------------
 
 
-class FakeZaloBot:
+class FakeZaloBot(StandIn[Call, Sent, Scripted]):
     """The stand-in server; a context manager that runs it in a background thread."""
 
+    name = "fake-zalo-bot"
+
     def __init__(self, *, token: str | None = None) -> None:
+        super().__init__()
         self.token = token  # when set, other tokens are answered 401 Unauthorized
         self.webhook: dict[str, Any] | None = None
         # What setWebhook says of Zalo's test request to the new URL.
         self.verification: dict[str, Any] = {"ok": True, "outcome": "webhook.ok", "hint": ""}
-        self._lock = threading.Condition()
-        self._calls: list[Call] = []
-        self._sent: dict[str, list[Sent]] = defaultdict(list)
-        self._scripts: dict[tuple[str, str | None], deque[Scripted]] = defaultdict(deque)
-        self._served: Served | None = None
-        self.port = 0
 
     @property
     def api_url(self) -> str:
         """The base URL the token is appended to: http://127.0.0.1:PORT/bot"""
-        return f"http://127.0.0.1:{self.port}/bot"
-
-    def start(self) -> FakeZaloBot:
-        self._served = Served(self.app(), name="fake-zalo-bot")
-        self._served.start(timeout=10)
-        self.port = self._served.port
-        return self
-
-    def stop(self) -> None:
-        if self._served is not None:
-            self._served.stop(timeout=10)
-        self._served = None
-
-    def __enter__(self) -> FakeZaloBot:
-        return self.start()
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        value: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
+        return f"{self.url}/bot"
 
     def app(self) -> Starlette:
         return Starlette(
@@ -210,30 +181,6 @@ class FakeZaloBot:
                 if (method is None or call.method == method) and (chat is None or call.chat == chat)
             ]
 
-    def messages(self, chat: str) -> list[Sent]:
-        with self._lock:
-            return list(self._sent.get(chat, []))
-
-    def texts(self, chat: str) -> list[str]:
-        return [sent.text for sent in self.messages(chat)]
-
-    def wait_for_messages(self, chat: str, count: int, timeout: float = 5.0) -> list[Sent]:
-        deadline = time.monotonic() + timeout
-        with self._lock:
-            while len(self._sent.get(chat, [])) < count:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    got = len(self._sent.get(chat, []))
-                    raise TimeoutError(f"chat {chat} got {got} messages, not {count}")
-                self._lock.wait(left)
-            return list(self._sent[chat])
-
-    def clear(self) -> None:
-        with self._lock:
-            self._calls.clear()
-            self._sent.clear()
-            self._scripts.clear()
-
     # -- answering --------------------------------------------------------------------------
 
     async def _handle(self, request: Request) -> Response:
@@ -242,10 +189,7 @@ class FakeZaloBot:
         chat = params.get("chat_id")
         chat = None if chat is None else str(chat)
         status, body, headers = await self._answer(token, method, params, chat)
-        call = Call(method, chat, params, time.monotonic(), status, body, token)
-        with self._lock:
-            self._calls.append(call)
-            self._lock.notify_all()
+        self._keep_call(Call(method, chat, params, time.monotonic(), status, body, token))
         if isinstance(body, bytes):
             return Response(body, status_code=status, media_type="text/html", headers=headers)
         return JSONResponse(body, status_code=status, headers=headers)
@@ -258,7 +202,7 @@ class FakeZaloBot:
         handler = self._methods().get(method)  # names are case-sensitive
         if handler is None:
             return _error(400, "Bad Request: invalid API name")
-        scripted = self._next_script(method, chat)
+        scripted = self._next_script((method, chat), (method, None))
         if scripted is not None:
             await self._sleep(scripted.delay)
             if scripted.raw is not None:
@@ -274,19 +218,6 @@ class FakeZaloBot:
             return _error(refused.code, refused.description)
         body = {"ok": True} if result is None else {"ok": True, "result": result}
         return 200, body, {}
-
-    async def _sleep(self, seconds: float) -> None:
-        end = time.monotonic() + seconds
-        while time.monotonic() < end and self._served is not None and not self._served.stopping:
-            await asyncio.sleep(min(0.01, max(0.0, end - time.monotonic())))
-
-    def _next_script(self, method: str, chat: str | None) -> Scripted | None:
-        with self._lock:
-            for key in ((method, chat), (method, None)):
-                queue = self._scripts.get(key)
-                if queue:
-                    return queue.popleft()
-        return None
 
     def _methods(self) -> dict[str, Callable[[dict[str, Any], str | None], Any]]:
         return {
@@ -346,9 +277,8 @@ class FakeZaloBot:
         return {"url": "", "updated_at": int(time.time() * 1000)}
 
     def _record(self, chat: str, sent: Sent) -> dict[str, Any]:
-        with self._lock:
-            self._sent[chat].append(replace(sent, at=time.monotonic()))
-            self._lock.notify_all()
+        """Keep `sent`; what Zalo answers for it."""
+        self._keep_sent(chat, sent)
         return {"message_id": secrets.token_hex(10), "date": int(time.time() * 1000)}
 
 

@@ -31,12 +31,10 @@ import asyncio
 import hashlib
 import itertools
 import json
-import threading
 import time
-from collections import defaultdict, deque
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -46,7 +44,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from support.served import Served
+from support.learner import ChatLearner
+from support.stand_in import StandIn
 
 APP_ID = "3206567425609033798"
 OA_ID = "579745863508352884"
@@ -143,55 +142,26 @@ class Refused(Exception):
 # -- the server -------------------------------------------------------------------------------
 
 
-class FakeZaloOA:
-    """The stand-in server; a context manager that runs it in a background thread."""
+class FakeZaloOA(StandIn[Call, Sent, Scripted]):
+    """The stand-in server; a context manager that runs it in a background thread. Its `url`
+    is the base of both the OA API and the OAuth server (ZALO_OA_API_URL, _OAUTH_URL)."""
+
+    name = "fake-zalo-oa"
 
     def __init__(self, *, access: str = "AT-0", refresh: str = "RT-0") -> None:
+        super().__init__()
         self.access = access  # what the settings start from
         self.refresh = refresh
         self.observe: Callable[[str], Any] | None = None
         self.oauth_delays: deque[float] = deque()  # seconds before the next refreshes answer
         self.oauth_down = False  # the OAuth server answers 503
         self.closed: set[str] = set()  # users whose 7-day window is closed
-        self._lock = threading.Condition()
         self._valid = {access}
         self._expired: set[str] = set()
         self._refresh_ok: str | None = refresh
         self._used: set[str] = set()
         self._rotations = itertools.count(1)
         self._message_ids = itertools.count(1)
-        self._calls: list[Call] = []
-        self._sent: dict[str, list[Sent]] = defaultdict(list)
-        self._scripts: dict[str | None, deque[Scripted]] = defaultdict(deque)
-        self._served: Served | None = None
-        self.port = 0
-
-    @property
-    def url(self) -> str:
-        """The base of both the OA API and the OAuth server (ZALO_OA_API_URL, _OAUTH_URL)."""
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> FakeZaloOA:
-        self._served = Served(self.app(), name="fake-zalo-oa")
-        self._served.start(timeout=10)
-        self.port = self._served.port
-        return self
-
-    def stop(self) -> None:
-        if self._served is not None:
-            self._served.stop(timeout=10)
-        self._served = None
-
-    def __enter__(self) -> FakeZaloOA:
-        return self.start()
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        value: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     def app(self) -> Starlette:
         return Starlette(
@@ -239,10 +209,6 @@ class FakeZaloOA:
     def refreshes(self) -> list[Call]:
         return self.calls("oauth")
 
-    def messages(self, user: str) -> list[Sent]:
-        with self._lock:
-            return list(self._sent.get(user, []))
-
     @property
     def current(self) -> tuple[str | None, str | None]:
         """The access token and refresh token Zalo would accept now."""
@@ -263,7 +229,7 @@ class FakeZaloOA:
         recipient = body.get("recipient")
         user = recipient.get("user_id") if isinstance(recipient, dict) else None
         user = user if isinstance(user, str) else None
-        scripted = self._next_script(user)
+        scripted = self._next_script(user, None)
         if scripted is not None and scripted.delay:
             await asyncio.sleep(scripted.delay)
         status, answer = 200, {"error": 0, "message": "Success"}
@@ -290,14 +256,6 @@ class FakeZaloOA:
         if scripted is not None and scripted.raw is not None:
             return Response(scripted.raw, status_code=scripted.status, media_type="text/html")
         return JSONResponse(answer, status_code=status)
-
-    def _next_script(self, user: str | None) -> Scripted | None:
-        with self._lock:
-            for key in (user, None):
-                queue = self._scripts.get(key)
-                if queue:
-                    return queue.popleft()
-        return None
 
     def _check(self, token: str, user: str | None, message: Any) -> Sent:
         with self._lock:
@@ -477,34 +435,24 @@ class OAWebhook:
         await self.client.aclose()
 
 
-class OALearner:
+class OALearner(ChatLearner[Sent]):
     """One Zalo user writing to the OA: what they send goes through `hook`, what they receive
-    is what the stand-in recorded for their user id."""
+    is what the stand-in recorded for their user id (their `chat`)."""
+
+    fake: FakeZaloOA
+    chat: str
 
     def __init__(self, hook: OAWebhook, zalo: FakeZaloOA, user: str) -> None:
-        self.hook = hook
-        self.zalo = zalo
-        self.user = user
-        self.id = f"zalo:{user}"
-        self.seen = 0
-        self.posted: list[dict[str, Any]] = []
-
-    @property
-    def messages(self) -> list[Sent]:
-        return self.zalo.messages(self.user)
-
-    async def post(self, event: dict[str, Any], *, expect: int | None = 200) -> httpx.Response:
-        self.posted.append(event)
-        return await self.hook.post(event, expect=expect)
+        super().__init__(hook, zalo, user, f"zalo:{user}")
 
     async def follow(self) -> httpx.Response:
-        return await self.post(follow_event(self.user))
+        return await self.post(follow_event(self.chat))
 
     async def say(self, text: str) -> httpx.Response:
-        return await self.post(text_event(self.user, text))
+        return await self.post(text_event(self.chat, text))
 
     async def send_media(self, kind: str) -> httpx.Response:
-        return await self.post(media_event(self.user, kind))
+        return await self.post(media_event(self.chat, kind))
 
     async def tap(self, label: str) -> httpx.Response:
         """Tap the oa.query.show button whose title starts with `label` on the latest message
@@ -514,20 +462,7 @@ class OALearner:
                 if button["title"].startswith(label) and button["type"] == "oa.query.show":
                     return await self.say(button["payload"])
         labels = [shown.labels for shown in self.messages]
-        raise AssertionError(f"user {self.user} has no button {label!r}: {labels}")
-
-    async def replies(self, count: int = 1, timeout: float = 10.0) -> list[Sent]:
-        """Wait for `count` more messages than already seen; return them."""
-        want = self.seen + count
-        deadline = time.monotonic() + timeout
-        while len(self.messages) < want:
-            if time.monotonic() > deadline:
-                got = [sent.text[:40] for sent in self.messages]
-                raise AssertionError(f"user {self.user} got {got}, wanted {want} messages")
-            await asyncio.sleep(0.01)
-        new = self.messages[self.seen : want]
-        self.seen = want
-        return new
+        raise AssertionError(f"user {self.chat} has no button {label!r}: {labels}")
 
 
 __all__ = [

@@ -1,13 +1,32 @@
-"""An ASGI app served by uvicorn in a daemon thread on a free 127.0.0.1 port, for tests."""
+"""An ASGI app served by uvicorn in a daemon thread on a free 127.0.0.1 port, for tests; and
+`Started`, what every such server (and `hocso serve` as a child) shares: `with` starts and
+stops it."""
 
 from __future__ import annotations
 
 import asyncio
 import threading
 import time
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
 import uvicorn
+
+
+class Started:
+    """Something a test starts and stops: `with thing:` is `thing.start()`, then `thing.stop()`
+    however the block ends."""
+
+    def start(self) -> Self:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
 
 
 class QuickServer(uvicorn.Server):

@@ -22,7 +22,6 @@ and `ZaloBotLearner` do the same for the Zalo Bot Platform (the OA's are in
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import itertools
 import os
@@ -30,10 +29,9 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 import httpx
@@ -46,8 +44,10 @@ from support.fake_zalo_bot import text_update as zalo_bot_text_update
 from support.fake_zalo_oa import APP_ID as OA_APP_ID
 from support.fake_zalo_oa import APP_SECRET as OA_APP_SECRET
 from support.fake_zalo_oa import OA_SECRET, FakeZaloOA
+from support.learner import ChatLearner, Hook
 from support.redis_server import free_port
-from support.served import Served
+from support.served import Served, Started
+from support.waiting import wait_until
 from webhook.app import create_app
 from webhook.delivery import NO_LIMITS, Limits
 from webhook.service import Service
@@ -56,37 +56,6 @@ from webhook.settings import Settings
 TOKEN = "123456789:AAH-hocso_webhook-test"
 SECRET = "webhook-secret_0123456789"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-
-
-def wait_until(
-    check: Callable[[], Any],
-    timeout: float = 10.0,
-    what: str = "the condition",
-    every: float = 0.01,
-) -> Any:
-    """Poll `check` until it returns something truthy (returned), or fail after `timeout`."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(every)
-
-
-async def await_until(
-    check: Callable[[], Any], timeout: float = 10.0, what: str = "the condition"
-) -> Any:
-    """`wait_until` for coroutines: the event loop keeps running while it polls."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        await asyncio.sleep(0.01)
 
 
 # -- settings ---------------------------------------------------------------------------------
@@ -202,7 +171,7 @@ def environment_for(fake: FakeTelegram, content: Path, store: str, **more: str) 
 # -- the service in this process --------------------------------------------------------------
 
 
-class ServiceThread:
+class ServiceThread(Started):
     """`create_app(settings)` served by uvicorn in a daemon thread with its own event loop."""
 
     def __init__(self, settings: Settings, *, store: Store | None = None) -> None:
@@ -232,17 +201,6 @@ class ServiceThread:
     def stop(self) -> None:
         self._served.stop()
 
-    def __enter__(self) -> ServiceThread:
-        return self.start()
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        value: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
-
 
 # -- `hocso serve` as a child process ---------------------------------------------------------
 
@@ -253,7 +211,7 @@ def hocso_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "bot.cli"]
 
 
-class ServeProcess:
+class ServeProcess(Started):
     """`hocso serve --port PORT [args]` in a session of its own, its output in `log`."""
 
     def __init__(self, env: Mapping[str, str], log: Path, *args: str) -> None:
@@ -324,17 +282,6 @@ class ServeProcess:
             return
         with contextlib.suppress(ProcessLookupError):  # the group this child leads
             os.killpg(self.process.pid, signum)
-
-    def __enter__(self) -> ServeProcess:
-        return self.start()
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        value: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
 
 
 def run_hocso(
@@ -460,48 +407,22 @@ def callback_update(
 # -- posting ----------------------------------------------------------------------------------
 
 
-class Webhook:
+class Webhook(Hook):
     """POSTs updates to /webhook/telegram as Telegram does (async, one client for all)."""
 
     def __init__(self, base_url: str, secret: str | None = SECRET) -> None:
-        self.url = f"{base_url}/webhook/telegram"
-        self.secret = secret
-        limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
-        self.client = httpx.AsyncClient(timeout=30, limits=limits)
-
-    async def post(self, update: object, *, expect: int | None = 200) -> httpx.Response:
-        headers = {SECRET_HEADER: self.secret} if self.secret is not None else {}
-        response = await self.client.post(self.url, json=update, headers=headers)
-        if expect is not None:
-            assert response.status_code == expect, (response.status_code, response.text)
-        return response
-
-    async def __aenter__(self) -> Webhook:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.client.aclose()
+        super().__init__(f"{base_url}/webhook/telegram", SECRET_HEADER, secret, connections=200)
 
 
-class TelegramLearner:
+class TelegramLearner(ChatLearner[Sent]):
     """One learner in a private chat with the bot: what they send goes through `hook`, what
     they receive is what the stand-in Bot API recorded for their chat."""
 
+    fake: FakeTelegram
+    chat: int
+
     def __init__(self, hook: Webhook, fake: FakeTelegram, chat: int) -> None:
-        self.hook = hook
-        self.fake = fake
-        self.chat = chat
-        self.id = f"tg:{chat}"
-        self.seen = 0  # messages received (waited for) so far
-        self.posted: list[dict[str, Any]] = []
-
-    @property
-    def messages(self) -> list[Sent]:
-        return self.fake.messages(self.chat)
-
-    async def post(self, update: dict[str, Any], *, expect: int | None = 200) -> httpx.Response:
-        self.posted.append(update)
-        return await self.hook.post(update, expect=expect)
+        super().__init__(hook, fake, chat, f"tg:{chat}")
 
     async def start(self, payload: str = "") -> httpx.Response:
         return await self.post(start_update(self.chat, payload))
@@ -529,84 +450,39 @@ class TelegramLearner:
         labels = [shown.labels for shown in self.messages]
         raise AssertionError(f"chat {self.chat} has no button {label!r}: {labels}")
 
-    async def replies(self, count: int = 1, timeout: float = 10.0) -> list[Sent]:
-        """Wait for `count` more messages than already seen; return them."""
-        want = self.seen + count
-        await await_until(
-            lambda: len(self.messages) >= want,
-            timeout,
-            f"chat {self.chat} to get {want} messages (has {len(self.messages)})",
-        )
-        new = self.messages[self.seen : want]
-        self.seen = want
-        return new
-
 
 ZALO_BOT_SECRET_HEADER = "X-Bot-Api-Secret-Token"
 
 
-class ZaloBotWebhook:
+class ZaloBotWebhook(Hook):
     """POSTs updates to /webhook/zalo-bot as the Zalo Bot Platform does (the secret header, one
     POST an update); a 200 must be its `{"ok": true}`."""
 
     def __init__(self, base_url: str, secret: str | None = ZALO_BOT_SECRET) -> None:
-        self.url = f"{base_url}/webhook/zalo-bot"
-        self.secret = secret
-        limits = httpx.Limits(max_connections=100, max_keepalive_connections=100)
-        self.client = httpx.AsyncClient(timeout=30, limits=limits)
+        url = f"{base_url}/webhook/zalo-bot"
+        super().__init__(url, ZALO_BOT_SECRET_HEADER, secret, connections=100)
 
     async def post(self, body: object, *, expect: int | None = 200) -> httpx.Response:
-        headers = {ZALO_BOT_SECRET_HEADER: self.secret} if self.secret is not None else {}
-        response = await self.client.post(self.url, json=body, headers=headers)
-        if expect is not None:
-            assert response.status_code == expect, (response.status_code, response.text)
-            if expect == 200:
-                assert response.json() == {"ok": True}
+        response = await super().post(body, expect=expect)
+        if expect == 200:
+            assert response.json() == {"ok": True}
         return response
 
-    async def __aenter__(self) -> ZaloBotWebhook:
-        return self
 
-    async def __aexit__(self, *exc: object) -> None:
-        await self.client.aclose()
-
-
-class ZaloBotLearner:
+class ZaloBotLearner(ChatLearner[ZaloBotSent]):
     """One learner in a private chat with the Zalo bot: what they type goes through `hook`
     (flat updates, or `wrapped` in {ok, result} as documented), what they receive is what the
     stand-in Bot API (`support.fake_zalo_bot`) recorded for their chat. Zalo shows no buttons:
     a learner answers by typing."""
 
+    fake: FakeZaloBot
+    chat: str
+
     def __init__(
         self, hook: ZaloBotWebhook, fake: FakeZaloBot, chat: str, *, wrapped: bool = False
     ) -> None:
-        self.hook = hook
-        self.fake = fake
-        self.chat = chat
+        super().__init__(hook, fake, chat, f"zalobot:{chat}")
         self.wrapped = wrapped
-        self.id = f"zalobot:{chat}"
-        self.seen = 0
-        self.posted: list[dict[str, Any]] = []
-
-    @property
-    def messages(self) -> list[ZaloBotSent]:
-        return self.fake.messages(self.chat)
-
-    async def post(self, body: dict[str, Any], *, expect: int | None = 200) -> httpx.Response:
-        self.posted.append(body)
-        return await self.hook.post(body, expect=expect)
 
     async def say(self, text: str) -> httpx.Response:
         return await self.post(zalo_bot_text_update(self.chat, text, wrapped=self.wrapped))
-
-    async def replies(self, count: int = 1, timeout: float = 10.0) -> list[ZaloBotSent]:
-        """Wait for `count` more messages than already seen; return them."""
-        want = self.seen + count
-        await await_until(
-            lambda: len(self.messages) >= want,
-            timeout,
-            f"chat {self.chat} to get {want} messages (has {len(self.messages)})",
-        )
-        new = self.messages[self.seen : want]
-        self.seen = want
-        return new
