@@ -24,11 +24,13 @@ change, and writes the learner and its codes in one MULTI/EXEC. If another clien
 watched key meanwhile, EXEC fails and the update starts again from a fresh read, a bounded
 number of times.
 
-`handle` does the same, also WATCHing the event's key: WATCH, MGET of the learner and the
-event, then one MULTI/EXEC that writes the learner and its codes, sets the event's key and
-runs the ENQUEUE script once per queue; three round trips (more only when the learner gains
-certificate codes). Two clients handling one event: the second's EXEC fails, and its retry
-finds the event handled. `claim`, `done`, `retry` and `take_token` are each one Lua script,
+`handle` is two round trips, with no WATCH: an MGET of the learner and the event, then the
+HANDLE script, which checks (atomically) that the event is new and the learner's text is still
+the one read, that no new certificate code belongs to another learner, and only then writes
+the learner and its codes, marks the event and queues the deliveries. When the learner changed
+meanwhile it writes nothing and answers `stale`, and `handle` starts again from a fresh read, a
+bounded number of times. Two clients handling one event: the second finds it handled.
+`claim`, `done`, `retry` and `take_token` are each one Lua script,
 so one round trip and atomic across workers. The ready sets never need to tell a lease from a
 due time: a queue is claimable when its score is `<= now`, whichever it is, and `handle` only
 scores a queue that held nothing (leaving a leased queue's lease alone). The scripts build the
@@ -76,8 +78,8 @@ class UpdateConflictError(RuntimeError):
 # KEYS[1] is always the queue's list, KEYS[2] its urgent count, KEYS[3] and KEYS[4] the
 # ready sets of priority 0 and 1.
 _PLACE = """
-local function place(queue, score)
-    local urgent = tonumber(redis.call('GET', KEYS[2]) or '0')
+local function place(queue, score, urgent_key)
+    local urgent = tonumber(redis.call('GET', urgent_key or KEYS[2]) or '0')
     local into, other = KEYS[4], KEYS[3]
     if urgent > 0 then into, other = KEYS[3], KEYS[4] end
     redis.call('ZREM', other, queue)
@@ -85,26 +87,65 @@ local function place(queue, score)
 end
 """
 
-ENQUEUE = (
+HANDLE = (
     _PLACE
     + """
--- Inside handle's MULTI. KEYS: out, urgent, ready:0, ready:1, pending.
--- ARGV: queue, now, how many of the deliveries are priority 0, the deliveries' JSON...
-local queue = ARGV[1]
-local before = redis.call('LLEN', KEYS[1])
-for i = 4, #ARGV do
-    redis.call('RPUSH', KEYS[1], ARGV[i])
+-- One event, after the caller read the learner (MGET) and ran the change on it.
+-- KEYS: learner, event, ready:0, ready:1, pending; then the `cert:` key of each code record to
+-- write, then of each code to drop; then `out` and `urgent` of each queue.
+-- ARGV: [1] '1' when the learner was there when read, else '0'; [2] the text read; [3] 'keep',
+-- 'set' or 'delete'; [4] the new text; [5] the event's TTL; [6] now; [7] the learner id;
+-- [8] how many codes to write; [9] how many to drop; then certificate and earned_at of each
+-- code to write; then for each queue: its name, how many of its deliveries are priority 0,
+-- how many deliveries, the deliveries' JSON.
+-- Returns 'dup' (event handled before), 'stale' (the learner changed since it was read),
+-- {'taken', code key, owner} (nothing written in all three cases), or 'ok'.
+if redis.call('EXISTS', KEYS[2]) == 1 then return 'dup' end
+local current = redis.call('GET', KEYS[1])
+if ARGV[1] == '1' then
+    if current ~= ARGV[2] then return 'stale' end
+elseif current then
+    return 'stale'
 end
-if tonumber(ARGV[3]) > 0 then
-    redis.call('INCRBY', KEYS[2], ARGV[3])
+local written, dropped = tonumber(ARGV[8]), tonumber(ARGV[9])
+for i = 1, written do
+    local owner = redis.call('HGET', KEYS[5 + i], 'learner')
+    if owner and owner ~= ARGV[7] then return {'taken', KEYS[5 + i], owner} end
 end
-redis.call('INCRBY', KEYS[5], #ARGV - 3)
-local score = false
-if before > 0 then
-    score = redis.call('ZSCORE', KEYS[3], queue) or redis.call('ZSCORE', KEYS[4], queue)
+if ARGV[3] == 'set' then
+    redis.call('SET', KEYS[1], ARGV[4])
+elseif ARGV[3] == 'delete' then
+    redis.call('DEL', KEYS[1])
 end
-place(queue, score or ARGV[2])
-return before
+local a = 10
+for i = 1, written do
+    redis.call('HSET', KEYS[5 + i], 'learner', ARGV[7], 'certificate', ARGV[a],
+        'earned_at', ARGV[a + 1])
+    a = a + 2
+end
+for i = 1, dropped do
+    redis.call('DEL', KEYS[5 + written + i])
+end
+redis.call('SET', KEYS[2], '1', 'EX', ARGV[5])
+local k = 6 + written + dropped
+while a <= #ARGV do
+    local queue, urgent, n = ARGV[a], tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2])
+    local before = redis.call('LLEN', KEYS[k])
+    for i = 1, n do
+        redis.call('RPUSH', KEYS[k], ARGV[a + 2 + i])
+    end
+    if urgent > 0 then
+        redis.call('INCRBY', KEYS[k + 1], urgent)
+    end
+    redis.call('INCRBY', KEYS[5], n)
+    local score = false
+    if before > 0 then
+        score = redis.call('ZSCORE', KEYS[3], queue) or redis.call('ZSCORE', KEYS[4], queue)
+    end
+    place(queue, score or ARGV[6], KEYS[k + 1])
+    a, k = a + 3 + n, k + 2
+end
+return 'ok'
 """
 )
 
@@ -242,6 +283,7 @@ class RedisStore(Store):
             raise ValueError("RedisStore needs a Redis client made with decode_responses=True")
         self.client = client
         self.prefix = prefix
+        self._handle = client.register_script(HANDLE)
         self._claim = client.register_script(CLAIM)
         self._done = client.register_script(DONE)
         self._retry = client.register_script(RETRY)
@@ -373,35 +415,43 @@ class RedisStore(Store):
         for attempt in range(self.max_attempts):
             if attempt:
                 time.sleep(random.uniform(0, min(0.05, 0.001 * 2**attempt)))
-            with self.client.pipeline() as pipe:
-                try:
-                    pipe.watch(key, event_key)  # type: ignore[no-untyped-call]
-                    stored, seen = cast(list[str | None], pipe.mget(key, event_key))
-                    if seen is not None:
-                        return None
-                    write, deliveries = run_change(learner_id, stored, change)
-                    queued = number(event_id, deliveries)
-                    if write is not None:
-                        self._check_codes(pipe, learner_id, write)
-                    pipe.multi()
-                    if write is not None:
-                        self._queue_write(pipe, key, write)
-                    pipe.set(event_key, "1", ex=EVENT_TTL)
-                    for queue, group in by_queue(queued).items():
-                        urgent = sum(1 for delivery in group if delivery.priority == 0)
-                        pipe.eval(
-                            ENQUEUE,
-                            5,
-                            *self._queue_keys(queue),
-                            queue,
-                            now,
-                            urgent,
-                            *(encode_delivery(delivery) for delivery in group),
-                        )
-                    pipe.execute()
-                    return queued
-                except redis.WatchError:
-                    continue
+            stored, seen = cast(list[str | None], self.client.mget(key, event_key))
+            if seen is not None:
+                return None
+            write, deliveries = run_change(learner_id, stored, change)
+            queued = number(event_id, deliveries)
+            keys = [key, event_key, *self._queue_keys("")[2:]]
+            args: list[str | float | int] = [
+                "0" if stored is None else "1",
+                stored or "",
+                "keep" if write is None else "delete" if write.text is None else "set",
+                write.text or "" if write is not None else "",
+                EVENT_TTL,
+                now,
+                learner_id,
+                0 if write is None else len(write.written),
+                0 if write is None else len(write.dropped),
+            ]
+            if write is not None:
+                keys += [self._code_key(record.code) for record in write.written]
+                keys += [self._code_key(code) for code in write.dropped]
+                for record in write.written:
+                    args += [record.certificate, record.earned_at]
+            for queue, group in by_queue(queued).items():
+                keys += self._queue_keys(queue)[:2]
+                urgent = sum(1 for delivery in group if delivery.priority == 0)
+                args += [queue, urgent, len(group)]
+                args += [encode_delivery(delivery) for delivery in group]
+            answer: Any = self._handle(keys=keys, args=args)
+            if answer == "ok":
+                return queued
+            if answer == "dup":
+                return None
+            if answer != "stale":  # ['taken', code key, owner]: only when codes are written
+                assert write is not None
+                _, code_key, owner = answer
+                record = next(r for r in write.written if self._code_key(r.code) == code_key)
+                raise code_taken(record, owner)
         raise self._conflict(learner_id)
 
     def claim(self, queue: str | None, now: float, lease: float) -> Delivery | None:
