@@ -17,9 +17,11 @@ HTML of its own, the buttons under the last; a caption too long goes after the p
 
 from __future__ import annotations
 
+import functools
 import html
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import InlineKeyboardButtonLimit, MessageLimit
@@ -40,10 +42,27 @@ class Part:
     image: str | None = None
     markup: InlineKeyboardMarkup | None = None
 
+    @functools.cached_property
+    def reply_markup(self) -> dict[str, Any] | None:
+        """`markup` as the Bot API's JSON, worked out once per part."""
+        return None if self.markup is None else self.markup.to_dict()
+
 
 def render(message: Outbound) -> list[Part]:
     """The messages that carry `message`, in order; empty when there is nothing to show.
-    ValueError when a button payload does not fit Telegram's callback_data."""
+    ValueError when a button payload does not fit Telegram's callback_data.
+
+    A lesson step's message is the same for every learner who reaches it, so the last few
+    hundred renderings are kept (parts are immutable)."""
+    return list(_render(message))
+
+
+@functools.lru_cache(maxsize=512)
+def _render(message: Outbound) -> tuple[Part, ...]:
+    return tuple(_parts(message))
+
+
+def _parts(message: Outbound) -> list[Part]:
     markup = keyboard(message.buttons, message.links)
     text = runs(message.text)
     if message.image is not None:

@@ -51,9 +51,7 @@ ALLOWED_UPDATES = (UpdateType.MESSAGE, UpdateType.CALLBACK_QUERY, UpdateType.MY_
 SendError = base.SendError
 
 # `_text` calls sendMessage through Bot.do_api_request, which suggests Bot.send_message instead.
-warnings.filterwarnings(
-    "ignore", message=r"Please use 'Bot\.sendMessage'", category=PTBUserWarning
-)
+warnings.filterwarnings("ignore", message=r"Please use 'Bot\.sendMessage'", category=PTBUserWarning)
 
 
 class FileIds(Protocol):
@@ -124,8 +122,8 @@ class TelegramSender:
             "text": part.text,
             "parse_mode": ParseMode.HTML,
         }
-        if part.markup is not None:
-            parameters["reply_markup"] = part.markup
+        if part.reply_markup is not None:
+            parameters["reply_markup"] = part.reply_markup
         await self.bot.do_api_request("sendMessage", api_kwargs=parameters)
 
     async def _photo(
