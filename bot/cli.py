@@ -105,7 +105,11 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="the address to listen on")
     serve.add_argument("--port", type=int, default=8000, help="the port to listen on")
     serve.add_argument(
-        "--workers", type=int, default=1, help="worker processes (needs a SQLite or Redis store)"
+        "--workers",
+        type=int,
+        default=1,
+        help="worker processes, each on a socket of its own (SO_REUSEPORT) so the kernel spreads "
+        "connections evenly; several need a SQLite or Redis store",
     )
     serve.add_argument(
         "--set-webhook",
@@ -354,22 +358,25 @@ def _serve(args: argparse.Namespace) -> int:
     if args.set_webhook and not _set_webhook(settings):
         return 1
     logs.setup(args.log_level.upper())
-    uvicorn.run(
-        "webhook.app:create_app",
-        factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        log_level=args.log_level,
-        log_config=logs.uvicorn_config(args.log_level),
-        access_log=False,
+    options: dict[str, Any] = {
+        "app": "webhook.app:create_app",
+        "factory": True,
+        "log_level": args.log_level,
+        "log_config": logs.uvicorn_config(args.log_level),
+        "access_log": False,
         # Telegram keeps webhook connections open; uvicorn's default closes idle ones after 5 s,
         # and a client that reuses one just as it closes gets a reset.
-        timeout_keep_alive=75,
+        "timeout_keep_alive": 75,
         # A stop waits this long for requests in flight: webhooks finish in milliseconds, but
         # the web chat's long polls would hold it for up to 25 s.
-        timeout_graceful_shutdown=10,
-    )
+        "timeout_graceful_shutdown": 10,
+    }
+    if args.workers > 1:
+        # Each worker on a socket of its own, so connections are spread evenly (see there).
+        from webhook.workers import serve
+
+        return serve(options, args.host, args.port, args.workers)
+    uvicorn.run(host=args.host, port=args.port, workers=args.workers, **options)
     return 0
 
 
