@@ -6,6 +6,7 @@ uvicorn --factory webhook.app:create_app     # settings from the environment
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -35,6 +36,10 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await service.start()
+        # What start-up built (modules, content, the app) lives as long as the worker: moved
+        # out of the collector's way, a full collection no longer walks it (pauses of ~0.15 s).
+        gc.collect()
+        gc.freeze()
         try:
             with on_stop_signal(asyncio.get_running_loop(), service.draining.set):
                 yield
