@@ -9,7 +9,8 @@
 #
 # Prints one JSON line per run. Telegram's flood limits are off on both sides (the stand-in
 # enforces none; hocso is told so), as in the harness's default; LIMITS=1 runs hocso again
-# with the stand-in enforcing them and hocso keeping to them.
+# with the stand-in enforcing them and hocso keeping to them. FLOOR=1 adds a run of
+# scripts/bench_floor.py: the required stack (FastAPI, uvicorn, PTB) with no tutor behind it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 chats=${1:-200}
@@ -63,4 +64,23 @@ if [ "${LIMITS:-0}" = 1 ]; then
   SERVE_ARGS="--workers $workers --global-rate 30 --chat-rate 1 --chat-burst 3 --log-level warning" \
     run "hocso with Telegram's limits (30/s overall, 1/s a chat, bursts of 3) on both sides" \
       hocso "$chats" "$redis?prefix=$run_id-b"
+fi
+if [ "${FLOOR:-0}" = 1 ]; then
+  # The floor (scripts/bench_floor.py): FastAPI, uvicorn and PTB's parse and Bot with no tutor
+  # behind them, launched the way run.sh launches the others.
+  echo "floor (FastAPI + uvicorn + PTB types and Bot, nothing else; $workers workers):"
+  before=$(busy)
+  port=${PORT:-8081} api=${API_PORT:-8089}
+  "$PY" "$bench/load.py" --webhook "http://127.0.0.1:$port/webhook/telegram" --api-port "$api" \
+    --chats "$chats" --script "$bench/script.json" >"$scratch/floor.out" 2>&1 &
+  load_pid=$!; sleep 1
+  # On hocso's own worker supervisor (webhook/workers.py), so both get the same spread.
+  TELEGRAM_API_URL="http://127.0.0.1:$api/bot" "$venv/bin/python" -c "import sys
+from webhook.workers import serve
+options = {'app': 'scripts.bench_floor:app', 'log_level': 'warning', 'access_log': False}
+sys.exit(serve(options, '127.0.0.1', $port, $workers))" >/tmp/bench-floor.log 2>&1 &
+  floor_pid=$!
+  wait $load_pid; kill $floor_pid 2>/dev/null; wait $floor_pid 2>/dev/null || true
+  out=$(tail -1 "$scratch/floor.out"); echo "$out"
+  cpu_line "$before" "$(echo "$out" | sed -n 's/.*"turns_done": \([0-9]*\).*/\1/p')"
 fi

@@ -7,9 +7,8 @@ parent binds one socket a worker, all on the same host:port with SO_REUSEPORT, a
 kernel spreads new connections over them evenly, by a hash of their addresses.
 
 The parent binds the sockets before starting any worker (a port already taken fails at once)
-and keeps them open for its whole life; each worker starts listening on its own once its app
-has started, so no connection waits on a worker still starting, and the connections queued on
-a dead worker's socket are served by the worker started in its place.
+and keeps them open for its whole life: connections queued on a worker's socket while it
+starts, or after it died, are served once it (or the worker started in its place) is up.
 
     status = serve(options, "127.0.0.1", 8000, workers=2)  # options: uvicorn.Config's
 """
@@ -45,13 +44,14 @@ STOP_MARGIN = 5.0
 MAX_RESTARTS = 5
 """Restarts of one worker allowed within RESTART_WINDOW seconds; one more stops the service."""
 RESTART_WINDOW = 60.0
+BACKLOG = 2048  # uvicorn.Config's
 
 
 def serve(options: Mapping[str, Any], host: str, port: int, workers: int) -> int:
     """Run `workers` uvicorn workers on host:port until SIGINT or SIGTERM; the exit status
     (0 after a stop, 1 when the port is taken or a worker cannot start or keeps crashing)."""
     try:
-        sockets = bind(host, port, workers)
+        sockets = listen(host, port, workers)
     except OSError as error:
         print(f"hocso: cannot listen on {host}:{port}: {error}", file=sys.stderr)
         return 1
@@ -69,8 +69,8 @@ def serve(options: Mapping[str, Any], host: str, port: int, workers: int) -> int
             sock.close()
 
 
-def bind(host: str, port: int, count: int) -> list[socket.socket]:
-    """`count` sockets bound to host:port, each with SO_REUSEPORT (port 0: one the system
+def listen(host: str, port: int, count: int, backlog: int = BACKLOG) -> list[socket.socket]:
+    """`count` listening sockets on host:port, each with SO_REUSEPORT (port 0: one the system
     picks, the same for all). Raises OSError when the port is taken."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     # First a bind without SO_REUSEPORT: a port held by sockets that have it (another
@@ -87,10 +87,11 @@ def bind(host: str, port: int, count: int) -> list[socket.socket]:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
             sock.bind((host, port))
-            # Not listening yet: the worker's uvicorn calls listen() once its app has started,
-            # so the kernel sends no connection to a worker still starting (whose queue a stop
-            # would reset). Once listening, the socket stays so while the parent holds it: the
-            # connections queued on a dead worker's socket wait for its replacement.
+            # Listening from now on, before the worker has started: the connections the kernel
+            # gives this socket wait in its queue until the worker takes them (a worker that
+            # listened only once started would find every connection a client opened at once
+            # already taken by the first worker up). A stop before the worker is up resets them.
+            sock.listen(backlog)
     except OSError:
         for sock in sockets:
             sock.close()

@@ -248,6 +248,7 @@ class ServeProcess(Started):
             while self.process.poll() is None and time.monotonic() < deadline:
                 try:
                     if httpx.get(f"{self.url}/healthz", timeout=2).status_code == 200:
+                        self._wait_for_workers(deadline)
                         return self
                 except httpx.HTTPError:
                     pass
@@ -256,6 +257,21 @@ class ServeProcess(Started):
             if "address already in use" not in self.output().lower():
                 break
         raise RuntimeError(f"`hocso serve` did not start; its output:\n{self.output()}")
+
+    def _wait_for_workers(self, deadline: float) -> None:
+        """With --workers N, until all N have started (one answering /healthz says nothing of
+        the others, and a connection the kernel gave a worker still starting waits for it)."""
+        workers = (
+            int(self.args[self.args.index("--workers") + 1]) if "--workers" in self.args else 1
+        )
+        while self.output().count('"msg": "service started"') < workers:
+            if (
+                time.monotonic() > deadline
+                or self.process is None
+                or self.process.poll() is not None
+            ):
+                raise RuntimeError(f"not all {workers} workers started:\n{self.output()}")
+            time.sleep(0.02)
 
     def output(self) -> str:
         """Everything it wrote so far (stdout and stderr)."""
