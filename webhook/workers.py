@@ -26,6 +26,7 @@ import time
 from collections.abc import Mapping
 from multiprocessing.connection import wait
 from multiprocessing.context import SpawnProcess
+from multiprocessing.synchronize import Barrier as BarrierType
 from types import FrameType
 from typing import Any
 
@@ -45,6 +46,8 @@ MAX_RESTARTS = 5
 """Restarts of one worker allowed within RESTART_WINDOW seconds; one more stops the service."""
 RESTART_WINDOW = 60.0
 BACKLOG = 2048  # uvicorn.Config's
+START_WAIT = 60.0
+"""Seconds the first workers wait for each other to load their app before serving alone."""
 
 
 def serve(options: Mapping[str, Any], host: str, port: int, workers: int) -> int:
@@ -112,9 +115,10 @@ class Supervisor:
     def run(self) -> int:
         """Supervise until a stop signal (0) or a worker that cannot be kept running (1)."""
         previous = {number: signal.signal(number, self._on_signal) for number in STOP_SIGNALS}
+        together = spawn.Barrier(len(self.sockets))
         try:
             for index in range(len(self.sockets)):
-                self.processes.append(self._start(index))
+                self.processes.append(self._start(index, together))
             return self._watch()
         finally:
             self._stop_all()
@@ -125,14 +129,14 @@ class Supervisor:
         if self.stop_signal is None:
             self.stop_signal = number
 
-    def _start(self, index: int) -> SpawnProcess:
+    def _start(self, index: int, together: BarrierType | None = None) -> SpawnProcess:
         try:
             stdin: int | None = sys.stdin.fileno()
         except (AttributeError, OSError, ValueError):  # sys.stdin may be None or closed
             stdin = None
         process = spawn.Process(
             target=work,
-            args=(self.options, self.sockets[index], stdin),
+            args=(self.options, self.sockets[index], stdin, together),
             name=f"hocso-worker-{index}",
         )
         process.start()
@@ -201,9 +205,19 @@ def ending(code: int) -> str:
     return f"exited with {code}"
 
 
-def work(options: dict[str, Any], sock: socket.socket, stdin: int | None) -> None:
+def work(
+    options: dict[str, Any],
+    sock: socket.socket,
+    stdin: int | None,
+    together: BarrierType | None = None,
+) -> None:
     """A worker process: uvicorn serving `sock`. Exits with uvicorn's STARTUP_FAILURE when it
-    cannot start serving (the app factory failed, say): the parent does not retry that."""
+    cannot start serving (the app factory failed, say): the parent does not retry that.
+
+    The first workers wait at `together` once their app is loaded (the slow part of a start:
+    imports, the content), so that they all begin serving at once: a client opening many
+    connections as soon as the service answers gets them spread over every worker, rather
+    than waiting on the queues of workers still starting."""
     if stdin is not None:  # as uvicorn's workers: multiprocessing swapped it for /dev/null
         sys.stdin = os.fdopen(stdin)
     logs.setup(os.environ.get(logs.LEVEL_ENV, "INFO").upper())
@@ -211,7 +225,11 @@ def work(options: dict[str, Any], sock: socket.socket, stdin: int | None) -> Non
     server: uvicorn.Server | None = None
     try:
         # uvicorn.Config sets up logging from options["log_config"] in this process.
-        server = uvicorn.Server(uvicorn.Config(**options))
+        config = uvicorn.Config(**options)
+        config.load()  # Server.run loads it unless loaded
+        if together is not None:
+            _wait_for_the_others(together)
+        server = uvicorn.Server(config)
         server.run(sockets=[sock])
     except KeyboardInterrupt:  # Ctrl-C reaches the whole process group; the parent stops us
         pass
@@ -220,7 +238,16 @@ def work(options: dict[str, Any], sock: socket.socket, stdin: int | None) -> Non
             raise
         if not isinstance(error, SystemExit):  # uvicorn logs its own reason before exiting
             log.exception("worker (pid %d) could not start", os.getpid())
+        if together is not None:
+            together.abort()  # the others need not wait for this one
         sys.exit(STARTUP_FAILURE)
+
+
+def _wait_for_the_others(together: BarrierType) -> None:
+    try:
+        together.wait(START_WAIT)
+    except threading.BrokenBarrierError:
+        log.warning("worker (pid %d) starts serving without the others", os.getpid())
 
 
 def _stop_with_parent() -> None:
