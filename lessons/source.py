@@ -285,6 +285,8 @@ def _syntax_problem(error: yaml.YAMLError, text: str, where: str) -> Problem:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark is not None else 1
         problem = error.problem or error.context or "unreadable YAML"
+        if "maximum nesting depth" in problem:  # libyaml >= 0.2.5's own limit (PyYAML 6.0.4)
+            return Problem(where, line, f"the YAML nests more than {MAX_DEPTH} levels deep")
         message = f"YAML syntax error: {problem}"
         if error.context and error.context_mark is not None and error.problem:
             message += f" ({error.context} at line {error.context_mark.line + 1})"
