@@ -46,7 +46,8 @@ class Content:
 
     @property
     def words(self) -> Words:
-        return Words(self.messages.words("words.go_on"), self.messages.words("words.not_yet"))
+        go_on = (*self.messages.words("words.go_on"), self.messages.text("buttons.continue"))
+        return Words(go_on, self.messages.words("words.not_yet"))
 
     def certificate(self, certificate_id: str) -> Certificate | None:
         return next((c for c in self.certificates if c.id == certificate_id), None)

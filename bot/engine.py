@@ -5,11 +5,19 @@ itself (a store applies `Engine.handle` atomically; see `bot.tutor`).
 A typed reply is read, in order, as: a tap on the buttons last sent (by number, label or
 yes/no); a global command (`menu`, `tiếp`, `quay lại`…), unless the current question's own
 option fits it; an answer to the current step; else the lesson menu is shown again.
+
+Nothing a learner did is lost on the way: each lesson keeps its own place (`Learner.places`)
+when another is opened, and reopening one asks whether to go on or start again; an edited
+lesson moves a learner only as far back as it must (`machine.mend`). Deleting data needs a
+yes that cannot be read any other way. A learner not understood twice in a row, or who says
+they are lost ("không hiểu", "156 là gì"), is told plainly what to do on this step, with
+the help button.
 """
 
 from __future__ import annotations
 
 import math
+import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import replace
@@ -27,14 +35,18 @@ from bot.progress import award, new_code, record, suggest_next
 from bot.render import Renderer
 from bot.summary import progress_text
 from lessons import machine
-from lessons.events import Event, Finished
+from lessons.events import Event, Finished, NotUnderstood
 from lessons.model import Lesson
 from lessons.position import Position
 from lessons.reading import polarity, read_answer, read_option
+from lessons.reading.confirm import confirms, ends_asking
 from lessons.reply import Reply
 from lessons.steps import Quiz, Say, Step
 
 MAX_TEXT = 1000  # characters; a longer message is not read at all
+# A note at the end of a button's label, "(2/6)" or "(đang học)", is not what a learner
+# types to choose it, and its numbers must not compete with the buttons' places.
+_NOTE = re.compile(r"\s*\([^()]*\)\s*$")
 RESUME = "resume"  # the payload command that shows the current step again
 
 
@@ -96,6 +108,11 @@ def compose(messages: list[Outbound]) -> list[Outbound]:
     return composed
 
 
+def spoken(label: str) -> str:
+    """A button's label as a learner would type it: without a note at its end."""
+    return _NOTE.sub("", label) or label
+
+
 class _Turn:
     """One event being handled: the learner being changed and the messages said so far."""
 
@@ -109,6 +126,7 @@ class _Turn:
         self.make_code = make_code
         self.out: list[Outbound] = []
         self.deleted = False
+        self.misread = False  # this turn's reply was not understood
 
     def say(self, key: str, buttons: tuple[Button, ...] = (), **values: object) -> None:
         self.out.append(Outbound(self.messages.text(key, **values), buttons))
@@ -117,6 +135,10 @@ class _Turn:
 
     def run(self, inbound: Inbound, *, new: bool) -> None:
         pending, self.learner.pending = self.learner.pending, None
+        self.dispatch(inbound, pending, new=new)
+        self.learner.misread = self.learner.misread + 1 if self.misread else 0
+
+    def dispatch(self, inbound: Inbound, pending: str | None, *, new: bool) -> None:
         if inbound.start is not None:
             self.opening(inbound.start, new=new)
         elif new:
@@ -139,7 +161,7 @@ class _Turn:
             self.learner.volunteer = link.volunteer
         lesson = self.content.lessons.get(link.lesson or "")
         if lesson is not None:
-            self.start_lesson(lesson)
+            self.open_lesson(lesson)
             return
         self.say("greeting" if new else "welcome_back")
         if link.lesson:
@@ -162,11 +184,15 @@ class _Turn:
             self.say("lesson.missing")
             self.menu()
             return True
-        if not machine.is_valid(lesson, position):
-            self.say("lesson.changed", title=lesson.title)
-            self.start_lesson(lesson)
-            return True
-        return False
+        if machine.is_valid(lesson, position):
+            return False
+        mended, events = machine.mend(lesson, position)
+        if not events:  # their own step is still there: only gone steps were forgotten
+            self.learner.position = mended
+            return False
+        self.say("lesson.changed", title=lesson.title)
+        self.apply(lesson, mended, events)
+        return True
 
     def text(self, raw: str, pending: str | None) -> None:
         text = "".join(ch for ch in raw if unicodedata.category(ch) != "Cc" or ch in "\n\t")
@@ -184,6 +210,13 @@ class _Turn:
             self.current()
             return
         command = self.command_of(text)
+        if pending == "delete":
+            self.confirm_delete(text, command)
+            return
+        waiting = self.content.lessons.get(pending.removeprefix("resume:")) if pending else None
+        if waiting is not None and command == "next":  # "học tiếp" to "go on or start again?"
+            self.resume_lesson(waiting)
+            return
         lesson, step = self.place()
         buttons = self.learner.buttons
         if self.buttons_are_step() and lesson and step:
@@ -193,24 +226,51 @@ class _Turn:
             elif command and not self.step_claims(step, text):
                 self.command(command)
             else:
-                self.answer(lesson, Reply(text=text))
+                self.answer(lesson, Reply(text=text), asking=self.asks(text))
             return
         if buttons:
-            reading = read_option(text, [[label] for label, _ in buttons])
+            reading = read_option(text, [[spoken(label)] for label, _ in buttons])
             if reading.option is not None and not (command and reading.how in ("typo", "partial")):
                 self.tap(buttons[reading.option][1], pending)
                 return
         if command:
             self.command(command)
         elif lesson:
-            self.answer(lesson, Reply(text=text))
+            self.answer(lesson, Reply(text=text), asking=self.asks(text))
         elif polarity(text) is True and (
             following := suggest_next(self.learner, self.content.lessons)
         ):
-            self.start_lesson(following)  # "ok" to the menu's "Nên học tiếp: …"
+            self.open_lesson(following)  # "ok" to the menu's "Nên học tiếp: …"
+        elif self.learner.misread or self.asks(text):
+            self.misread = True
+            self.lost()
         else:
+            self.misread = True
             self.say("menu.unknown")
             self.menu()
+
+    def asks(self, text: str) -> bool:
+        """Whether the learner asks what something means ("156 là gì")."""
+        return ends_asking(text, self.messages.words("words.asking"))
+
+    def confirm_delete(self, text: str, command: str | None) -> None:
+        """Deleting data needs a yes that nothing in the reply contradicts: "dung xoa" may
+        be "đừng xóa", so it keeps the data; a command is done instead; anything else asks
+        again."""
+        buttons = self.learner.buttons
+        number = read_option(text, [[label] for label, _ in buttons], yes_no=False)
+        if buttons and number.how == "number" and number.option is not None:
+            self.tap(buttons[number.option][1], "delete")
+            return
+        yes = (self.messages.text("buttons.delete_yes"), *self.messages.words("words.delete_yes"))
+        decision = confirms(text, yes=yes, hold=self.messages.words("words.hold"))
+        if decision is not None:
+            self.delete(confirmed=decision)
+        elif command is not None and command != "delete":
+            self.command(command)
+        else:
+            self.learner.pending = "delete"
+            self.say("delete.unclear", self.delete_buttons())
 
     def tap(self, payload: str, pending: str | None) -> None:
         tap = payloads.parse(payload)
@@ -222,13 +282,17 @@ class _Turn:
                 self.answer(lesson, Reply(go_on=tap.kind == "c", option=tap.option))
             else:
                 self.stale()
-        elif tap.kind == "l":
+        elif tap.kind in ("l", "r", "s"):
             chosen = self.content.lessons.get(tap.value)
             if chosen is None:
                 self.say("lesson.missing")
                 self.menu()
-            else:
+            elif tap.kind == "r":
+                self.resume_lesson(chosen)
+            elif tap.kind == "s":
                 self.start_lesson(chosen)
+            else:
+                self.open_lesson(chosen)
         elif tap.kind == "m":
             self.menu(int(tap.value))
         elif tap.kind == "k" and (tap.value in COMMANDS or tap.value == RESUME):
@@ -278,13 +342,55 @@ class _Turn:
 
     # -- lessons ----------------------------------------------------------------------------
 
+    def open_lesson(self, lesson: Lesson) -> None:
+        """Start a lesson; one the learner is part-way through asks first whether to go on
+        where they were or start again."""
+        place = self.learner.place_in(lesson.id)
+        if place is None or not (place.history or place.first_try):
+            self.start_lesson(lesson)
+            return
+        go_on = Button(self.messages.text("buttons.resume_place"), payloads.resume(lesson.id))
+        again = Button(self.messages.text("buttons.restart"), payloads.restart(lesson.id))
+        self.learner.pending = f"resume:{lesson.id}"
+        self.say("lesson.resume_or_restart", (go_on, again), title=lesson.title)
+
+    def leave_current(self, lesson: Lesson) -> None:
+        """Keep the place in the lesson in progress, if it is another one, for later."""
+        position = self.learner.position
+        if position is not None and position.lesson != lesson.id:
+            self.learner.places[position.lesson] = position
+        self.learner.position = None
+
     def start_lesson(self, lesson: Lesson) -> None:
+        """Begin (or retake) a lesson at its first step; where it was left is forgotten."""
+        self.leave_current(lesson)
+        self.learner.places.pop(lesson.id, None)
         position, events = machine.start(lesson, self.now)
         self.apply(lesson, position, events)
 
-    def answer(self, lesson: Lesson, reply: Reply) -> None:
+    def resume_lesson(self, lesson: Lesson) -> None:
+        """Go back to where the learner left a lesson, mended if the lesson changed since."""
+        place = self.learner.place_in(lesson.id)
+        if place is None:
+            self.start_lesson(lesson)
+            return
+        self.leave_current(lesson)
+        self.learner.places.pop(lesson.id, None)
+        self.learner.position = place
+        if not self.repair():
+            self.current()
+
+    def answer(self, lesson: Lesson, reply: Reply, *, asking: bool = False) -> None:
+        """Apply a reply at the current step. A reply not understood twice in a row, or
+        that asks what something means, is answered with what to do on this step."""
         assert self.learner.position is not None
         position, events = machine.answer(lesson, self.learner.position, reply, self.content.words)
+        if any(isinstance(event, NotUnderstood) for event in events):
+            self.misread = True
+            if asking or self.learner.misread:
+                self.learner.position = position
+                self.lost()
+                return
         self.apply(lesson, position, events)
 
     def apply(self, lesson: Lesson, position: Position | None, events: list[Event]) -> None:
@@ -353,6 +459,8 @@ class _Turn:
                 self.menu()
         elif name == "help":
             self.say("help", self.resume_buttons())
+        elif name == "lost":
+            self.lost()
         elif name == "progress":
             self.out.append(
                 Outbound(progress_text(self.learner, self.content), self.resume_buttons())
@@ -361,24 +469,30 @@ class _Turn:
             self.say("stop", self.resume_buttons())
         elif name == "delete":
             self.learner.pending = "delete"
-            yes = Button(self.messages.text("buttons.delete_yes"), payloads.delete(True))
-            no = Button(self.messages.text("buttons.delete_no"), payloads.delete(False))
-            self.say("delete.confirm", (yes, no))
+            self.say("delete.confirm", self.delete_buttons())
+
+    def delete_buttons(self) -> tuple[Button, ...]:
+        yes = Button(self.messages.text("buttons.delete_yes"), payloads.delete(True))
+        no = Button(self.messages.text("buttons.delete_no"), payloads.delete(False))
+        return (no, yes)
 
     def delete(self, *, confirmed: bool) -> None:
         if confirmed:
             self.deleted = True
-            self.say("delete.done")
+            self.say("delete.done", (self.menu_button(),))
         else:
             self.say("delete.cancelled", self.resume_buttons())
 
     def buttons_are_step(self) -> bool:
-        """Whether the buttons last sent are the current step's (its options or continue)."""
+        """Whether the buttons last sent are the current step's (its options or continue),
+        maybe with command buttons such as help after them."""
         lesson, step = self.place()
         if not (lesson and step and self.learner.buttons):
             return False
         mark = payloads.step_mark(lesson.id, step.id)
-        return all(mark in payload for _, payload in self.learner.buttons)
+        ours = [mark in payload for _, payload in self.learner.buttons]
+        commands = [payload.startswith("k:") for _, payload in self.learner.buttons]
+        return any(ours) and all(a or b for a, b in zip(ours, commands, strict=True))
 
     # -- what to show -----------------------------------------------------------------------
 
@@ -389,6 +503,29 @@ class _Turn:
             self.out.append(Renderer(self.messages, lesson).step(step, first=step is lesson.first))
         else:
             self.menu()
+
+    def lost(self) -> None:
+        """The learner is lost: say plainly what to do on this step (or in the menu), with
+        the step's own buttons and the help button."""
+        lesson, step = self.place()
+        help_button = Button(self.messages.text("buttons.help"), payloads.command("help"))
+        if lesson is None or step is None:
+            self.say("lost.menu")
+            menu = Menu(self.content, self.learner, self.resume_buttons(with_menu=False)).show()
+            self.out.append(replace(menu, buttons=(*menu.buttons, help_button)))
+            return
+        renderer = Renderer(self.messages, lesson)
+        if step.options:
+            listing = renderer.listing(step, range(len(step.options)))
+            text = self.messages.text("lost.options", options=listing)
+            buttons = renderer.option_buttons(step)
+        elif isinstance(step, Say):
+            text = self.messages.text("lost.say", button=renderer.continue_label(step))
+            buttons = renderer.continue_buttons(step)
+        else:
+            text = self.messages.text("lost.free_answer")
+            buttons = ()
+        self.out.append(Outbound(text, (*buttons, help_button)))
 
     def stale(self) -> None:
         self.say("reading.stale_button")

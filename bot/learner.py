@@ -9,12 +9,16 @@ certificate codes they index):
  "buttons": [["Tiếp tục ▶", "c:3f9a1c0b2d"]],
  "position": {"lesson": "an-toan-otp", "step": "cau-1", "wrong": 0,
               "history": ["chao"], "first_try": {"cau-0": true}, "started_at": "..."},
+ "places": {"thanh-toan-qr": {"lesson": "thanh-toan-qr", "step": "buoc-2", "...": "..."}},
+ "misread": 0,
  "results": {"an-toan-otp": {"status": "passed", "score": 1.0, "completed_at": "...",
                              "attempts": 1}},
  "certificates": {"ky-nang-so-co-ban": {"earned_at": "...", "code": "HS-7K2P-9QXD"}}}
 ```
 `buttons` are the (label, payload) pairs last sent, so a typed number or label works as a
-tap on any channel. No text a learner typed is ever kept here.
+tap on any channel. `places` keeps where the learner stood in each other lesson they left
+unfinished (opening another lesson never loses a finished step); `misread` counts the
+replies in a row that were not understood. No text a learner typed is ever kept here.
 """
 
 from __future__ import annotations
@@ -68,6 +72,8 @@ class Learner:
     buttons: list[tuple[str, str]] = field(default_factory=list)
     results: dict[str, Result] = field(default_factory=dict)
     certificates: dict[str, Earned] = field(default_factory=dict)
+    places: dict[str, Position] = field(default_factory=dict)
+    misread: int = 0
 
     @classmethod
     def new(cls, learner_id: str, at: datetime | None = None) -> Learner:
@@ -76,6 +82,17 @@ class Learner:
     def passed(self, lesson_id: str) -> bool:
         result = self.results.get(lesson_id)
         return result is not None and result.status == "passed"
+
+    def started(self) -> list[str]:
+        """The lessons in progress: the current one first, then those left unfinished."""
+        current = [self.position.lesson] if self.position else []
+        return current + [lesson for lesson in self.places if lesson not in current]
+
+    def place_in(self, lesson_id: str) -> Position | None:
+        """Where the learner stands in a lesson in progress, current or left, if anywhere."""
+        if self.position is not None and self.position.lesson == lesson_id:
+            return self.position
+        return self.places.get(lesson_id)
 
     def copy(self) -> Learner:
         """An independent copy. Results and certificates are replaced, never changed in
@@ -90,6 +107,8 @@ class Learner:
             buttons=list(self.buttons),
             results=dict(self.results),
             certificates=dict(self.certificates),
+            places={lesson: place.copy() for lesson, place in self.places.items()},
+            misread=self.misread,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -104,6 +123,8 @@ class Learner:
             "buttons": [list(button) for button in self.buttons],
             "results": {k: asdict(v) for k, v in self.results.items()},
             "certificates": {k: asdict(v) for k, v in self.certificates.items()},
+            "places": {k: asdict(v) for k, v in self.places.items()},
+            "misread": self.misread,
         }
 
     @classmethod
@@ -119,4 +140,6 @@ class Learner:
             buttons=[(label, payload) for label, payload in data.get("buttons", [])],
             results={k: Result(**v) for k, v in data.get("results", {}).items()},
             certificates={k: Earned(**v) for k, v in data.get("certificates", {}).items()},
+            places={k: Position(**v) for k, v in data.get("places", {}).items()},
+            misread=data.get("misread", 0),
         )

@@ -2,14 +2,15 @@
 
 A few lessons are listed on pages of `PAGE`. A larger curriculum is grouped the way its
 certificates group it (the certificate that covers every lesson is left out as a group):
-the top of the menu offers the lesson in progress, the suggested next lesson and the groups,
-and each group lists its lessons. Payload `m:0` is the top (or first page), `m:N` group or
-page N.
+the top of the menu lists the groups, then offers the lesson in progress and the suggested
+next lesson; each group lists its lessons. The groups (or lessons) come first so that
+their numbers never shift: "3" is the third group whether or not a lesson is in progress.
+Payload `m:0` is the top (or first page), `m:N` group or page N.
 
 ```
 📋 Các bài học được chia theo nhóm. Bác chọn một nhóm:
 👉 Nên học tiếp: *Giữ an toàn mã OTP*
-[▶ Học tiếp: …] [👉 Giữ an toàn mã OTP] [Dùng điện thoại thông minh (2/6)] [✓ An toàn trên mạng] …
+[Dùng điện thoại thông minh (2/6)] [✓ An toàn trên mạng] … [▶ Học tiếp: …] [👉 Giữ an toàn mã OTP]
 ```
 """
 
@@ -79,26 +80,32 @@ class Menu:
         return self.say("menu.suggestion", title=following.title), following
 
     def _lesson_button(self, lesson: Lesson) -> Button:
-        key = "buttons.lesson_passed" if self.learner.passed(lesson.id) else "buttons.lesson"
+        if self.learner.passed(lesson.id):
+            key = "buttons.lesson_passed"
+        elif self.learner.place_in(lesson.id) is not None:
+            key = "buttons.lesson_started"
+        else:
+            key = "buttons.lesson"
         return Button(self.say(key, title=lesson.title), payloads.lesson(lesson.id))
 
     def _top(self, grouped: list[Group]) -> Outbound:
         line, following = self._suggestion()
-        buttons = list(self.leading)
-        in_progress = self.learner.position.lesson if self.learner.position else None
-        if following is not None and following.id != in_progress:
-            label = self.say("buttons.suggested", title=following.title)
-            buttons.append(Button(label, payloads.lesson(following.id)))
+        buttons = []
         for number, group in enumerate(grouped, start=1):
             passed = sum(self.learner.passed(lesson.id) for lesson in group.lessons)
             done = passed == len(group.lessons)
             key = "buttons.group_done" if done else "buttons.group"
             label = self.say(key, title=group.title, passed=passed, total=len(group.lessons))
             buttons.append(Button(label, payloads.menu_page(number)))
+        buttons += self.leading
+        in_progress = self.learner.position.lesson if self.learner.position else None
+        if following is not None and following.id != in_progress:
+            label = self.say("buttons.suggested", title=following.title)
+            buttons.append(Button(label, payloads.lesson(following.id)))
         return Outbound(f"{self.say('menu.groups_intro')}\n{line}", tuple(buttons))
 
     def _group(self, group: Group) -> Outbound:
-        buttons = [*self.leading, *(self._lesson_button(lesson) for lesson in group.lessons)]
+        buttons = [*(self._lesson_button(lesson) for lesson in group.lessons), *self.leading]
         buttons.append(Button(self.say("buttons.groups"), payloads.menu_page(0)))
         return Outbound(self.say("menu.group", title=group.title), tuple(buttons))
 
@@ -110,10 +117,10 @@ class Menu:
         if pages > 1:
             lines.append(self.say("menu.page", page=page + 1, pages=pages))
         lines.append(self._suggestion()[0])
-        buttons = [*self.leading]
-        buttons += [
+        buttons = [
             self._lesson_button(lesson) for lesson in lessons[page * PAGE : (page + 1) * PAGE]
         ]
+        buttons += self.leading
         if page + 1 < pages:
             buttons.append(Button(self.say("buttons.more"), payloads.menu_page(page + 1)))
         if page > 0:

@@ -36,6 +36,7 @@ TEXTS: dict[str, frozenset[str]] = {
     "lesson.header_minutes": _keys("title", "minutes"),
     "lesson.missing": _NONE,
     "lesson.changed": _keys("title"),
+    "lesson.resume_or_restart": _keys("title"),
     "menu.intro": _NONE,
     "menu.page": _keys("page", "pages"),
     "menu.suggestion": _keys("title"),
@@ -49,6 +50,9 @@ TEXTS: dict[str, frozenset[str]] = {
     "buttons.lesson": _keys("title"),
     "buttons.lesson_passed": _keys("title"),
     "buttons.resume": _keys("title"),
+    "buttons.resume_place": _NONE,
+    "buttons.restart": _NONE,
+    "buttons.lesson_started": _keys("title"),
     "buttons.menu": _NONE,
     "buttons.more": _NONE,
     "buttons.suggested": _keys("title"),
@@ -94,6 +98,11 @@ TEXTS: dict[str, frozenset[str]] = {
     "delete.confirm": _NONE,
     "delete.done": _NONE,
     "delete.cancelled": _NONE,
+    "delete.unclear": _NONE,
+    "lost.say": _keys("button"),
+    "lost.options": _keys("options"),
+    "lost.free_answer": _NONE,
+    "lost.menu": _NONE,
     "input.too_long": _NONE,
     "input.empty": _NONE,
     "input.sticker": _NONE,
@@ -129,9 +138,10 @@ TEXTS: dict[str, frozenset[str]] = {
     "web.image": _NONE,
 }
 
-COMMANDS = ("menu", "next", "repeat", "back", "help", "progress", "stop", "delete")
+COMMANDS = ("menu", "next", "repeat", "back", "help", "lost", "progress", "stop", "delete")
+WORDS = ("go_on", "not_yet", "asking", "hold", "delete_yes")
 LISTS: frozenset[str] = frozenset(
-    [f"commands.{name}" for name in COMMANDS] + ["words.go_on", "words.not_yet"]
+    [f"commands.{name}" for name in COMMANDS] + [f"words.{name}" for name in WORDS]
 )
 
 
@@ -145,6 +155,10 @@ class Messages:
     def text(self, key: str, **values: object) -> str:
         """The sentence `key` with its placeholders filled in."""
         return self._texts[key].format_map(values).strip()
+
+    def template(self, key: str) -> str:
+        """The sentence `key` as written, its placeholders not filled in."""
+        return self._texts[key].strip()
 
     def words(self, key: str) -> tuple[str, ...]:
         """The phrases of list `key` (commands, words)."""

@@ -6,7 +6,9 @@ Kept under Telegram's 64-byte callback_data limit:
 |-------------------|-------------------------------------------------------|
 | `c:<mark>`        | continue, at the step whose mark this is              |
 | `o:<mark>:<k>`    | option k (0-based) of that step                       |
-| `l:<lesson-id>`   | start (or retake) a lesson                            |
+| `l:<lesson-id>`   | open a lesson: start it, or ask whether to go on      |
+| `r:<lesson-id>`   | go on with a lesson where the learner left it         |
+| `s:<lesson-id>`   | start (or retake) a lesson from its beginning         |
 | `m:<page>`        | show that page of the lesson menu                     |
 | `k:<command>`     | run a global command (menu, next, help, progress, …)  |
 | `d:yes` / `d:no`  | confirm or cancel deleting the learner's data         |
@@ -23,7 +25,7 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Tap:
-    """A parsed payload: `kind` is one of c, o, l, m, k, d."""
+    """A parsed payload: `kind` is one of c, o, l, r, s, m, k, d."""
 
     kind: str
     value: str = ""
@@ -45,6 +47,14 @@ def option(mark: str, index: int) -> str:
 
 def lesson(lesson_id: str) -> str:
     return f"l:{lesson_id}"
+
+
+def resume(lesson_id: str) -> str:
+    return f"r:{lesson_id}"
+
+
+def restart(lesson_id: str) -> str:
+    return f"s:{lesson_id}"
 
 
 def menu_page(page: int) -> str:
@@ -73,6 +83,6 @@ def parse(payload: str) -> Tap | None:
         return Tap("o", mark, int(index))
     if kind == "m":
         return Tap("m", rest) if rest.isdigit() else None
-    if kind in ("c", "l", "k", "d"):
+    if kind in ("c", "l", "r", "s", "k", "d"):
         return Tap(kind, rest)
     return None

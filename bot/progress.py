@@ -86,7 +86,7 @@ def status_of(learner: Learner, lesson_id: str) -> dict[str, Any] | None:
     result = learner.results.get(lesson_id)
     if result is not None:
         return {"status": result.status, "score": result.score, "completed_at": result.completed_at}
-    if learner.position is not None and learner.position.lesson == lesson_id:
+    if learner.place_in(lesson_id) is not None:
         return {"status": "in_progress", "score": None, "completed_at": None}
     return None
 
@@ -94,8 +94,7 @@ def status_of(learner: Learner, lesson_id: str) -> dict[str, Any] | None:
 def progress_json(learner: Learner) -> dict[str, Any]:
     """The learner's lessons, scores and certificates, as `hocso progress --json` prints."""
     lesson_ids = list(learner.results)
-    if learner.position is not None and learner.position.lesson not in learner.results:
-        lesson_ids.append(learner.position.lesson)
+    lesson_ids += [lesson for lesson in learner.started() if lesson not in learner.results]
     lessons = {lid: status for lid in lesson_ids if (status := status_of(learner, lid))}
     certificates = [
         {"id": cid, "earned_at": earned.earned_at, "code": earned.code}

@@ -89,10 +89,7 @@ class Renderer:
         """Ask again, kindly: the options numbered (only those that fitted, when several did)."""
         say = self.messages.text
         if step.options:
-            shown = candidates or range(len(step.options))
-            listing = "\n".join(
-                say("reading.option", number=i + 1, label=step.options[i].label) for i in shown
-            )
+            listing = self.listing(step, candidates or range(len(step.options)))
             key = "reading.ambiguous" if candidates else "reading.options"
             return Outbound(say(key, options=listing), self.option_buttons(step))
         if isinstance(step, Say):
@@ -100,6 +97,13 @@ class Renderer:
                 say("reading.say", button=self.continue_label(step)), self.continue_buttons(step)
             )
         return Outbound(say("reading.free_answer"))
+
+    def listing(self, step: Step, shown: Iterable[int]) -> str:
+        """Options as numbered lines: "1. Chỉ mình tôi"."""
+        return "\n".join(
+            self.messages.text("reading.option", number=i + 1, label=step.options[i].label)
+            for i in shown
+        )
 
     def mark(self, step: Step) -> str:
         return payloads.step_mark(self.lesson.id, step.id)

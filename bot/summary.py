@@ -17,7 +17,8 @@ def progress_text(learner: Learner, content: Content) -> str:
         lines.append(say("progress.none"))
     for lesson in started:
         result = learner.results.get(lesson.id)
-        if result is None:
+        retaking = result is not None and result.status == "failed" and learner.place_in(lesson.id)
+        if result is None or retaking:
             lines.append(say("progress.in_progress", title=lesson.title))
         else:
             key = "progress.passed" if result.status == "passed" else "progress.failed"
@@ -38,5 +39,4 @@ def progress_text(learner: Learner, content: Content) -> str:
 
 
 def _started(learner: Learner, lesson_id: str) -> bool:
-    position = learner.position
-    return lesson_id in learner.results or (position is not None and position.lesson == lesson_id)
+    return lesson_id in learner.results or learner.place_in(lesson_id) is not None

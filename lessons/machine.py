@@ -65,7 +65,25 @@ def repeat(lesson: Lesson, position: Position) -> list[Event]:
 
 def is_valid(lesson: Lesson, position: Position) -> bool:
     """Whether a stored position still fits the lesson (an admin may have edited it)."""
-    return lesson.has(position.step) and all(lesson.has(step) for step in position.history)
+    return (
+        lesson.has(position.step)
+        and all(lesson.has(step) for step in position.history)
+        and all(lesson.has(step) for step in position.first_try)
+    )
+
+
+def mend(lesson: Lesson, position: Position) -> tuple[Position | None, list[Event]]:
+    """Fit a stored position to an edited lesson, losing as little as possible: steps that
+    are gone leave the history and the score; a learner whose own step is gone goes back to
+    the last step they reached that is still there (the lesson's start when none is), and is
+    shown it. No events when their own step is still there."""
+    position = position.copy()
+    position.history = [step for step in position.history if lesson.has(step)]
+    position.first_try = {s: right for s, right in position.first_try.items() if lesson.has(s)}
+    if lesson.has(position.step):
+        return position, []
+    target = lesson.step(position.history.pop()) if position.history else lesson.first
+    return _enter(lesson, position, target, [], first=target is lesson.first)
 
 
 def finish(lesson: Lesson, position: Position) -> Finished:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from bot import messages
 from bot.content import Content, load_content
 from bot.engine import compose
 from bot.inbound import Inbound, Media
@@ -151,21 +152,30 @@ def test_an_unreadable_reply_uses_no_try(chat: Chat) -> None:
         ("quay lai", "android", "Trên Android, bác mở *CH Play*."),
         ("lặp lại", "cau-1", "Ai được biết mã OTP"),
         ("nhac lai", "cau-1", "Ai được biết mã OTP"),
-        ("menu", "cau-1", "Bác chọn bài muốn học"),
-        ("giúp", "cau-1", "*quay lại*: lùi về bước trước"),
-        ("kết quả", "cau-1", "▶ Bài mẫu: đang học"),
-        ("dừng", "cau-1", "Bài học đã được lưu lại"),
-        ("tiếp", "cau-1", "Bác chọn một câu trả lời"),
-        ("xóa dữ liệu", "cau-1", "Bác có chắc muốn xóa hết dữ liệu"),
+        ("menu", "cau-1", "menu.intro"),
+        ("giúp", "cau-1", "help"),
+        ("kết quả", "cau-1", "progress.title"),
+        ("dừng", "cau-1", "stop"),
+        ("tiếp", "cau-1", "reading.answer_first"),
+        ("xóa dữ liệu", "cau-1", "delete.confirm"),
+        ("khong hieu", "cau-1", "buttons.help"),
+        ("để mai học", "cau-1", "stop"),
+        ("met roi", "cau-1", "stop"),
     ],
 )
 def test_commands_work_at_any_step(chat: Chat, reply: str, step_after: str, said: str) -> None:
+    """`said` is a key of messages.yaml, or words of the lesson."""
     chat.tap("Bài mẫu")
     walk(chat, ["tiếp", "android", "tiếp"])
     assert chat.step == "cau-1"
     chat.send(reply)
     assert chat.step == step_after
-    assert said in chat.text
+    if said in messages.TEXTS:
+        assert chat.says(said) or (said.startswith("buttons.") and chat.text), chat.text
+        if said.startswith("buttons."):
+            assert chat.engine.content.messages.text(said) in chat.buttons
+    else:
+        assert said in chat.text
     assert chat.buttons, "never a dead end: every turn offers a button"
 
 
@@ -183,7 +193,7 @@ def test_after_the_menu_go_on_resumes_the_lesson(chat: Chat) -> None:
     chat.tap("Bài mẫu")
     walk(chat, ["tiếp", "android"])
     chat.send("menu")
-    assert chat.buttons[0] == "▶ Học tiếp: Bài mẫu"
+    assert chat.engine.content.messages.text("buttons.resume", title="Bài mẫu") in chat.buttons
     chat.send("tiếp")
     assert chat.step == "android" and "Trên Android" in chat.text
     chat.send("dừng")
@@ -203,13 +213,14 @@ def test_a_typed_number_or_label_picks_a_menu_button(chat: Chat) -> None:
 def test_delete_my_data_asks_first(chat: Chat) -> None:
     chat.tap("Bài mẫu")
     chat.send("xoa du lieu")
-    assert chat.buttons == ["Có, xóa hết", "Không xóa"]
+    say = chat.engine.content.messages.text
+    assert chat.buttons == [say("buttons.delete_no"), say("buttons.delete_yes")]
     chat.send("không")
-    assert "không xóa gì cả" in chat.text and chat.learner is not None
+    assert chat.says("delete.cancelled") and chat.learner is not None
     chat.send("xóa dữ liệu")
     chat.send("có")
     assert chat.learner is None
-    assert "đã xóa hết dữ liệu" in chat.text
+    assert chat.says("delete.done")
 
 
 def test_a_stray_confirmation_deletes_nothing(chat: Chat) -> None:
@@ -333,7 +344,27 @@ def test_a_lesson_edited_under_a_learner_restarts_kindly(content: Content) -> No
     assert chat.learner is not None and chat.learner.position is not None
     chat.learner.position.step = "buoc-da-bi-xoa"
     chat.send("tiếp")
-    assert "vừa được cập nhật" in chat.text and chat.step == "chao"
+    assert chat.says("lesson.changed", title="Bài mẫu") and chat.step == "chao"
+
+
+def test_a_learner_whose_step_was_removed_goes_back_only_as_far_as_needed(
+    content: Content,
+) -> None:
+    """Their answers and the steps they passed are kept; they stand on the last step they
+    reached that is still there."""
+    chat = Chat(content)
+    chat.send(start="mau")
+    walk(chat, ["tiếp", "android", "tiếp", "chi minh toi"])
+    assert chat.learner is not None and chat.learner.position is not None
+    assert chat.step == "cau-2"
+    chat.learner.position.step = "buoc-da-bi-xoa"
+    chat.learner.position.history.append("cung-da-bi-xoa")
+    chat.send("tiếp")
+    assert chat.says("lesson.changed", title="Bài mẫu")
+    assert chat.step == "cau-1"  # the last step reached that the lesson still has
+    assert chat.learner.position.first_try == {"cau-1": True}
+    walk(chat, ["chi minh toi", "156"])
+    assert chat.learner.results["mau"].score == 1.0
 
 
 def test_the_say_step_reads_go_on_and_not_yet(chat: Chat) -> None:
@@ -377,10 +408,10 @@ def test_a_large_curriculum_is_grouped_by_certificate(tmp_path: Path) -> None:
     chat.send(start="")
     assert "chia theo nhóm" in chat.text and "Nên học tiếp: *Bài mẫu*" in chat.text
     assert chat.buttons == [
-        "👉 Học bài: Bài mẫu",
         "Dùng điện thoại (0/3)",
         "An toàn trên mạng (0/2)",
         "Các bài khác (0/2)",
+        "👉 Học bài: Bài mẫu",
     ]
     chat.send("an toan")
     assert "📂 *An toàn trên mạng*" in chat.text
@@ -391,12 +422,31 @@ def test_a_large_curriculum_is_grouped_by_certificate(tmp_path: Path) -> None:
     walk(chat, ["tiếp", "rồi"])
     chat.send("menu")
     assert chat.buttons[:3] == [
-        "👉 Học bài: Bài mẫu",
         "Dùng điện thoại (0/3)",
         "An toàn trên mạng (1/2)",
+        "Các bài khác (0/2)",
     ]
     chat.tap("An toàn trên mạng")
     assert chat.buttons[0] == "✓ Bài sau"
+
+
+def test_menu_numbers_stay_put_when_a_lesson_is_in_progress(tmp_path: Path) -> None:
+    """ "3" is the third group shown whether or not "▶ Học tiếp" is there too."""
+    chat = Chat(seven_lessons(tmp_path, GROUPS))
+    chat.send(start="")
+    chat.send("2")
+    assert chat.says("menu.group", title="An toàn trên mạng")
+    chat.send("1")  # the group's first lesson: now one is in progress
+    chat.send("menu")
+    assert chat.engine.content.messages.text("buttons.resume", title="Bài sau") in chat.buttons
+    chat.send("số 3")
+    assert chat.says("menu.group", title="Các bài khác")
+    chat.send("menu")
+    chat.send("2")
+    assert chat.says("menu.group", title="An toàn trên mạng")
+    assert chat.engine.content.messages.text("buttons.lesson_started", title="Bài sau") in (
+        chat.buttons
+    )
 
 
 @pytest.mark.parametrize(

@@ -66,6 +66,16 @@ def full_learner(learner_id: str = "tg:12345") -> Learner:
         certificates={
             "ky-nang-so-co-ban": Earned(earned_at="2026-11-22T08:00:00+07:00", code="HS-7K2P-9QXD")
         },
+        places={
+            "thanh-toan-qr": Position(
+                lesson="thanh-toan-qr",
+                step="mo-app",
+                started_at="2026-11-22T09:00:00+07:00",
+                history=["gioi-thieu", "co-app"],
+                first_try={"cau-1": True},
+            )
+        },
+        misread=1,
     )
 
 

@@ -34,15 +34,15 @@ class Say(Step):
         return self.wait
 
     def respond(self, reply: Reply, wrong: int, words: Words) -> Outcome:
-        """Tapping continue, or a reply meaning "go on" (tiếp, xong, ok, rồi…), moves on;
+        """Tapping continue, typing its label ("toi nho roi" for "Tôi nhớ rồi ▶"), or a reply
+        meaning "go on" (tiếp, xong, ok, rồi…) moves on;
         "not yet" (chưa…) is answered kindly; anything else is not understood. A reply that
         only partly says "go on" counts unless it also says no ("không thấy nút tiếp")."""
         if reply.go_on:
             return Outcome(move=True)
         meaning = polarity(reply.text)
-        reading = read_option(
-            reply.text, (words.go_on, words.not_yet), numbered=False, yes_no=False
-        )
+        go_on = (*words.go_on, self.button) if self.button else words.go_on
+        reading = read_option(reply.text, (go_on, words.not_yet), numbered=False, yes_no=False)
         if reading.option == 1 or meaning is False:
             return Outcome((NotYet(self),))
         if reading.option == 0 or meaning is True:

@@ -71,6 +71,14 @@ class Chat:
     def text(self) -> str:
         return "\n".join(message.text for message in self.replies)
 
+    def says(self, key: str, **values: object) -> bool:
+        """Whether the last replies include the sentence `key` of messages.yaml, filled in
+        with `values`; without them, its words up to the first placeholder."""
+        messages = self.engine.content.messages
+        if values:
+            return messages.text(key, **values) in self.text
+        return messages.template(key).split("{")[0].strip() in self.text
+
     @property
     def buttons(self) -> list[str]:
         return [button.label for message in self.replies for button in message.buttons]
