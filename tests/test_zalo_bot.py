@@ -1107,3 +1107,50 @@ def test_one_client_per_service_closed_at_stop(fake_zalo: FakeZaloBot, content: 
     finally:
         app.stop()
     assert client.is_closed
+
+
+# -- 1b. typing is the only way: the 74-year-old's sitting -----------------------------------
+
+
+def test_a_learner_who_types_everything_loses_nothing(
+    fake_zalo: FakeZaloBot, content: Content, shared_store_url: str
+) -> None:
+    """On Zalo Bot there are no buttons: she types the button's words, a word that could be
+    "don't delete", and words of confusion; each is read as she meant it."""
+    say = content.messages.text
+    chat = chat_id(74)
+    settings = zalo_bot_settings_for(fake_zalo, content.root, shared_store_url)
+    with ServiceThread(settings) as app:
+
+        async def sitting() -> None:
+            async with ZaloBotWebhook(app.url) as hook:
+                ba = ZaloBotLearner(hook, fake_zalo, chat)
+                await ba.say("chao chau")
+                await ba.replies()
+                await ba.say("bai mau")
+                await ba.replies()
+                await ba.say("bat dau")  # the continue button's words, typed plainly
+                (question,) = await ba.replies()
+                assert question.text.startswith("Điện thoại của bác là loại nào?")
+                await ba.say("xoa du lieu")
+                (confirm,) = await ba.replies()
+                assert plain(content, "delete.confirm") in confirm.text
+                assert f"1. {say('buttons.delete_no')}\n2. {say('buttons.delete_yes')}" in (
+                    confirm.text
+                )
+                await ba.say("dung xoa")  # "đừng xóa": never a yes
+                (kept,) = await ba.replies()
+                assert kept.text.startswith(plain(content, "delete.cancelled"))
+                await ba.say("khong hieu")  # lost: what to do here, and help, numbered
+                (lost,) = await ba.replies()
+                assert lost.text.startswith("Dạ, bác đừng lo.")
+                assert f"\n1. Android\n2. iPhone\n3. {say('buttons.help')}\n" in lost.text
+                await ba.say("samsung")
+                (android,) = await ba.replies()
+                assert android.text.startswith("Trên Android")
+
+        asyncio.run(sitting())
+        app.wait_sent()
+        learner = app.store.get(f"zalobot:{chat}")
+    assert learner is not None and learner.position is not None
+    assert learner.position.step == "android"
