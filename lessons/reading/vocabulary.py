@@ -117,6 +117,7 @@ class Vietnamese:
     questions: Table[bool]
     yes: Table[bool]
     no: Table[bool]
+    own_words: Table[bool]
     acknowledge: Table[bool]
     neutral: Table[bool]
     no_only: Table[bool]
@@ -175,6 +176,7 @@ def parse(data: dict[str, Any]) -> Vietnamese:
         questions=word_set(_strings(data, "questions")),
         yes=word_set(_strings(data, "yes")),
         no=word_set(_strings(data, "no")),
+        own_words=word_set(_strings(data, "own_words")),
         acknowledge=word_set(_strings(data, "acknowledge")),
         neutral=word_set(_strings(data, "neutral")),
         no_only=word_set(_strings(data, "no_only")),

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
-from lessons.reading.text import MAX_REPLY_CHARS, Text, read_text
+from lessons.reading.text import MAX_REPLY_CHARS, Text, read_text, read_written
 from lessons.reading.vocabulary import VIETNAMESE, Phrase
 from lessons.reading.words import Word, fits
 
@@ -26,11 +27,24 @@ YES, NO, ECHO, NO_ONLY, OTHER = "yes", "no", "echo", "no only", "other"
 MAX_WORDS_AFTER_NO = 3
 
 
-def polarity(text: str) -> bool | None:
-    """True for a plain yes, False for a plain no, None for anything else."""
+def polarity(text: str, about: str = "") -> bool | None:
+    """True for a plain yes, False for a plain no, None for anything else. `about` is what
+    the question asks to do ("xóa hết dữ liệu"): its words said back are a yes ("xóa đi",
+    "có xóa"), turned around a no ("không xóa", "đừng xóa"). A word that may be a yes or a
+    no ("dung": "đúng" or "đừng") is neither: "dung xoa" is asked again."""
     if not isinstance(text, str) or len(text) > MAX_REPLY_CHARS:
         return None
-    return polarity_of(read_text(text))
+    return polarity_of(read_text(text), _echo(about) if about else ())
+
+
+@lru_cache(maxsize=256)
+def _echo(about: str) -> Phrase:
+    """The words of what a question asks to do that may be said back as a yes."""
+    return tuple(
+        one
+        for one in read_written(about).words
+        if not _yes_or_no_word(one) and not VIETNAMESE.stopwords.has(one, strict=True)
+    )
 
 
 @dataclass(frozen=True)
@@ -85,8 +99,11 @@ def _items(text: Text, echo: Phrase, options: frozenset[str]) -> list[_Item] | N
     i = 0
     while i < len(words):
         clause = text.clauses[i] if i < len(text.clauses) else 0
-        yes = VIETNAMESE.yes.match(words, i)
-        no = VIETNAMESE.no.match(words, i)
+        own = VIETNAMESE.own_words.has(words[i], strict=True)
+        yes = None if own else VIETNAMESE.yes.match(words, i)
+        no = None if own else VIETNAMESE.no.match(words, i)
+        if yes and no and yes[0] == no[0] and not _as_written(words, i, yes[0]):
+            return None  # "dung": "đúng" or "đừng"
         if yes or no:
             if no is None or (yes is not None and yes[0] > no[0]):
                 kind, length = YES, yes[0] if yes else 1
@@ -113,6 +130,14 @@ def _items(text: Text, echo: Phrase, options: frozenset[str]) -> list[_Item] | N
             items.append(_Item(OTHER, clause))
         i += 1
     return items
+
+
+def _as_written(words: Phrase, start: int, length: int) -> bool:
+    """Whether these words are typed with every mark of a yes or a no entry."""
+    typed = words[start : start + length]
+    return any(
+        table.match(typed, strict=True) is not None for table in (VIETNAMESE.yes, VIETNAMESE.no)
+    )
 
 
 @dataclass(frozen=True)
