@@ -122,6 +122,11 @@ class Vietnamese:
     neutral: Table[bool]
     no_only: Table[bool]
     uncertain: Table[bool]
+    nothing: Table[bool]
+    nothing_after: Table[bool]
+    nothing_alone: Table[bool]
+    hedges: Table[bool]
+    opposites: Table[Word]
     label_yes: Table[bool]
     label_no: Table[bool]
     numbers: Table[tuple[str, int]]
@@ -164,6 +169,7 @@ def parse(data: dict[str, Any]) -> Vietnamese:
     """The tables of a loaded `vietnamese.yaml`."""
     index = data["index"]
     particles = data["particles"]
+    nothing = data["nothing"]
     return Vietnamese(
         spellings=_spellings(data),
         emoji={str(key): str(value) for key, value in data["emoji"].items()},
@@ -181,6 +187,11 @@ def parse(data: dict[str, Any]) -> Vietnamese:
         neutral=word_set(_strings(data, "neutral")),
         no_only=word_set(_strings(data, "no_only")),
         uncertain=word_set(_strings(data, "uncertain")),
+        nothing=word_set(_strings(nothing, "always")),
+        nothing_after=word_set(_strings(nothing, "after")),
+        nothing_alone=word_set(_strings(nothing, "alone")),
+        hedges=word_set(_strings(data, "hedges")),
+        opposites=Table((str(text), word(str(value))) for text, value in data["opposites"].items()),
         label_yes=word_set(_strings(data, "label_yes")),
         label_no=word_set(_strings(data, "label_no")),
         numbers=_numbers(data),
