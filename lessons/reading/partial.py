@@ -9,7 +9,7 @@ Two kinds of reply are read here:
   apart is its words that not every option says and that are not function words ("tôi",
   "lại"): at least 4 letters of them, or all of them ("ở xa" for "Không, ở xa"), or its
   first one of 3 letters or more ("màu" for "Màu của mã QR", not "hỏi" for "Công an gọi
-  điện hỏi").
+  điện hỏi"), or a name or abbreviation its author wrote in capitals ("QR", "ATM", "OTP").
 
 Never when the reply asks ("công an hả?"), turns the answer around ("không phải công an"),
 leaves out the no of the option ("kiểm tra" is not "Không cần kiểm tra"), or also names
