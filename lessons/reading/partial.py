@@ -4,7 +4,8 @@ Two kinds of reply are read here:
 
 - a whole phrase of the option with words around it: "tôi chọn chỉ mình tôi ạ", "chỉ có
   mình tôi" (one word slipped in), "chắc là công an gọi điện hỏi";
-- a part of one option's phrase that tells it apart: "công an" for "Công an gọi điện hỏi",
+- a part of one option's phrase that tells it apart: "công an" for "Công an gọi điện hỏi"
+  (or with one word's mark wrong beside a word typed right: "cộng an", "lừa đào"),
   "oppo" for "Android (Samsung, Oppo, Xiaomi…)", "điện thoại samsung". What tells an option
   apart is its words that not every option says and that are not function words ("tôi",
   "lại"): at least 4 letters of them, or all of them ("ở xa" for "Không, ở xa"), or its
@@ -16,8 +17,9 @@ leaves out the no of the option ("kiểm tra" is not "Không cần kiểm tra"),
 other words than the option's no does ("không gọi công an" is not "Không bấm, gọi công an
 xã"), or also names another option ("chỉ mình tôi và công an"): then it is no answer, or
 two. Words the reply itself turns around name no other option ("không bấm link" is "Không
-bấm, gọi công an xã", though "link" is in "Bấm vào link"), and a lone word that one option
-says and another turns around ("bấm") may be either.
+bấm, gọi công an xã", though "link" is in "Bấm vào link"), and a lone word that another
+option also has, turned around ("bấm" for "Không bấm") or as a small word ("ban" for "Bạn
+bè"), may be either.
 """
 
 from __future__ import annotations
@@ -56,6 +58,7 @@ class Hit:
     end: int
     extras: Phrase
     naming: Phrase
+    slipped: bool = False  # a word was read with a wrong mark
 
 
 def read_partial(reply: Text, question: Question) -> tuple[int, ...]:
@@ -115,7 +118,10 @@ def _read_words(
     kept = [
         hit
         for hit in hits
-        if not any(other.option != hit.option and _wider(other, hit) for other in hits)
+        if not any(
+            other.option != hit.option and not other.slipped and _wider(other, hit)
+            for other in hits
+        )
     ]
     options = {hit.option for hit in kept}
     rivals: set[int] = set()
@@ -125,7 +131,7 @@ def _read_words(
             # ("không phải lừa đảo"); elsewhere what the reply turns around names nothing.
             extras = hit.naming if question.yes_no is None else hit.extras
             rivals |= _named_in(extras, question.wordings, question, skip=hit.option)
-        rivals |= _turned_elsewhere(words, question, options)
+        rivals |= _also_elsewhere(words, question, options)
     return options, rivals
 
 
@@ -141,17 +147,17 @@ def _hit(
     )
 
 
-def _turned_elsewhere(words: Phrase, question: Question, options: set[int]) -> set[int]:
-    """Where a reply is one word that another option turns around ("bấm" where one option
-    says "Bấm vào link" and another "Không bấm"), that option too: the learner may mean
-    either. Not in a yes/no question, where the question's word alone is a yes."""
+def _also_elsewhere(words: Phrase, question: Question, options: set[int]) -> set[int]:
+    """Where a reply is one word that another option also has, turned around ("bấm" where
+    one option says "Bấm vào link" and another "Không bấm") or as a small word ("ban" for
+    "Bán hàng" or "Bạn bè"), that option too: the learner may mean either. Not in a yes/no
+    question, where the question's word alone is a yes."""
     if question.yes_no is not None or len(words) != 1:
         return set()
     return {
         phrase.option
         for phrase in question.wordings
-        if phrase.option not in options
-        and any(i in phrase.turned and fits(words[0], one) for i, one in enumerate(phrase.words))
+        if phrase.option not in options and any(fits(words[0], one) for one in phrase.words)
     }
 
 
@@ -256,8 +262,12 @@ def _inside(
     used: dict[int, int] = {}  # place in the phrase -> place in the reply
     extras: list[Word] = []
     naming: list[Word] = []
+    slipped: int | None = None  # the place of a word read with a wrong mark
     for place, typed in enumerate(words):
         position = next((i for i in range(at, len(written)) if _matches(typed, written[i])), None)
+        if position is None and slipped is None:
+            position = next((i for i in range(at, len(written)) if _slip(typed, written[i])), None)
+            slipped = None if position is None else place
         if position is None:
             if _turns(typed) and not _closes_no(words, place):
                 return None
@@ -276,6 +286,10 @@ def _inside(
         return None
     if not _same_no(words, turned, used, phrase):
         return None
+    if slipped is not None and not any(
+        place != slipped and question.weight(written[i]) > 0 for i, place in used.items()
+    ):
+        return None  # a word with a wrong mark is read only beside a word typed right
     others = [one for one in extras if not _function_word(one)]
     if len(others) > MAX_OTHER_WORDS:
         return None
@@ -286,7 +300,24 @@ def _inside(
     if not enough:
         return None
     places = used.values()
-    return Hit(phrase.option, min(places), max(places) + 1, tuple(extras), tuple(naming))
+    return Hit(
+        phrase.option,
+        min(places),
+        max(places) + 1,
+        tuple(extras),
+        tuple(naming),
+        slipped is not None,
+    )
+
+
+def _slip(typed: Word, written: Word) -> bool:
+    """Whether the typed word is the written one with a wrong mark, not another word the
+    reader knows: "cộng" for "công", "lừa đào" for "lừa đảo"; not "tôi" for "tối"."""
+    return (
+        typed.plain == written.plain
+        and not fits(typed, written)
+        and not VIETNAMESE.marks_matter(typed, written)
+    )
 
 
 def _same_no(words: Phrase, turned: frozenset[int], used: dict[int, int], phrase: Wording) -> bool:

@@ -135,6 +135,38 @@ class Vietnamese:
     ordinals: Table[int]
     first: Table[int]
 
+    def marks_matter(self, typed: Word, written: Word) -> bool:
+        """Whether a typed word with other marks than a written one is another word rather
+        than a slip: the typed word is one of these lists' ("tôi" is no "tối" mistyped,
+        "dừng" no "đúng"), or the written word is a yes, a no or a number ("cò rồi" is not
+        "có rồi", "bà" not "ba")."""
+        typed_tables: tuple[Table[Any], ...] = (
+            self.before,
+            self.after,
+            self.address,
+            self.stopwords,
+            self.negators,
+            self.questions,
+            self.yes,
+            self.no,
+            self.acknowledge,
+            self.neutral,
+            self.own_words,
+            self.numbers,
+        )
+        written_tables: tuple[Table[Any], ...] = (
+            self.yes,
+            self.no,
+            self.label_yes,
+            self.label_no,
+            self.negators,
+            self.own_words,
+            self.numbers,
+        )
+        return any(table.has(typed) for table in typed_tables) or any(
+            table.has(written, strict=True) for table in written_tables
+        )
+
 
 def _strings(data: dict[str, Any], key: str) -> list[str]:
     value = data[key]
