@@ -89,8 +89,8 @@ def _by_clause(reply: Text, question: Question) -> tuple[int, ...]:
             one for one, at in zip(reply.words, reply.clauses, strict=True) if at == clause
         )
         words = answer_part(words)
-        if all(_function_word(one) for one in words):
-            continue
+        if all(_function_word(one) and not _turns(one) for one in words):
+            continue  # "dạ, ..." but not "không, công an"
         named.add(read_partial(one_clause(words), question))
     if len(named) != 1:
         return ()
