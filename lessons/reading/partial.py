@@ -131,7 +131,7 @@ def _read_words(
             # ("không phải lừa đảo"); elsewhere what the reply turns around names nothing.
             extras = hit.naming if question.yes_no is None else hit.extras
             rivals |= _named_in(extras, question.wordings, question, skip=hit.option)
-        rivals |= _also_elsewhere(words, question, options)
+        rivals |= _also_elsewhere(words, question, options) | _unsaid(words, question, options)
     return options, rivals
 
 
@@ -158,6 +158,31 @@ def _also_elsewhere(words: Phrase, question: Question, options: set[int]) -> set
         phrase.option
         for phrase in question.wordings
         if phrase.option not in options and any(fits(words[0], one) for one in phrase.words)
+    }
+
+
+def _unsaid(words: Phrase, question: Question, options: set[int]) -> set[int]:
+    """The other options that turn around a word of the option found which the reply does
+    not say: "mã otp" for "Đọc mã OTP cho họ" beside "Không đọc, cúp máy" does not say
+    whether it reads the code. Not in a yes/no question."""
+    if question.yes_no is not None:
+        return set()
+    said = {one.plain for one in words}
+    mine = {
+        one.plain
+        for phrase in question.wordings
+        if phrase.option in options
+        for i, one in enumerate(phrase.words)
+        if i not in phrase.turned and question.weight(one) > 0
+    }
+    return {
+        phrase.option
+        for phrase in question.wordings
+        if phrase.option not in options
+        and any(
+            i in phrase.turned and one.plain in mine and one.plain not in said
+            for i, one in enumerate(phrase.words)
+        )
     }
 
 
@@ -295,7 +320,7 @@ def _inside(
         return None
     enough = weight >= MIN_WEIGHT or (
         not others
-        and (_all_distinctive(written, used, weight, question) or _head(phrase, used, question))
+        and (_all_distinctive(written, used, weight, question) or _head(written, used, question))
     )
     if not enough:
         return None
@@ -355,22 +380,20 @@ def _all_distinctive(phrase: Phrase, used: dict[int, int], weight: int, question
     return weight >= 2 and bool(distinctive) and all(i in used for i in distinctive)
 
 
-def _head(phrase: Wording, used: dict[int, int], question: Question) -> bool:
-    """Whether the reply says the phrase's first distinctive word, of 3 letters or more, not
-    counting those its no turns around ("gọi" in "Không chuyển, gọi lại cho con")."""
-    head = next(
-        (
-            i
-            for i, one in enumerate(phrase.words)
-            if i not in phrase.turned and _distinctive(one, question)
-        ),
-        None,
-    )
-    return head is not None and head in used and len(phrase.words[head].plain) >= HEAD_WEIGHT
+def _head(phrase: Phrase, used: dict[int, int], question: Question) -> bool:
+    """Whether the reply says the phrase's first distinctive word, of 3 letters or more."""
+    head = next((i for i, one in enumerate(phrase) if _distinctive(one, question)), None)
+    return head is not None and head in used and len(phrase[head].plain) >= HEAD_WEIGHT
 
 
 def _turns(one: Word) -> bool:
-    return VIETNAMESE.negators.has(one) or VIETNAMESE.questions.has(one)
+    """A no, a question word, or an "or" ("otp hay qr"): words around an option that make
+    the reply something else than that option."""
+    return (
+        VIETNAMESE.negators.has(one)
+        or VIETNAMESE.questions.has(one)
+        or VIETNAMESE.alternatives.has(one)
+    )
 
 
 def _fine_extras(extras: Phrase) -> bool:

@@ -115,6 +115,7 @@ class Vietnamese:
     stopwords: Table[bool]
     negators: Table[bool]
     questions: Table[bool]
+    alternatives: Table[bool]
     yes: Table[bool]
     no: Table[bool]
     own_words: Table[bool]
@@ -212,6 +213,7 @@ def parse(data: dict[str, Any]) -> Vietnamese:
         stopwords=word_set(_strings(data, "stopwords")),
         negators=word_set(_strings(data, "negators")),
         questions=word_set(_strings(data, "questions")),
+        alternatives=word_set(_strings(data, "alternatives")),
         yes=word_set(_strings(data, "yes")),
         no=word_set(_strings(data, "no")),
         own_words=word_set(_strings(data, "own_words")),
