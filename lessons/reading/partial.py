@@ -28,6 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from lessons.reading.question import Question, Wording
+from lessons.reading.rivals import also_elsewhere, unsaid
 from lessons.reading.text import Text, one_clause
 from lessons.reading.typos import word_distance
 from lessons.reading.vocabulary import VIETNAMESE, Phrase
@@ -131,7 +132,7 @@ def _read_words(
             # ("không phải lừa đảo"); elsewhere what the reply turns around names nothing.
             extras = hit.naming if question.yes_no is None else hit.extras
             rivals |= _named_in(extras, question.wordings, question, skip=hit.option)
-        rivals |= _also_elsewhere(words, question, options) | _unsaid(words, question, options)
+        rivals |= also_elsewhere(words, question, options) | unsaid(words, question, options)
     return options, rivals
 
 
@@ -145,45 +146,6 @@ def _hit(
     return _around(words, clauses, turned, phrase, question) or _inside(
         words, clauses, turned, phrase, question
     )
-
-
-def _also_elsewhere(words: Phrase, question: Question, options: set[int]) -> set[int]:
-    """Where a reply is one word that another option also has, turned around ("bấm" where
-    one option says "Bấm vào link" and another "Không bấm") or as a small word ("ban" for
-    "Bán hàng" or "Bạn bè"), that option too: the learner may mean either. Not in a yes/no
-    question, where the question's word alone is a yes."""
-    if question.yes_no is not None or len(words) != 1:
-        return set()
-    return {
-        phrase.option
-        for phrase in question.wordings
-        if phrase.option not in options and any(fits(words[0], one) for one in phrase.words)
-    }
-
-
-def _unsaid(words: Phrase, question: Question, options: set[int]) -> set[int]:
-    """The other options that turn around a word of the option found which the reply does
-    not say: "mã otp" for "Đọc mã OTP cho họ" beside "Không đọc, cúp máy" does not say
-    whether it reads the code. Not in a yes/no question."""
-    if question.yes_no is not None:
-        return set()
-    said = {one.plain for one in words}
-    mine = {
-        one.plain
-        for phrase in question.wordings
-        if phrase.option in options
-        for i, one in enumerate(phrase.words)
-        if i not in phrase.turned and question.weight(one) > 0
-    }
-    return {
-        phrase.option
-        for phrase in question.wordings
-        if phrase.option not in options
-        and any(
-            i in phrase.turned and one.plain in mine and one.plain not in said
-            for i, one in enumerate(phrase.words)
-        )
-    }
 
 
 def _wider(other: Hit, hit: Hit) -> bool:
