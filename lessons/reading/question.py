@@ -5,6 +5,7 @@ options are lettered, which words every option shares, and whether they answer y
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -138,6 +139,7 @@ def _question(options: tuple[tuple[str, ...], ...]) -> Question:
 def _names(phrase: str) -> Iterator[str]:
     """The names and abbreviations an author wrote in capitals inside a phrase ("QR", "OTP",
     "VNeID", "iPhone"), as plain words; none where the whole phrase is in capitals."""
+    phrase = unicodedata.normalize("NFC", phrase)
     if phrase.isupper():
         return
     for letters in _LETTERS.findall(phrase):
