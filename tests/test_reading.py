@@ -107,6 +107,20 @@ def test_polarity(reply: str, expected: str) -> None:
     assert polarity(reply) is want, f"reply {reply!r}: {polarity(reply)}, expected {expected}"
 
 
+@pytest.mark.parametrize(
+    ("about", "reply", "expected"),
+    [
+        pytest.param(about, reply, expected, id=f"{about}: {reply!r}")
+        for about, replies in DATA["polarity_about"].items()
+        for reply, expected in replies.items()
+    ],
+)
+def test_polarity_about(about: str, reply: str, expected: str) -> None:
+    want = {"yes": True, "no": False, "none": None}[expected]
+    got = polarity(reply, about)
+    assert got is want, f"about {about!r}, reply {reply!r}: {got}, expected {expected}"
+
+
 def test_the_table_is_large_and_varied() -> None:
     questions = DATA["questions"]
     asks = sum(1 for row in OPTION_ROWS if row.values[2] == "ask")

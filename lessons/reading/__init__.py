@@ -9,8 +9,9 @@ is not read, because reading a wrong option is worse than asking again.
 Modules, one job each: `words` (a typed word: letters, tone, marks), `vocabulary` (the word
 lists of `vietnamese.yaml`), `numbers` (number words as digits), `text` (a text read into
 words; `normalize`), `index` (an option named by its place), `yesno` (`polarity`, yes/no
-questions), `typos`, `partial`, `question` (a question's options, read once), `options`
-(`read_option`), `answers` (`read_answer`).
+questions), `typos`, `partial`, `rivals` (other options a partial reading may mean),
+`question` (a question's options, read once), `options` (`read_option`), `answers`
+(`read_answer`).
 """
 
 from lessons.reading.answers import read_answer

@@ -1,5 +1,7 @@
-"""An option named by its place: "2", "số 2", "câu 2", "2.", "hai", "thứ hai", "chọn đáp án
-số 2 ạ", "cái đầu tiên", or by its letter ("b", "câu B") where the options are lettered.
+"""An option named by its place: "2", "số 2", "câu 2", "bài số 4", "dòng 2", "2.", "hai",
+"thứ hai", "câu thứ hai", "chọn đáp án số 2 ạ", "cái đầu tiên", or by its letter ("b", "câu
+B") where the options are lettered. The words that may stand before a place are in
+`vietnamese.yaml` (`index: before`).
 
 The reference may be followed by more words ("2. Công an gọi điện hỏi"); those are handed
 back as `rest` for the caller to check against the option they name.

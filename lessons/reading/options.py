@@ -11,7 +11,9 @@ reading a wrong option):
    number ("9 số" / "12 số") a number that is in a label is read as that label, and a
    number that is one option's place and another's label is ambiguous. A place followed by
    words ("2. Công an gọi…") is read when the words name that same option or nothing else;
-3. yes/no: on a question whose two options are a yes and a no, a plain yes or no;
+3. yes/no: on a question whose two options are a yes and a no, a plain yes or no ("dạ
+   vâng", "chả thấy đâu", "chưa thấy gì"); a hedge ("hình như thấy rồi", "chắc là xong") is
+   not read at all;
 4. typo: the reply is a phrase with a small typo (see `typos.py`); of two options within
    reach, the nearer wins only by 2 letters or more;
 5. partial: part of one option, or an option among other words (see `partial.py`).
@@ -31,7 +33,7 @@ from lessons.reading.text import MAX_REPLY_CHARS, Text, one_clause, read_text
 from lessons.reading.typos import distance
 from lessons.reading.vocabulary import VIETNAMESE, Phrase
 from lessons.reading.words import fits
-from lessons.reading.yesno import polarity_of
+from lessons.reading.yesno import hedged, polarity_of
 
 How = Literal["number", "exact", "yesno", "typo", "partial", "none", "ambiguous"]
 
@@ -86,6 +88,8 @@ def _read(reply: Text, asked: Question, *, numbered: bool, yes_no: bool) -> Read
         found = _by_place_and_words(named, asked)
         if found is not None:
             return found
+    if asked.yes_no is not None and hedged(reply, asked.context):
+        return NOT_READ  # "hình như thấy rồi", "chắc là xong"
     if yes_no and asked.yes_no is not None:
         verdict = polarity_of(reply, asked.yes_no.echo, asked.said)
         if verdict is not None:

@@ -5,21 +5,25 @@ options are lettered, which words every option shares, and whether they answer y
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 from lessons.reading.text import Text, plain_words, read_written
 from lessons.reading.vocabulary import VIETNAMESE, Phrase
-from lessons.reading.words import Word
+from lessons.reading.words import Word, word
 from lessons.reading.yesno import YesNo, negated, yes_no_question
 
 NEGATOR_WEIGHT = 2
+# A name or an abbreviation ("QR", "OTP", "iPhone") weighs enough to single out its option.
+NAME_WEIGHT = 4
 
 # "A. Chỉ mình tôi", "b) Công an", "(C) Ngân hàng", "1. Có": a label that starts by naming
 # its own place.
 _LETTERED = re.compile(r"^\s*[(\[]?([A-Za-z])\s*[.)\]:/-]\s*(?=\S)")
 _NUMBERED = re.compile(r"^\s*[(\[]?(\d{1,2})\s*[.)\]:/]\s+(?=\S)")
+_LETTERS = re.compile(r"[^\W\d_]+")
 
 
 @dataclass(frozen=True)
@@ -49,12 +53,13 @@ class Question:
     said: frozenset[str]
     yes_no: YesNo | None
     wordings: tuple[Wording, ...] = ()
+    names: frozenset[str] = frozenset()
     _weights: dict[Word, int] = field(default_factory=dict, compare=False, repr=False)
 
     def weight(self, one: Word) -> int:
         """How much a word of an option's phrase tells that option apart: nothing for a
         word every option has or a function word, 2 for a no ("không bấm"), 4 for a number,
-        else its length."""
+        at least 4 for a name ("QR"), else its length."""
         found = self._weights.get(one)
         if found is None:
             found = self._weigh(one)
@@ -68,6 +73,8 @@ class Question:
             return NEGATOR_WEIGHT
         if VIETNAMESE.stopwords.has(one, strict=True):
             return 0
+        if one.plain in self.names:
+            return max(NAME_WEIGHT, len(one.plain))
         return 4 if one.has_digit else len(one.plain)
 
     def phrases(self) -> Iterator[tuple[int, Text]]:
@@ -101,6 +108,7 @@ def _question(options: tuple[tuple[str, ...], ...]) -> Question:
             phrases.insert(1, pattern.sub("", phrases[0], count=1))
         texts = tuple(text for text in map(read_written, phrases) if text.words)
         choices.append(texts)
+    names = frozenset(name for option in options for phrase in option for name in _names(phrase))
     every = [plain_words(texts) for texts in choices]
     said = [_said(texts) for texts in choices]
     shared = frozenset.intersection(*said) if len(said) > 1 else frozenset()
@@ -124,7 +132,20 @@ def _question(options: tuple[tuple[str, ...], ...]) -> Question:
             for text in texts
             for words, clauses in zip(text.views, text.clause_views, strict=True)
         ),
+        names=names,
     )
+
+
+def _names(phrase: str) -> Iterator[str]:
+    """The names and abbreviations an author wrote in capitals inside a phrase ("QR", "OTP",
+    "VNeID", "iPhone"), as plain words; none where the whole phrase is in capitals."""
+    phrase = unicodedata.normalize("NFC", phrase)
+    if phrase.isupper():
+        return
+    for letters in _LETTERS.findall(phrase):
+        capitals = sum(1 for ch in letters if ch.isupper())
+        if len(letters) >= 2 and (capitals >= 2 or letters[1:] != letters[1:].lower()):
+            yield word(letters).plain
 
 
 def _said(texts: Sequence[Text]) -> frozenset[str]:

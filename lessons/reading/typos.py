@@ -4,16 +4,17 @@ A phrase of up to 3 letters must be typed exactly, one of 4–7 letters may have
 wrong, 8–14 letters 2, longer 3 (a swap of two letters counts as one). Word by word: a word
 of up to 3 letters may only miss or gain a letter ("co roii"), not change one ("có" is not
 "cô", "ko" is not "co") unless it is one of 3 words or more ("chi minh toj"); a word typed
-with marks that make it another word is no typo of it ("dừng" is not "đúng"), but a tone
-left out is ("tiêp"); a number is never a typo of another ("157" is not "156"). A missing
-or extra space costs one ("chimình tôi").
+alone with marks that make it another word is no typo of it ("dừng" is not "đúng"), but a
+tone left out is ("tiêp"); in a phrase a wrong mark is a typo ("chỉ mịnh tôi"), unless it
+makes a word the reader knows ("cò rồi" is not "có rồi"); a number is never a typo of
+another ("157" is not "156"). A missing or extra space costs one ("chimình tôi").
 """
 
 from __future__ import annotations
 
 from rapidfuzz.distance import OSA
 
-from lessons.reading.vocabulary import Phrase
+from lessons.reading.vocabulary import VIETNAMESE, Phrase
 from lessons.reading.words import Word, fits, mark_conflicts, tone_left_out
 
 _WORDS_FOR_SHORT_TYPOS = 3
@@ -70,9 +71,16 @@ def word_distance(
     if typed.plain == written.plain:
         if fits(typed, written):
             return 0
-        # Only the tone left out ("tiêp" for "tiếp") is a typo; other marks make another word.
+        # Alone, only the tone left out ("tiêp" for "tiếp") is a typo: other marks make
+        # another word ("dùng" is not "dừng"). In a phrase, whose other words hold the
+        # reading, a wrong mark costs one letter each ("chỉ mịnh tôi"), unless the marks
+        # make a word of the vocabulary ("cò rồi" is not "có rồi").
         short = len(typed.plain) <= 3 and not in_phrase
-        return 1 if tone_left_out(typed, written) and not short else None
+        if tone_left_out(typed, written) and not short:
+            return 1
+        if in_phrase and not VIETNAMESE.marks_matter(typed, written):
+            return mark_conflicts(typed, written)
+        return None
     if typed.has_digit or written.has_digit:
         return None
     longest = max(len(typed.plain), len(written.plain))

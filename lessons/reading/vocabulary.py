@@ -115,12 +115,19 @@ class Vietnamese:
     stopwords: Table[bool]
     negators: Table[bool]
     questions: Table[bool]
+    alternatives: Table[bool]
     yes: Table[bool]
     no: Table[bool]
+    own_words: Table[bool]
     acknowledge: Table[bool]
     neutral: Table[bool]
     no_only: Table[bool]
     uncertain: Table[bool]
+    nothing: Table[bool]
+    nothing_after: Table[bool]
+    nothing_alone: Table[bool]
+    hedges: Table[bool]
+    opposites: Table[Word]
     label_yes: Table[bool]
     label_no: Table[bool]
     numbers: Table[tuple[str, int]]
@@ -128,6 +135,38 @@ class Vietnamese:
     ordinal: Table[bool]
     ordinals: Table[int]
     first: Table[int]
+
+    def marks_matter(self, typed: Word, written: Word) -> bool:
+        """Whether a typed word with other marks than a written one is another word rather
+        than a slip: the typed word is one of these lists' ("tôi" is no "tối" mistyped,
+        "dừng" no "đúng"), or the written word is a yes, a no or a number ("cò rồi" is not
+        "có rồi", "bà" not "ba")."""
+        typed_tables: tuple[Table[Any], ...] = (
+            self.before,
+            self.after,
+            self.address,
+            self.stopwords,
+            self.negators,
+            self.questions,
+            self.yes,
+            self.no,
+            self.acknowledge,
+            self.neutral,
+            self.own_words,
+            self.numbers,
+        )
+        written_tables: tuple[Table[Any], ...] = (
+            self.yes,
+            self.no,
+            self.label_yes,
+            self.label_no,
+            self.negators,
+            self.own_words,
+            self.numbers,
+        )
+        return any(table.has(typed) for table in typed_tables) or any(
+            table.has(written, strict=True) for table in written_tables
+        )
 
 
 def _strings(data: dict[str, Any], key: str) -> list[str]:
@@ -163,6 +202,7 @@ def parse(data: dict[str, Any]) -> Vietnamese:
     """The tables of a loaded `vietnamese.yaml`."""
     index = data["index"]
     particles = data["particles"]
+    nothing = data["nothing"]
     return Vietnamese(
         spellings=_spellings(data),
         emoji={str(key): str(value) for key, value in data["emoji"].items()},
@@ -173,12 +213,19 @@ def parse(data: dict[str, Any]) -> Vietnamese:
         stopwords=word_set(_strings(data, "stopwords")),
         negators=word_set(_strings(data, "negators")),
         questions=word_set(_strings(data, "questions")),
+        alternatives=word_set(_strings(data, "alternatives")),
         yes=word_set(_strings(data, "yes")),
         no=word_set(_strings(data, "no")),
+        own_words=word_set(_strings(data, "own_words")),
         acknowledge=word_set(_strings(data, "acknowledge")),
         neutral=word_set(_strings(data, "neutral")),
         no_only=word_set(_strings(data, "no_only")),
         uncertain=word_set(_strings(data, "uncertain")),
+        nothing=word_set(_strings(nothing, "always")),
+        nothing_after=word_set(_strings(nothing, "after")),
+        nothing_alone=word_set(_strings(nothing, "alone")),
+        hedges=word_set(_strings(data, "hedges")),
+        opposites=Table((str(text), word(str(value))) for text, value in data["opposites"].items()),
         label_yes=word_set(_strings(data, "label_yes")),
         label_no=word_set(_strings(data, "label_no")),
         numbers=_numbers(data),
