@@ -48,15 +48,8 @@ def _cases() -> list[object]:
                 continue  # the last step never waits
             for button in renderer.step(step).buttons:
                 for typed in {plainly(button.label), without_arrow(button.label)}:
-                    cases.append(
-                        pytest.param(
-                            lesson.id,
-                            step.id,
-                            button.payload,
-                            typed,
-                            id=f"{lesson.id}/{step.id}: {typed}",
-                        )  # fmt: skip
-                    )
+                    name = f"{lesson.id}/{step.id}: {typed}"
+                    cases.append(pytest.param(lesson.id, step.id, button.payload, typed, id=name))
     return cases
 
 
