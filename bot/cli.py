@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from bot import links
+from bot import links, lint
 from bot.content import Content, check_content, default_content_dir
 from bot.engine import Engine
 from bot.inbound import Inbound
@@ -87,7 +87,8 @@ def _parser() -> argparse.ArgumentParser:
         help="check a lesson folder",
         description="Check every lesson, certificates.yaml and messages.yaml in a content "
         "folder. Prints one line per problem as path:line: message and exits 1, or exits 0 "
-        "when everything is right.",
+        "when everything is right. Warnings (a lesson message too long for one phone screen) "
+        "are printed the same way, as path:line: warning: message, and do not make it fail.",
     )
     lint.add_argument(
         "folder", nargs="?", type=Path, metavar="CONTENT", help="the content folder (or --content)"
@@ -320,8 +321,13 @@ def _lint(args: argparse.Namespace) -> int:
         if not problems:
             print(f"{root}:1: the content folder cannot be used")
         return 1
+    # Warnings do not stop the bot: the folder is usable, so lint still exits 0.
+    warned = lint.warnings(content)
+    for warning in warned:
+        print(warning)
     counts = f"{len(content.lessons)} lessons, {len(content.certificates)} certificates"
-    print(f"{root}: {counts}, no problems")
+    tail = f", {len(warned)} warning{'s' * (len(warned) != 1)}" if warned else ""
+    print(f"{root}: {counts}, no problems{tail}")
     return 0
 
 

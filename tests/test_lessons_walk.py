@@ -44,7 +44,7 @@ LESSON_IDS = sorted(path.stem for path in (CONTENT_DIR / "lessons").glob("*.yaml
 AT = "2026-11-23T10:00:00+07:00"
 
 MAX_REPLIES = 60  # every path through a lesson must finish within this many replies
-MAX_PATHS = 60_000  # walking more paths than this is no test any more (cai-dat-vneid: ~17,500)
+MAX_PATHS = 60_000  # walking more paths than this is no test any more (cai-dat-vneid: ~35,000)
 GO_ON = ("tiep", "ok", "xong")  # what a learner types at a step that waits
 WRONG_FREE_ANSWER = "toi khong nho"
 SHOWN_PROBLEMS = 8  # problems of one kind listed in a failure message, at most

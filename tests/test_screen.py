@@ -1,0 +1,247 @@
+"""The screen budget (lessons/screen.py): how many lines a message takes, from a table of
+cases (tests/data/screen.yaml); `hocso lint`'s warning for a step over it; and every message
+of every lesson of content/, and every sentence of its messages.yaml, measured against it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from bot import cli
+from bot.content import Content, load_content
+from bot.lint import step_messages, visible
+from bot.messages import TEXTS
+from lessons import screen
+from lessons.steps import Quiz, Say, Step
+from support.chat import Chat, fixture_content
+
+REPO = Path(__file__).resolve().parents[1]
+CASES: list[dict[str, Any]] = yaml.safe_load(
+    (Path(__file__).parent / "data" / "screen.yaml").read_text(encoding="utf-8")
+)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case["why"] for case in CASES])
+def test_lines_of_a_message(case: dict[str, Any]) -> None:
+    buttons = case.get("buttons", [])
+    image = case.get("image", False)
+    assert screen.lines(case["text"], buttons, image=image) == case["lines"]
+    assert screen.fits(case["text"], buttons, image=image) is (case["lines"] <= screen.MAX_LINES)
+
+
+def test_a_message_over_the_budget_says_by_how_much() -> None:
+    text = "\n".join(f"Dòng {n}" for n in range(12))
+    size = screen.measure(text, ["Tiếp tục ▶"])
+    assert (size.text, size.buttons, size.image, size.lines, size.over) == (12, 2, 0, 14, 1)
+    assert not screen.fits(text, ["Tiếp tục ▶"])
+    assert screen.measure(text).over == 0
+
+
+LONG = "\n".join(
+    [
+        "id: dai",
+        "title: Bài dài",
+        "steps:",
+        "  - id: chao",
+        "    say: Chào bác!",
+        "  - id: dai-qua",
+        "    say: |",
+        *(f"      Dòng {n}." for n in range(1, 13)),
+        "  - id: noi-tiep",
+        "    say: |",
+        *(f"      Ý {n}." for n in range(1, 9)),
+        "    wait: false",
+        "  - id: hieu-chua",
+        "    ask: Bác đã hiểu chưa?",
+        "    options:",
+        "      - label: Rồi",
+        "      - label: Chưa",
+        "  - id: cau-1",
+        "    quiz: Ai được biết mã OTP?",
+        "    options:",
+        "      - label: Chỉ mình tôi",
+        "        correct: true",
+        "      - label: Công an",
+        "      - label: Ngân hàng",
+        "      - label: Con cháu",
+        "    hint: |",
+        *(f"      Gợi ý {n}." for n in range(1, 7)),
+        "    explain: Chỉ mình bác.",
+        "  - id: het",
+        "    say: " + "Chín chữ. " * 36,
+        "",
+    ]
+)
+
+
+def line_of(text: str, step_id: str) -> int:
+    return text[: text.index(f"  - id: {step_id}\n")].count("\n") + 1
+
+
+def lint(root: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, list[str]]:
+    code = cli.main(["lint", str(root)])
+    return code, capsys.readouterr().out.splitlines()
+
+
+def test_lint_is_quiet_about_messages_that_fit(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = fixture_content(tmp_path).root
+    assert lint(root, capsys) == (0, [f"{root}: 2 lessons, 2 certificates, no problems"])
+
+
+def test_lint_warns_about_messages_too_long_for_the_screen(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = fixture_content(tmp_path, {"dai": LONG}).root
+    path = root / "lessons" / "dai.yaml"
+
+    code, out = lint(root, capsys)
+
+    assert code == 0, "a warning does not stop the bot, so lint does not fail"
+    split = "split it into two steps, one action in each, or cut words"
+    assert out[:2] == [
+        f"{path}:{line_of(LONG, 'dai-qua')}: warning: steps[1] (id 'dai-qua'): this message "
+        f"takes 14 lines of a phone screen (text 12, buttons 2), 1 more than the 13 that fit: "
+        f"{split}",
+        f"{path}:{line_of(LONG, 'noi-tiep')}: warning: steps[2] (id 'noi-tiep'): the message "
+        "with 'hieu-chua' shown at once after it takes 14 lines of a phone screen (text 10, "
+        f"buttons 4), 1 more than the 13 that fit: {split}",
+    ]
+    wrong = f"{path}:{line_of(LONG, 'cau-1')}: warning: steps[4] (id 'cau-1'): the message "
+    assert out[2].startswith(wrong + "after a wrong answer takes ")
+    assert out[2].endswith("that fit: shorten the 'hint' or the options")
+    assert out[3:] == [
+        f"{path}:{line_of(LONG, 'het')}: warning: steps[5] (id 'het'): its text has 359 "
+        f"characters, 9 more than the 350 a step may have: {split}",
+        f"{root}: 3 lessons, 2 certificates, no problems, 4 warnings",
+    ]
+
+
+# -- the real content ---------------------------------------------------------------------------
+
+LESSON_IDS = sorted(path.stem for path in (REPO / "content" / "lessons").glob("*.yaml"))
+
+
+@pytest.fixture(scope="module")
+def content() -> Content:
+    return load_content(REPO / "content")
+
+
+@pytest.mark.parametrize("lesson_id", LESSON_IDS)
+def test_every_message_of_every_step_fits_the_screen(content: Content, lesson_id: str) -> None:
+    """Each step as the engine renders it (the lesson title above the first; its options, or
+    its continue button when it waits; a `wait: false` step joined to what follows it), and
+    the hint after a wrong answer with the options again."""
+    lesson = content.lessons[lesson_id]
+    made = list(step_messages(content, lesson))
+    assert {message.step.id for message in made} == {step.id for step in lesson.steps}
+    over = []
+    for message in made:
+        size = message.screenful
+        characters = screen.characters(visible(message.step.text))
+        if size.over or characters > screen.MAX_CHARACTERS:
+            when = f" ({message.when})" if message.when else ""
+            over.append(
+                f"{lesson_id} {message.where}{when}: {size.lines} lines (text {size.text}, "
+                f"buttons {size.buttons}, picture {size.image}), {characters} characters"
+            )
+    assert not over, "\n".join(over)
+
+
+@pytest.mark.parametrize("lesson_id", LESSON_IDS)
+def test_the_first_step_is_measured_as_the_engine_sends_it(
+    content: Content, lesson_id: str
+) -> None:
+    """The messages measured above are the engine's own: a lesson link opens the lesson with
+    exactly the first step's message."""
+    chat = Chat(content)
+    sent = chat.send(start=lesson_id)
+    first = next(step_messages(content, content.lessons[lesson_id]))
+    assert sent[-1] == first.message
+
+
+def fills(content: Content) -> dict[str, str]:
+    """A value for every placeholder of messages.yaml: the longest it takes with content/, the
+    worst a learner sees. {explain} and {hint} are lesson text, measured with the lessons."""
+    lessons = list(content.lessons.values())
+    quizzes = [step for lesson in lessons for step in lesson.steps if isinstance(step, Quiz)]
+    titles = [lesson.title for lesson in lessons] + [c.title for c in content.certificates]
+    continues = [content.messages.text("buttons.continue")]
+    continues += [s.button for lesson in lessons for s in lesson.steps if isinstance(s, Say)]
+    return {
+        "title": max(titles, key=len),
+        "minutes": str(max(lesson.minutes or 0 for lesson in lessons)),
+        "page": "2",
+        "pages": "2",
+        "passed": str(len(lessons)),
+        "total": str(len(lessons)),
+        "right": "5",
+        "asked": "6",
+        "needed": "5",
+        "percent": "100",
+        "date": "23/11/2026",
+        "code": "HS-7K2P-9QXD",
+        "button": max((label for label in continues if label), key=len),
+        "number": "4",
+        "label": max((o.label for s in quizzes for o in s.options), key=len),
+        "options": numbered(content, most_options(content)),
+        "answer": max((quiz.right_answer for quiz in quizzes), key=len),
+        "explain": "",
+        "hint": "",
+    }
+
+
+def most_options(content: Content) -> Step:
+    """The step whose options take the most lines as buttons."""
+    steps = [step for lesson in content.lessons.values() for step in lesson.steps]
+    return max(steps, key=lambda step: sum(screen.button_lines(o.label) for o in step.options))
+
+
+def numbered(content: Content, step: Step) -> str:
+    say = content.messages.text
+    return "\n".join(
+        say("reading.option", number=k, label=o.label) for k, o in enumerate(step.options, 1)
+    )
+
+
+# The buttons bot/engine.py sends with a sentence, where they are always the same.
+RESUME = ("buttons.resume", "buttons.menu")
+BUTTONS = {
+    "help": RESUME,
+    "stop": RESUME,
+    "delete.cancelled": RESUME,
+    "delete.confirm": ("buttons.delete_yes", "buttons.delete_no"),
+    "finish.failed": ("buttons.retake", "buttons.menu"),
+    "finish.next": ("buttons.next_lesson", "buttons.menu"),
+}
+CONTINUE = ("reading.say", "reading.not_yet")  # with the continue button named in the text
+OPTION_BUTTONS = ("reading.options", "reading.ambiguous", "quiz.wrong", "quiz.wrong_hint")
+NOT_MESSAGES = ("buttons.", "web.")  # button labels, and the web page's own words
+
+
+def test_every_sentence_of_messages_yaml_fits_the_screen(content: Content) -> None:
+    """Each sentence alone, its placeholders filled with the longest real values, with the
+    buttons that always come with it (option buttons: those of the step with the most)."""
+    values = fills(content)
+    widest = most_options(content)
+    over = []
+    for key in TEXTS:
+        if key.startswith(NOT_MESSAGES):
+            continue
+        text = visible(content.messages.text(key, **values))
+        labels = [content.messages.text(name, **values) for name in BUTTONS.get(key, ())]
+        if key in OPTION_BUTTONS:
+            labels = [option.label for option in widest.options]
+        elif key in CONTINUE:
+            labels = [values["button"]]
+        size = screen.measure(text, labels)
+        if size.over:
+            over.append(
+                f"{key}: {size.lines} lines (text {size.text}, buttons {size.buttons}), "
+                f"{size.over} over"
+            )
+    assert not over, "shorten these in messages.yaml (over the screen budget):\n" + "\n".join(over)
