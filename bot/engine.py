@@ -458,7 +458,7 @@ class _Turn:
             else:
                 self.menu()
         elif name == "help":
-            self.say("help", self.resume_buttons())
+            self.say("help", self.resume_buttons(with_menu=self.learner.position is None))
         elif name == "lost":
             self.lost()
         elif name == "progress":
@@ -516,8 +516,7 @@ class _Turn:
             return
         renderer = Renderer(self.messages, lesson)
         if step.options:
-            listing = renderer.listing(step, range(len(step.options)))
-            text = self.messages.text("lost.options", options=listing)
+            text = self.messages.text("lost.options")
             buttons = renderer.option_buttons(step)
         elif isinstance(step, Say):
             text = self.messages.text("lost.say", button=renderer.continue_label(step))

@@ -100,7 +100,7 @@ TEXTS: dict[str, frozenset[str]] = {
     "delete.cancelled": _NONE,
     "delete.unclear": _NONE,
     "lost.say": _keys("button"),
-    "lost.options": _keys("options"),
+    "lost.options": _NONE,
     "lost.free_answer": _NONE,
     "lost.menu": _NONE,
     "input.too_long": _NONE,

@@ -93,7 +93,8 @@ def test_opening_another_lesson_keeps_the_first_ones_place() -> None:
     chat = Chat(CONTENT)
     sitting(chat, [
         ("/start thanh-toan-qr", ("step:gioi-thieu",)),
-        ("bat dau", ("step:giu-bi-mat",)),
+        ("bat dau", ("step:ma-qr",)),
+        ("tiep tuc", ("step:giu-bi-mat",)),
         ("toi nho roi", ("step:co-app",)),  # the button's words, typed plainly
         ("co roi", ("step:mo-app",)),
         ("menu", ("menu.groups_intro",)),
@@ -128,7 +129,8 @@ def test_words_of_confusion_offer_help_for_this_step(words: str) -> None:
     chat = Chat(CONTENT)
     sitting(chat, [
         ("/start thanh-toan-qr", ()),
-        ("bat dau", ("step:giu-bi-mat",)),
+        ("bat dau", ("step:ma-qr",)),
+        ("tiep", ("step:giu-bi-mat",)),
         (words, ("lost.say", "button:buttons.help", "step:giu-bi-mat")),
         ("tôi nhớ rồi", ("step:co-app",)),
     ])  # fmt: skip
@@ -139,6 +141,7 @@ def test_two_replies_not_understood_in_a_row_offer_help() -> None:
     sitting(chat, [
         ("/start thanh-toan-qr", ()),
         ("bat dau", ()),
+        ("ok", ("step:giu-bi-mat",)),
         ("toi nho roi", ("step:co-app",)),
         ("hom qua tui di cho", ("reading.options", "step:co-app")),
         ("con chau tui bay gio o xa", ("button:buttons.help", "step:co-app")),
@@ -153,7 +156,8 @@ def test_words_of_stopping_for_now_stop(words: str) -> None:
     chat = Chat(CONTENT)
     sitting(chat, [
         ("/start thanh-toan-qr", ()),
-        ("bat dau", ("step:giu-bi-mat",)),
+        ("bat dau", ("step:ma-qr",)),
+        ("tiep", ("step:giu-bi-mat",)),
         (words, ("stop", "step:giu-bi-mat")),
         ("tiep", ("step:giu-bi-mat",)),
     ])  # fmt: skip
@@ -182,8 +186,8 @@ def test_the_sittings_through_hocso_chat_json(tmp_path: Path) -> None:
         return [json.loads(line) for line in done.stdout.splitlines()]
 
     say = CONTENT.messages.text
-    first = run("bat dau", "toi nho roi", "co roi", "dung xoa", lesson="thanh-toan-qr")
-    assert len(first) == 5
+    first = run("bat dau", "tiep", "toi nho roi", "co roi", "dung xoa", lesson="thanh-toan-qr")
+    assert len(first) == 6
     second = run("xoa du lieu", "dung xoa", "toi khong biet lam", lesson="an-toan-otp")
     replies = [reply for turn in second for reply in turn["replies"]]  # type: ignore[attr-defined]
     assert any(say("delete.cancelled") in reply["text"] for reply in replies)

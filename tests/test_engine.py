@@ -126,7 +126,7 @@ def test_a_retake_keeps_the_best_result(chat: Chat) -> None:
         ("hai", "cau-1", "Gợi ý"),
         ("có", "cau-1", "Cháu chưa hiểu ý bác"),
         ("5", "cau-1", "Cháu chưa hiểu ý bác"),
-        ("xyz abc", "cau-1", "1. Chỉ mình tôi\n2. Công an gọi điện hỏi\n3. Nhân viên ngân hàng"),
+        ("xyz abc", "cau-1", "Cháu chưa hiểu ý bác. Bác bấm một nút bên dưới"),
     ],
 )
 def test_reading_replies_to_a_quiz(chat: Chat, reply: str, expected_step: str, said: str) -> None:

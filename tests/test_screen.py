@@ -192,6 +192,7 @@ def fills(content: Content) -> dict[str, str]:
         "answer": max((quiz.right_answer for quiz in quizzes), key=len),
         "explain": "",
         "hint": "",
+        "help": content.messages.text("buttons.help"),
     }
 
 
@@ -210,8 +211,12 @@ def numbered(content: Content, step: Step) -> str:
 
 # The buttons bot/engine.py sends with a sentence, where they are always the same.
 RESUME = ("buttons.resume", "buttons.menu")
+HELP = ("buttons.help",)
 BUTTONS = {
-    "help": RESUME,
+    "help": ("buttons.resume",),
+    "delete.unclear": ("buttons.delete_yes", "buttons.delete_no"),
+    "delete.done": ("buttons.menu",),
+    "lost.free_answer": HELP,
     "stop": RESUME,
     "delete.cancelled": RESUME,
     "delete.confirm": ("buttons.delete_yes", "buttons.delete_no"),
@@ -238,6 +243,10 @@ def test_every_sentence_of_messages_yaml_fits_the_screen(content: Content) -> No
             labels = [option.label for option in widest.options]
         elif key in CONTINUE:
             labels = [values["button"]]
+        elif key == "lost.options":
+            labels = [option.label for option in widest.options] + [values["help"]]
+        elif key == "lost.say":
+            labels = [values["button"], values["help"]]
         size = screen.measure(text, labels)
         if size.over:
             over.append(
