@@ -497,14 +497,23 @@ def test_a_delivery_sent_again_is_shown_once() -> None:
 
 
 def test_the_store_down_is_a_503(content: Content) -> None:
+    """...logged in one short line each, without a traceback."""
     down = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there
-    with ServiceThread(web_settings(content, down)) as app:
+    with ServiceThread(web_settings(content, down)) as app, log_records("hocso") as records:
         token = set_cookie(httpx.get(f"{app.url}/chat"))[0]
         headers = cookie_header(token)
         sent = httpx.post(f"{app.url}/chat/api/send", json=OK_BODY, headers=headers)
         polled = httpx.get(f"{app.url}/chat/api/messages", headers=headers)
     assert sent.status_code == 503 and sent.json()["ok"] is False
     assert polled.status_code == 503
+    failed = [record for record in records if getattr(record, "status", None) == 503]
+    assert [record.getMessage() for record in failed] == [
+        "update failed; it must be sent again",
+        "web transcript could not be read",
+    ]
+    assert all(record.exc_info is None for record in records)
+    for record in failed:
+        assert str(getattr(record, "error", "")).startswith("ConnectionError: ")
 
 
 # -- 7. pictures ---------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ import bisect
 import functools
 import json
 import logging
+import sqlite3
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,11 +21,13 @@ from typing import Any
 
 import httpx
 import pytest
+import redis
 
 import handlers.telegram
 from bot.content import Content
 from bot.progress import progress_json
 from bot.stores import open_store
+from bot.stores.redis import UpdateConflictError
 from support.chat import fixture_content, plain
 from support.fake_telegram import (
     FakeTelegram,
@@ -59,6 +62,7 @@ from support.service import (
 )
 from support.waiting import wait_until
 from webhook.settings import Settings
+from webhook.storefailures import StoreFailures
 
 # PTB 22 warns from inside RetryAfter() itself that retry_after will become a timedelta.
 pytestmark = pytest.mark.filterwarnings(
@@ -914,6 +918,72 @@ def test_the_store_down_is_a_503_never_a_lost_update(
         again = httpx.post(f"{app.url}/webhook/telegram", json=update, headers=secret_header())
         fake_telegram.wait_for_messages(chat, 1)
     assert again.status_code == 200
+
+
+FAILED = "update failed; it must be sent again"
+
+
+def test_while_the_store_is_down_a_short_line_a_second_and_no_traceback(
+    fake_telegram: FakeTelegram, content: Content
+) -> None:
+    """Every update is a 503, but the log gets one line (the error's class and message) a
+    second, the next one saying how many were held back; the delivery loop's failing polls
+    are short lines too."""
+    down = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there
+    with (
+        ServiceThread(settings_for(fake_telegram, content.root, down)) as app,
+        log_records("hocso") as records,
+        httpx.Client(base_url=app.url, headers=secret_header()) as client,
+    ):
+        started = time.monotonic()
+        answers = [client.post("/webhook/telegram", json=start_update(8311 + n)) for n in range(30)]
+        took = time.monotonic() - started
+        time.sleep(1.1)
+        answers.append(client.post("/webhook/telegram", json=start_update(8341)))
+    assert [answer.status_code for answer in answers] == [503] * 31
+    assert all(record.exc_info is None for record in records), [
+        record.getMessage() for record in records if record.exc_info
+    ]
+    failed = [record for record in records if record.getMessage() == FAILED]
+    held = [getattr(record, "suppressed", 0) for record in failed]
+    assert len(failed) + sum(held) == 31  # each update logged or counted
+    assert 2 <= len(failed) <= took + 2  # at most one line a second, and the one after the pause
+    assert held[0] == 0 and held[-1] >= 1
+    for record in failed:
+        error = str(getattr(record, "error", ""))
+        assert error.startswith("ConnectionError: ") and len(error) <= 200, error
+        assert record.levelname == "WARNING" and getattr(record, "status", None) == 503
+
+
+STORE_ERRORS = [
+    pytest.param(redis.ConnectionError("Error 111 connecting to 127.0.0.1:1."), False, id="down"),
+    pytest.param(redis.TimeoutError("Timeout reading from socket"), False, id="stuck"),
+    pytest.param(sqlite3.OperationalError("database is locked"), False, id="sqlite-locked"),
+    pytest.param(RuntimeError("a bug"), True, id="unexpected"),
+    pytest.param(UpdateConflictError("tg:5 kept changing"), True, id="conflict"),
+]
+
+
+@pytest.mark.parametrize(("error", "traceback"), STORE_ERRORS)
+def test_store_failures_are_one_line_a_second_unless_unexpected(
+    error: Exception, traceback: bool
+) -> None:
+    """Failures at these seconds: a store that is down or stuck is logged at 0, 1, 2.4 and 5
+    (held back: 2, 1, 0); anything unexpected, every time with its traceback."""
+    moments = iter((0.0, 0.2, 0.9, 1.0, 1.5, 2.4, 5.0))
+    failures = StoreFailures(clock=lambda: next(moments))
+    logger = logging.getLogger("hocso.test-store-failures")
+    with log_records(logger.name) as records:
+        for _ in range(7):
+            failures.log(logger, FAILED, error, {"status": 503})
+    if traceback:
+        assert len(records) == 7
+        assert all(record.exc_info is not None for record in records)
+        assert all(record.levelname == "ERROR" for record in records)
+        return
+    assert [getattr(record, "suppressed", 0) for record in records] == [0, 2, 1, 0]
+    assert all(record.exc_info is None and record.levelname == "WARNING" for record in records)
+    assert getattr(records[0], "error", "") == f"{type(error).__name__}: {error}"
 
 
 def test_the_service_starts_while_telegram_is_unreachable(content: Content) -> None:

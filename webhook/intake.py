@@ -9,9 +9,10 @@ applies it at most once and logs one line:
  "learner": "zalobot:8a1f", "step": "cau-1", "ms": 3.1, "duplicate": false}
 ```
 A route answers 4xx for anything malformed (never 5xx), 200 for kinds the tutor ignores, and
-503 when the store failed, so that the platform sends the event again. `secret_header_route`
-is the whole route of a platform that sends the webhook's secret in a header (Telegram, the
-Zalo Bot Platform).
+503 when the store failed, so that the platform sends the event again (logged as
+`webhook.storefailures` says: a short line, at most one a second while the store is down).
+`secret_header_route` is the whole route of a platform that sends the webhook's secret in a
+header (Telegram, the Zalo Bot Platform).
 """
 
 from __future__ import annotations
@@ -117,7 +118,9 @@ async def take(service: Service, channel: str, parsed: Parsed, started: float) -
     try:
         receipt = await service.receive(channel, parsed.event_id, parsed.inbound, parsed.chat)
     except Exception as error:
-        log.exception("update failed; it must be sent again", extra={**extra, "status": 503})
+        service.store_failures.log(
+            log, "update failed; it must be sent again", error, {**extra, "status": 503}
+        )
         raise Refused(503, "the tutor could not store this update; send it again later") from error
     ms = round((time.perf_counter() - started) * 1000, 2)
     log.info(

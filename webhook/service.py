@@ -20,6 +20,7 @@ from webhook.delivery import NO_LIMITS, Courier, Limits, Outlet
 from webhook.media import public_url
 from webhook.settings import Settings
 from webhook.storecalls import StoreCalls
+from webhook.storefailures import StoreFailures
 
 log = logging.getLogger("hocso.service")
 
@@ -48,7 +49,8 @@ class Service:
         self.store = store or open_store(settings.store)
         self.tutor = Tutor(Engine(self.content), self.store)
         self.outlets: dict[str, Outlet] = {}
-        self.courier = Courier(self.store, self.outlets)
+        self.store_failures = StoreFailures()  # how the store's failures are logged
+        self.courier = Courier(self.store, self.outlets, failures=self.store_failures)
         self._store_calls = StoreCalls(self.store)
         self.transcripts = Transcripts(self.store, self._store_calls)  # the web chat's
         self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
