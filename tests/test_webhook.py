@@ -28,6 +28,7 @@ from bot.content import Content
 from bot.progress import progress_json
 from bot.stores import open_store
 from bot.stores.redis import UpdateConflictError
+from handlers.describe import clipped, describe
 from support.chat import fixture_content, plain
 from support.fake_telegram import (
     FakeTelegram,
@@ -828,6 +829,102 @@ def test_bad_secrets_and_bodies(
         assert len(said) == 2 and said[1].startswith(plain(content, reply)), said
         stored = app.store.get(learner)
         assert stored is not None and stored.turns == 2
+
+
+LONG = "x" * 5000
+WORDS = "Tôi tên Phạm Thị Gấm"  # made up: what a learner might have typed
+BIG = 10**4000  # 4001 digits, within what json reads
+
+# Malformed field values: a 400 whose answer and one log line say what the value is (its type,
+# its length) and never quote it, beyond a few safe characters.
+MALFORMED_VALUES = [
+    pytest.param(lambda c: tap_with(c, [WORDS] * 3), id="tap-data-a-list"),
+    pytest.param(lambda c: tap_with(c, {"data": LONG}), id="tap-data-an-object"),
+    pytest.param(lambda c: tap_with(c, BIG), id="tap-data-a-big-number"),
+    pytest.param(
+        lambda c: message_update(c, text="hi", chat={"id": LONG, "type": "private"}),
+        id="chat-id-5000-characters",
+    ),
+    pytest.param(
+        lambda c: message_update(c, text="hi", chat={"id": WORDS, "type": "private"}),
+        id="chat-id-words",
+    ),
+    pytest.param(
+        lambda c: message_update(c, text="hi", chat={"id": BIG, "type": "private"}),
+        id="chat-id-4001-digits",  # was taken: a learner "tg:1000…", 4004 characters long
+    ),
+    pytest.param(lambda c: message_update(c, BIG, text="hi"), id="update_id-4001-digits"),
+    pytest.param(lambda c: message_update(c, text="hi", date=WORDS), id="date-words"),
+]
+
+
+@pytest.mark.parametrize(
+    ("value", "said"),
+    [
+        ([WORDS] * 3, "a list of 3 items"),
+        ({"data": LONG}, "an object of 1 key"),
+        (BIG, "a number of 4001 digits"),
+        (-5, "a number of 1 digit"),
+        (2.5, "a number"),
+        (True, "true"),
+        (None, "null"),
+        (LONG, "a string of 5000 characters (`xxxxxxxx…`)"),
+        ("o:12", "a string of 4 characters (`o:12`)"),
+        (WORDS, "a string of 20 characters (`T…`)"),
+        ("Đúng", "a string of 4 characters"),
+        ("", "a string of 0 characters"),
+    ],
+)
+def test_describe(value: object, said: str) -> None:
+    assert describe(value) == said
+
+
+@pytest.mark.parametrize(
+    ("message", "said"),
+    [
+        ("'str' object has no attribute 'get'", "'str' object has no attribute 'get'"),
+        (
+            f"invalid literal for int() with base 10: '{WORDS}'",
+            "invalid literal for int() with base 10: <a string of 20 characters (`T…`)>",
+        ),
+        (f"not {[LONG]!r}", "not [<a string of 5000 characters (`xxxxxxxx…`)>]"),
+        ("first line\nsecond 'line'", "first line"),
+        ("y" * 500, "y" * 199 + "…"),
+    ],
+)
+def test_clipped(message: str, said: str) -> None:
+    assert clipped(message) == said
+
+
+@pytest.fixture(scope="module")
+def roomy_service() -> Iterator[ServiceThread]:
+    """One service for the whole table, taking bodies up to the usual 256 KiB."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder, FakeTelegram() as fake:
+        content = fixture_content(Path(folder))
+        with ServiceThread(settings_for(fake, content.root, "memory://")) as app:
+            yield app
+
+
+@pytest.mark.parametrize("body", MALFORMED_VALUES)
+def test_malformed_values_are_described_never_quoted(
+    roomy_service: ServiceThread, body: Any
+) -> None:
+    app = roomy_service
+    chat = next(_bad_chats)
+    with log_records("hocso") as records:
+        answer = httpx.post(f"{app.url}/webhook/telegram", json=body(chat), headers=secret_header())
+    assert answer.status_code == 400, answer.text
+    (line,) = [record.getMessage() for record in records]
+    assert line.startswith("bad telegram update: ")
+    for said in (line, answer.json()["error"]):
+        assert len(said) < 300, said
+        for quoted in ("xxxxxxxxx", "Tôi", "Gấm", "000000000", "'data'"):
+            assert quoted not in said, said
+    app.wait_sent()
+    assert not [learner for learner in app.store.learner_ids() if learner.startswith("tg:1000")]
+    assert app.store.get(f"tg:{chat}") is None
 
 
 def padded(update: dict[str, Any], size: int) -> bytes:

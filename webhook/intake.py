@@ -30,6 +30,7 @@ from starlette.routing import Route
 
 from bot.inbound import Inbound
 from bot.tutor import Receipt
+from handlers.describe import cut
 from webhook.service import Service
 
 log = logging.getLogger("hocso.webhook")
@@ -102,9 +103,12 @@ def parse_json(body: bytes, channel: str) -> Any:
 
 
 def bad(channel: str, error: Exception) -> Refused:
-    """400 for a body that is not one of `channel`'s events, with a log line."""
-    log.warning("bad %s update: %s", channel, error, extra={"status": 400})
-    return Refused(400, f"not a {channel} update: {error}")
+    """400 for a body that is not one of `channel`'s events, with a log line. The parsers'
+    messages describe a malformed value rather than quote it (`handlers.describe`); cut here
+    too, so that no message can write a whole value out."""
+    why = cut(str(error))
+    log.warning("bad %s update: %s", channel, why, extra={"status": 400})
+    return Refused(400, f"not a {channel} update: {why}")
 
 
 async def take(service: Service, channel: str, parsed: Parsed, started: float) -> Receipt | None:
