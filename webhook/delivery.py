@@ -72,6 +72,7 @@ class Courier:
         max_attempts: int = 12,
         concurrency: int = 64,
         clock: Callable[[], float] = time.time,
+        calls: StoreCalls | None = None,
         failures: StoreFailures | None = None,
     ) -> None:
         self.store = store
@@ -81,7 +82,7 @@ class Courier:
         self.max_attempts = max_attempts
         self.clock = clock
         self.failures = failures or StoreFailures()
-        self._store = StoreCalls(store, concurrency)
+        self._store = calls or StoreCalls(store, concurrency)
         self._slots = asyncio.Semaphore(concurrency)
         self._active: dict[str, bool] = {}  # queue -> kicked again while being drained
         # delivery id -> parts of it sent before a failure, passed back as `skip` when this

@@ -16,10 +16,12 @@
 | `HOCSO_ADMIN_TOKEN` | admin routes (none yet answer without it) |
 | `HOCSO_RATE_GLOBAL`, `HOCSO_RATE_CHAT`, `HOCSO_RATE_CHAT_BURST` | delivery limits (30, 1, 3) |
 | `HOCSO_MAX_BODY` | the largest webhook body accepted, in bytes (262144) |
+| `HOCSO_STORE_TIMEOUT` | seconds a Redis call may wait before the store counts as down (1) |
 """
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -58,6 +60,9 @@ class Settings:
     admin_token: str | None = None
     limits: Limits = field(default_factory=Limits)
     max_body: int = 256 * 1024
+    # Seconds a Redis store call may take (connecting, or waiting for the answer) before the
+    # store counts as down: the webhook answers 503 and /healthz too.
+    store_timeout: float = 1.0
 
     @property
     def telegram(self) -> bool:
@@ -103,6 +108,7 @@ class Settings:
                 chat_burst=_number(environ, "HOCSO_RATE_CHAT_BURST", 3.0),
             ),
             max_body=int(_number(environ, "HOCSO_MAX_BODY", 256 * 1024)),
+            store_timeout=_positive(environ, "HOCSO_STORE_TIMEOUT", 1.0),
         )
 
 
@@ -120,4 +126,11 @@ def _number(environ: Mapping[str, str], name: str, default: float) -> float:
         raise ValueError(f"{name} must be a number, not {raw!r}") from None
     if value < 0:
         raise ValueError(f"{name} must not be negative")
+    return value
+
+
+def _positive(environ: Mapping[str, str], name: str, default: float) -> float:
+    value = _number(environ, name, default)
+    if not 0 < value < math.inf:
+        raise ValueError(f"{name} must be a number above 0")
     return value

@@ -1,5 +1,5 @@
 """Logging a failing store: one short line when the store is down or stuck, at most one a
-second of each kind, and a traceback only for what nobody expected.
+second of each message, and a traceback only for what nobody expected.
 
 While the store is down every update fails the same way, hundreds a second. The first is
 logged with the error's class and message; the next ones within a second are only counted;
@@ -44,12 +44,12 @@ def brief(error: BaseException) -> str:
 
 class StoreFailures:
     """Logs the store's failures of one process (see the module), `period` seconds apart at
-    least for the same message and kind of error."""
+    least for the same message (whichever of the errors of a store that is down)."""
 
     def __init__(self, period: float = 1.0, clock: Callable[[], float] = time.monotonic) -> None:
         self.period = period
         self.clock = clock
-        self._last: dict[tuple[str, str, str], tuple[float, int]] = {}  # -> when, held back
+        self._last: dict[tuple[str, str], tuple[float, int]] = {}  # -> when, held back
 
     def log(
         self,
@@ -63,7 +63,7 @@ class StoreFailures:
         if not isinstance(error, DOWN):
             logger.error(message, *args, exc_info=error, extra={**extra, "error": brief(error)})
             return
-        key = (logger.name, message, type(error).__name__)
+        key = (logger.name, message)
         now = self.clock()
         last, held = self._last.get(key, (float("-inf"), 0))
         if now - last < self.period:
