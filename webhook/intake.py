@@ -26,6 +26,7 @@ from typing import Any, Protocol, TypeVar
 
 from fastapi import Request
 from fastapi.responses import JSONResponse
+from starlette.requests import ClientDisconnect
 from starlette.routing import Route
 
 from bot.inbound import Inbound
@@ -77,7 +78,9 @@ def check_secret(request: Request, header: str, secret: str, channel: str) -> No
 
 
 async def read_body(request: Request, limit: int, channel: str) -> bytes:
-    """The request body, refusing more than `limit` bytes (413) without reading them all."""
+    """The request body, refusing more than `limit` bytes (413) without reading them all.
+    A body cut off (the client went away, or `webhook.http` closed the connection when the
+    body took over HOCSO_BODY_TIMEOUT, and logged it) is a 400 nobody reads."""
     declared = request.headers.get("content-length")
     too_large = Refused(413, f"the body is over {limit} bytes")
     if declared is not None and declared.isdigit() and int(declared) > limit:
@@ -85,12 +88,16 @@ async def read_body(request: Request, limit: int, channel: str) -> bytes:
         raise too_large
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            log.warning("%s update too large", channel, extra={"status": 413})
-            raise too_large
-        chunks.append(chunk)
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                log.warning("%s update too large", channel, extra={"status": 413})
+                raise too_large
+            chunks.append(chunk)
+    except ClientDisconnect:
+        log.debug("%s update cut off after %d bytes", channel, size, extra={"status": 400})
+        raise Refused(400, "the body was cut off") from None
     return b"".join(chunks)
 
 
