@@ -370,6 +370,8 @@ def _serve(args: argparse.Namespace) -> int:
         "log_level": args.log_level,
         "log_config": logs.uvicorn_config(args.log_level),
         "access_log": False,
+        # httptools with limits on slow and large requests (HOCSO_HEADER_TIMEOUT, ...).
+        "http": "webhook.http:HttpProtocol",
         # Telegram keeps webhook connections open; uvicorn's default closes idle ones after 5 s,
         # and a client that reuses one just as it closes gets a reset.
         "timeout_keep_alive": 75,

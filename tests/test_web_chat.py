@@ -33,7 +33,7 @@ from handlers.base import SendError
 from handlers.web import COOKIE, Transcripts, WebSender, chat_of
 from handlers.web.page import PAGE_TEXTS, SCRIPT_TEXTS
 from support.chat import fixture_content
-from support.logs import json_lines
+from support.logs import json_lines, log_records
 from support.redis_server import free_port
 from support.service import ServeProcess, ServiceThread
 from support.web import WebLearner, client_id, page_config
@@ -497,14 +497,23 @@ def test_a_delivery_sent_again_is_shown_once() -> None:
 
 
 def test_the_store_down_is_a_503(content: Content) -> None:
+    """...logged in one short line each, without a traceback."""
     down = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there
-    with ServiceThread(web_settings(content, down)) as app:
+    with ServiceThread(web_settings(content, down)) as app, log_records("hocso") as records:
         token = set_cookie(httpx.get(f"{app.url}/chat"))[0]
         headers = cookie_header(token)
         sent = httpx.post(f"{app.url}/chat/api/send", json=OK_BODY, headers=headers)
         polled = httpx.get(f"{app.url}/chat/api/messages", headers=headers)
     assert sent.status_code == 503 and sent.json()["ok"] is False
     assert polled.status_code == 503
+    failed = [record for record in records if getattr(record, "status", None) == 503]
+    assert [record.getMessage() for record in failed] == [
+        "update failed; it must be sent again",
+        "web transcript could not be read",
+    ]
+    assert all(record.exc_info is None for record in records)
+    for record in failed:  # refused; then not even tried, until Redis answers a ping
+        assert str(getattr(record, "error", "")).startswith(("ConnectionError", "StoreUnavailable"))
 
 
 # -- 7. pictures ---------------------------------------------------------------------------------
@@ -518,25 +527,42 @@ MEDIA_PATHS = [
     ("/media/../messages.yaml", 404),
     ("/media/nothing-here.png", 404),
     ("/media/", 404),
+    ("/media/ok.png%00.png", 404),  # was a 500: ValueError, embedded null byte
+    ("/media/ch-play.png%00", 404),
+    ("/media/" + "a" * 300 + ".png", 404),  # was a 500: OSError, a name over NAME_MAX
+    ("/media/" + "a/" * 2100 + "x.png", 404),  # was a 500: OSError, a path over PATH_MAX
+    ("/media/" + "%E1%BA%A9" * 100 + ".png", 404),  # 104 characters, a name of 304 bytes
+    ("/media/%ff%fe.png", 404),  # not UTF-8
 ]
 
 
 def test_pictures_are_served_and_nothing_outside_media(content: Content) -> None:
-    with ServiceThread(web_settings(content, "memory://")) as app:
+    """Every path gets its answer and at most one short log line: no traceback, and never
+    a long path written out."""
+    with (
+        ServiceThread(web_settings(content, "memory://")) as app,
+        log_records("hocso", "uvicorn") as records,
+    ):
         got = []
         for path, _ in MEDIA_PATHS:
+            before = len(records)
             # http.client sends the path as written (httpx would tidy the dots away).
             connection = http.client.HTTPConnection("127.0.0.1", app.port, timeout=10)
             connection.request("GET", path)
             response = connection.getresponse()
-            got.append((path, response.status, response.read()))
+            got.append((path, response.status, response.read(), records[before:]))
             connection.close()
-    for (path, status, body), (_, expected) in zip(got, MEDIA_PATHS, strict=True):
+    for (path, status, body, logged), (_, expected) in zip(got, MEDIA_PATHS, strict=True):
         assert status == expected, path
         if status == 200:
             assert body == (content.root / "media" / "ch-play.png").read_bytes()
         else:
             assert b"root:" not in body
+        assert len(logged) <= 1, (path, [record.getMessage() for record in logged])
+        for record in logged:
+            said = record.getMessage()
+            assert record.exc_info is None, path
+            assert len(said) < 200 and "aaaaaaaaaa" not in said and "a/a/a/a/a/" not in said
 
 
 # -- 8. the page ---------------------------------------------------------------------------------

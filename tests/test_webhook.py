@@ -13,6 +13,9 @@ import bisect
 import functools
 import json
 import logging
+import os
+import signal
+import sqlite3
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,11 +23,14 @@ from typing import Any
 
 import httpx
 import pytest
+import redis
 
 import handlers.telegram
 from bot.content import Content
 from bot.progress import progress_json
 from bot.stores import open_store
+from bot.stores.redis import UpdateConflictError
+from handlers.describe import clipped, describe
 from support.chat import fixture_content, plain
 from support.fake_telegram import (
     FakeTelegram,
@@ -36,7 +42,7 @@ from support.fake_telegram import (
     slow,
 )
 from support.logs import applied_order, log_records
-from support.redis_server import free_port
+from support.redis_server import RedisServer, free_port, start_redis_server
 from support.service import (
     NO_LIMITS,
     SECRET,
@@ -59,6 +65,7 @@ from support.service import (
 )
 from support.waiting import wait_until
 from webhook.settings import Settings
+from webhook.storefailures import StoreFailures
 
 # PTB 22 warns from inside RetryAfter() itself that retry_after will become a timedelta.
 pytestmark = pytest.mark.filterwarnings(
@@ -826,6 +833,102 @@ def test_bad_secrets_and_bodies(
         assert stored is not None and stored.turns == 2
 
 
+LONG = "x" * 5000
+WORDS = "Tôi tên Phạm Thị Gấm"  # made up: what a learner might have typed
+BIG = 10**4000  # 4001 digits, within what json reads
+
+# Malformed field values: a 400 whose answer and one log line say what the value is (its type,
+# its length) and never quote it, beyond a few safe characters.
+MALFORMED_VALUES = [
+    pytest.param(lambda c: tap_with(c, [WORDS] * 3), id="tap-data-a-list"),
+    pytest.param(lambda c: tap_with(c, {"data": LONG}), id="tap-data-an-object"),
+    pytest.param(lambda c: tap_with(c, BIG), id="tap-data-a-big-number"),
+    pytest.param(
+        lambda c: message_update(c, text="hi", chat={"id": LONG, "type": "private"}),
+        id="chat-id-5000-characters",
+    ),
+    pytest.param(
+        lambda c: message_update(c, text="hi", chat={"id": WORDS, "type": "private"}),
+        id="chat-id-words",
+    ),
+    pytest.param(
+        lambda c: message_update(c, text="hi", chat={"id": BIG, "type": "private"}),
+        id="chat-id-4001-digits",  # was taken: a learner "tg:1000…", 4004 characters long
+    ),
+    pytest.param(lambda c: message_update(c, BIG, text="hi"), id="update_id-4001-digits"),
+    pytest.param(lambda c: message_update(c, text="hi", date=WORDS), id="date-words"),
+]
+
+
+@pytest.mark.parametrize(
+    ("value", "said"),
+    [
+        ([WORDS] * 3, "a list of 3 items"),
+        ({"data": LONG}, "an object of 1 key"),
+        (BIG, "a number of 4001 digits"),
+        (-5, "a number of 1 digit"),
+        (2.5, "a number"),
+        (True, "true"),
+        (None, "null"),
+        (LONG, "a string of 5000 characters (`xxxxxxxx…`)"),
+        ("o:12", "a string of 4 characters (`o:12`)"),
+        (WORDS, "a string of 20 characters (`T…`)"),
+        ("Đúng", "a string of 4 characters"),
+        ("", "a string of 0 characters"),
+    ],
+)
+def test_describe(value: object, said: str) -> None:
+    assert describe(value) == said
+
+
+@pytest.mark.parametrize(
+    ("message", "said"),
+    [
+        ("'str' object has no attribute 'get'", "'str' object has no attribute 'get'"),
+        (
+            f"invalid literal for int() with base 10: '{WORDS}'",
+            "invalid literal for int() with base 10: <a string of 20 characters (`T…`)>",
+        ),
+        (f"not {[LONG]!r}", "not [<a string of 5000 characters (`xxxxxxxx…`)>]"),
+        ("first line\nsecond 'line'", "first line"),
+        ("y" * 500, "y" * 199 + "…"),
+    ],
+)
+def test_clipped(message: str, said: str) -> None:
+    assert clipped(message) == said
+
+
+@pytest.fixture(scope="module")
+def roomy_service() -> Iterator[ServiceThread]:
+    """One service for the whole table, taking bodies up to the usual 256 KiB."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder, FakeTelegram() as fake:
+        content = fixture_content(Path(folder))
+        with ServiceThread(settings_for(fake, content.root, "memory://")) as app:
+            yield app
+
+
+@pytest.mark.parametrize("body", MALFORMED_VALUES)
+def test_malformed_values_are_described_never_quoted(
+    roomy_service: ServiceThread, body: Any
+) -> None:
+    app = roomy_service
+    chat = next(_bad_chats)
+    with log_records("hocso") as records:
+        answer = httpx.post(f"{app.url}/webhook/telegram", json=body(chat), headers=secret_header())
+    assert answer.status_code == 400, answer.text
+    (line,) = [record.getMessage() for record in records]
+    assert line.startswith("bad telegram update: ")
+    for said in (line, answer.json()["error"]):
+        assert len(said) < 300, said
+        for quoted in ("xxxxxxxxx", "Tôi", "Gấm", "000000000", "'data'"):
+            assert quoted not in said, said
+    app.wait_sent()
+    assert not [learner for learner in app.store.learner_ids() if learner.startswith("tg:1000")]
+    assert app.store.get(f"tg:{chat}") is None
+
+
 def padded(update: dict[str, Any], size: int) -> bytes:
     """The update as a JSON body of exactly `size` bytes (its text padded with spaces)."""
     body = json.dumps(update).encode()
@@ -914,6 +1017,143 @@ def test_the_store_down_is_a_503_never_a_lost_update(
         again = httpx.post(f"{app.url}/webhook/telegram", json=update, headers=secret_header())
         fake_telegram.wait_for_messages(chat, 1)
     assert again.status_code == 200
+
+
+@pytest.fixture
+def frozen_redis(tmp_path: Path) -> Iterator[RedisServer]:
+    """A throwaway redis-server of this test's own, to stop (SIGSTOP) and go on (SIGCONT)."""
+    server = start_redis_server(tmp_path)
+    try:
+        yield server
+    finally:
+        os.kill(server.process.pid, signal.SIGCONT)
+        server.stop()
+
+
+def timed(call: Any) -> tuple[Any, float]:
+    started = time.monotonic()
+    return call(), time.monotonic() - started
+
+
+def test_a_stuck_store_is_a_503_within_a_second_or_two(
+    fake_telegram: FakeTelegram, content: Content, frozen_redis: RedisServer
+) -> None:
+    """Redis stopped (SIGSTOP): not refused, just no answer. /healthz answers 503 once its
+    ping times out (HOCSO_STORE_TIMEOUT), the webhook once its store call does, and after that
+    both at once; once Redis goes on, /healthz says 200 and the update sent again is applied."""
+    chat = 8351
+    settings = settings_for(fake_telegram, content.root, frozen_redis.url, store_timeout=0.5)
+    with (
+        ServiceThread(settings) as app,
+        httpx.Client(base_url=app.url, headers=secret_header(), timeout=30) as client,
+    ):
+        first = client.post("/webhook/telegram", json=start_update(chat, "mau"))
+        fake_telegram.wait_for_messages(chat, 1)
+        os.kill(frozen_redis.process.pid, signal.SIGSTOP)
+        update = start_update(chat + 1, "mau")
+        pinged, took_ping = timed(lambda: client.get("/healthz"))
+        refused, took = timed(lambda: client.post("/webhook/telegram", json=update))
+        again, took_again = timed(lambda: client.post("/webhook/telegram", json=update))
+        healthz, took_healthz = timed(lambda: client.get("/healthz"))
+        os.kill(frozen_redis.process.pid, signal.SIGCONT)
+        wait_until(lambda: client.get("/healthz").status_code == 200, 10, "/healthz to say 200")
+        delivered = client.post("/webhook/telegram", json=update)
+        fake_telegram.wait_for_messages(chat + 1, 1)
+    assert first.status_code == 200
+    answers = [pinged, refused, again, healthz]
+    assert [answer.status_code for answer in answers] == [503] * 4
+    # The first two wait for a store call to time out (0.5 s), and may find the loop held up
+    # by another for as long; after that, the store counts as down and nothing waits.
+    assert took_ping < 2.0 and took < 2.0, (took_ping, took)
+    assert took_again < 0.3 and took_healthz < 0.3, (took_again, took_healthz)
+    assert pinged.json() == healthz.json() == {"ok": False, "store": "down"}
+    assert delivered.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("environ", "expected"),
+    [
+        ({}, 1.0),
+        ({"HOCSO_STORE_TIMEOUT": "0.25"}, 0.25),
+        ({"HOCSO_STORE_TIMEOUT": "0"}, "HOCSO_STORE_TIMEOUT must be a number above 0"),
+        ({"HOCSO_STORE_TIMEOUT": "nan"}, "HOCSO_STORE_TIMEOUT must be a number above 0"),
+        ({"HOCSO_STORE_TIMEOUT": "-1"}, "HOCSO_STORE_TIMEOUT must not be negative"),
+        ({"HOCSO_STORE_TIMEOUT": "1s"}, "HOCSO_STORE_TIMEOUT must be a number, not '1s'"),
+    ],
+)
+def test_the_store_timeout_setting(environ: dict[str, str], expected: float | str) -> None:
+    if isinstance(expected, str):
+        with pytest.raises(ValueError, match=expected):
+            Settings.from_env(environ)
+    else:
+        assert Settings.from_env(environ).store_timeout == expected
+
+
+FAILED = "update failed; it must be sent again"
+
+
+def test_while_the_store_is_down_a_short_line_a_second_and_no_traceback(
+    fake_telegram: FakeTelegram, content: Content
+) -> None:
+    """Every update is a 503, but the log gets one line (the error's class and message) a
+    second, the next one saying how many were held back; the delivery loop's failing polls
+    are short lines too."""
+    down = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there
+    with (
+        ServiceThread(settings_for(fake_telegram, content.root, down)) as app,
+        log_records("hocso") as records,
+        httpx.Client(base_url=app.url, headers=secret_header()) as client,
+    ):
+        started = time.monotonic()
+        answers = [client.post("/webhook/telegram", json=start_update(8311 + n)) for n in range(30)]
+        took = time.monotonic() - started
+        time.sleep(1.1)
+        answers.append(client.post("/webhook/telegram", json=start_update(8341)))
+    assert [answer.status_code for answer in answers] == [503] * 31
+    assert all(record.exc_info is None for record in records), [
+        record.getMessage() for record in records if record.exc_info
+    ]
+    failed = [record for record in records if record.getMessage() == FAILED]
+    held = [getattr(record, "suppressed", 0) for record in failed]
+    assert len(failed) + sum(held) == 31  # each update logged or counted
+    assert 2 <= len(failed) <= took + 2  # at most one line a second, and the one after the pause
+    assert held[0] == 0 and held[-1] >= 1
+    for record in failed:  # refused; then not even tried, until Redis answers a ping
+        error = str(getattr(record, "error", ""))
+        assert error.startswith(("ConnectionError: ", "StoreUnavailable: ")), error
+        assert len(error) <= 200, error
+        assert record.levelname == "WARNING" and getattr(record, "status", None) == 503
+
+
+STORE_ERRORS = [
+    pytest.param(redis.ConnectionError("Error 111 connecting to 127.0.0.1:1."), False, id="down"),
+    pytest.param(redis.TimeoutError("Timeout reading from socket"), False, id="stuck"),
+    pytest.param(sqlite3.OperationalError("database is locked"), False, id="sqlite-locked"),
+    pytest.param(RuntimeError("a bug"), True, id="unexpected"),
+    pytest.param(UpdateConflictError("tg:5 kept changing"), True, id="conflict"),
+]
+
+
+@pytest.mark.parametrize(("error", "traceback"), STORE_ERRORS)
+def test_store_failures_are_one_line_a_second_unless_unexpected(
+    error: Exception, traceback: bool
+) -> None:
+    """Failures at these seconds: a store that is down or stuck is logged at 0, 1, 2.4 and 5
+    (held back: 2, 1, 0); anything unexpected, every time with its traceback."""
+    moments = iter((0.0, 0.2, 0.9, 1.0, 1.5, 2.4, 5.0))
+    failures = StoreFailures(clock=lambda: next(moments))
+    logger = logging.getLogger("hocso.test-store-failures")
+    with log_records(logger.name) as records:
+        for _ in range(7):
+            failures.log(logger, FAILED, error, {"status": 503})
+    if traceback:
+        assert len(records) == 7
+        assert all(record.exc_info is not None for record in records)
+        assert all(record.levelname == "ERROR" for record in records)
+        return
+    assert [getattr(record, "suppressed", 0) for record in records] == [0, 2, 1, 0]
+    assert all(record.exc_info is None and record.levelname == "WARNING" for record in records)
+    assert getattr(records[0], "error", "") == f"{type(error).__name__}: {error}"
 
 
 def test_the_service_starts_while_telegram_is_unreachable(content: Content) -> None:

@@ -12,6 +12,7 @@ import json
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, cast
 
@@ -21,6 +22,7 @@ import pytest
 from bot.content import Content
 from bot.progress import progress_json
 from bot.stores import open_store
+from bot.stores.base import Failure
 from handlers.zalo_oa import KEY, ZaloOASender, render
 from support.chat import fixture_content, plain
 from support.fake_zalo_oa import (
@@ -43,6 +45,7 @@ from support.fake_zalo_oa import (
 from support.logs import json_lines
 from support.redis_server import delete_prefix, store_url_with_prefix
 from support.service import ServiceThread, oa_settings_for
+from support.waiting import wait_until
 from webhook.settings import Settings
 
 
@@ -661,6 +664,79 @@ def test_a_new_pair_in_the_settings_starts_a_new_chain(
         ("AT-3", 0),
         ("AT-3", 0),
     ]
+
+
+def test_a_refresh_token_zalo_refused_is_never_sent_again(
+    zalo: FakeZaloOA, content: Content, shared_store_url: str
+) -> None:
+    """The settings' pair is dead (the app was authorised again elsewhere): Zalo answers the
+    refresh with HTTP 200 and an error. The deliveries that need it fail for good, with one
+    error line, and the OAuth server is not asked again: not by this service (however soon it
+    may try), nor by one started again with the same settings. A new pair in the settings
+    starts again."""
+    user = "4100000000000000014"
+    new_access, new_refresh = zalo.reauthorize()  # AT-0 and RT-0, in the settings, are dead
+    dead = oa_settings_for(zalo, content.root, shared_store_url)
+
+    def talk(settings: Settings, *events: dict[str, Any]) -> tuple[int, list[str]]:
+        with ServiceThread(settings) as app, json_lines() as lines:
+            sender_of(app).tokens.gap = 0.001  # nothing but a refusal keeps it from OAuth
+            before = len(app.store.failures())
+            for event in events:
+                assert post(app, *signed(event)).status_code == 200
+            app.wait_sent(timeout=15)
+            return len(app.store.failures()) - before, lines
+
+    failed, lines = talk(dead, follow_event(user), text_event(user, "giúp"))
+    failed_again, lines_again = talk(dead, text_event(user, "giúp"))
+    assert [(call.body["refresh_token"], call.answer["error"]) for call in zalo.refreshes()] == [
+        ("RT-0", -14014)
+    ]
+    assert (failed, failed_again) == (2, 1)
+    reasons = [failure.reason for failure in open_store_failures(shared_store_url)]
+    assert all("Zalo refused the OA refresh token" in reason for reason in reasons), reasons
+    refused = [line for line in lines if '"level": "error"' in line]
+    assert len(refused) == 1 and "ZALO_OA_REFRESH_TOKEN" in refused[0], refused
+    assert not [line for line in lines_again if '"level": "error"' in line]
+    for secret in ("AT-0", "RT-0", "AT-1", "RT-1", "app-secret_ABCDEFGHIJ"):
+        assert secret not in "\n".join(lines + lines_again)
+
+    renewed = replace(dead, zalo_oa_access_token=new_access, zalo_oa_refresh_token=new_refresh)
+    zalo.expire_access()  # the new pair's access token too: its refresh token is spent
+    failed_renewed, _ = talk(renewed, text_event(user, "giúp"))
+    assert failed_renewed == 0
+    assert zalo.messages(user)[-1].text.startswith(plain(content, "help").split("\n")[0])
+    assert [call.body["refresh_token"] for call in zalo.refreshes()] == ["RT-0", "RT-1"]
+
+
+def test_an_oauth_server_error_is_retried_with_the_same_refresh_token(
+    zalo: FakeZaloOA, content: Content
+) -> None:
+    """HTTP 5xx from the OAuth server is not a refusal: the delivery is tried again, with the
+    same refresh token, and goes once the server answers."""
+    user = "4100000000000000015"
+    zalo.expire_access()
+    zalo.oauth_down = True
+    with ServiceThread(oa_settings_for(zalo, content.root, "memory://")) as app:
+        sender_of(app).tokens.gap = 0.001
+        assert post(app, *signed(follow_event(user))).status_code == 200
+        wait_until(lambda: zalo.refreshes(), 10, "a refresh to be tried")
+        zalo.oauth_down = False
+        app.wait_sent(timeout=15)
+        failures = app.store.failures()
+    assert [(call.body["refresh_token"], call.status) for call in zalo.refreshes()] == [
+        ("RT-0", 503),
+        ("RT-0", 200),
+    ]
+    assert failures == [] and len(zalo.messages(user)) == 1
+
+
+def open_store_failures(store_url: str) -> list[Failure]:
+    store = open_store(store_url)
+    try:
+        return store.failures()
+    finally:
+        store.close()
 
 
 def two_services(

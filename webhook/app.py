@@ -51,9 +51,15 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
 
     @app.get("/healthz", summary="200 when the store answers")
     def healthz() -> JSONResponse:
-        if not service.store.ping():
+        # In a worker thread (a plain def): a store that does not answer holds nothing else up,
+        # and a call waits HOCSO_STORE_TIMEOUT at most. Down already: answered at once.
+        if service.store_calls.down is not None or not service.store.ping():
             return JSONResponse({"ok": False, "store": "down"}, status_code=503)
-        return JSONResponse({"ok": True, "pending": service.store.pending()})
+        try:
+            pending = service.store.pending()
+        except Exception:  # gone between the two calls
+            return JSONResponse({"ok": False, "store": "down"}, status_code=503)
+        return JSONResponse({"ok": True, "pending": pending})
 
     # A plain Starlette route: the endpoint uses nothing of FastAPI's, whose per-request
     # machinery cost a noticeable share of a turn under load. Documented by hand below.

@@ -26,6 +26,7 @@ from bot.outbound import from_body
 from bot.stores.base import Delivery, Store
 from handlers.base import Sender, SendError
 from webhook.storecalls import StoreCalls
+from webhook.storefailures import StoreFailures
 
 log = logging.getLogger("hocso.delivery")
 T = TypeVar("T")
@@ -71,6 +72,8 @@ class Courier:
         max_attempts: int = 12,
         concurrency: int = 64,
         clock: Callable[[], float] = time.time,
+        calls: StoreCalls | None = None,
+        failures: StoreFailures | None = None,
     ) -> None:
         self.store = store
         self.outlets = outlets
@@ -78,7 +81,8 @@ class Courier:
         self.poll = poll
         self.max_attempts = max_attempts
         self.clock = clock
-        self._store = StoreCalls(store, concurrency)
+        self.failures = failures or StoreFailures()
+        self._store = calls or StoreCalls(store, concurrency)
         self._slots = asyncio.Semaphore(concurrency)
         self._active: dict[str, bool] = {}  # queue -> kicked again while being drained
         # delivery id -> parts of it sent before a failure, passed back as `skip` when this
@@ -102,8 +106,8 @@ class Courier:
         while not self._stopping.is_set():
             try:
                 await self.sweep()
-            except Exception:
-                log.exception("delivery sweep failed")
+            except Exception as error:
+                self.failures.log(log, "delivery sweep failed", error, {})
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stopping.wait(), self.poll)
 
@@ -144,8 +148,9 @@ class Courier:
                 if not self._active.get(queue):
                     return
                 self._active[queue] = False  # kicked while draining: look again
-        except Exception:
-            log.exception("delivery of queue %s failed; the poller will retry it", queue)
+        except Exception as error:
+            message = "delivery of queue %s failed; the poller will retry it"
+            self.failures.log(log, message, error, {}, queue)
         finally:
             self._active.pop(queue, None)
 

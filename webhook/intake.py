@@ -9,9 +9,10 @@ applies it at most once and logs one line:
  "learner": "zalobot:8a1f", "step": "cau-1", "ms": 3.1, "duplicate": false}
 ```
 A route answers 4xx for anything malformed (never 5xx), 200 for kinds the tutor ignores, and
-503 when the store failed, so that the platform sends the event again. `secret_header_route`
-is the whole route of a platform that sends the webhook's secret in a header (Telegram, the
-Zalo Bot Platform).
+503 when the store failed, so that the platform sends the event again (logged as
+`webhook.storefailures` says: a short line, at most one a second while the store is down).
+`secret_header_route` is the whole route of a platform that sends the webhook's secret in a
+header (Telegram, the Zalo Bot Platform).
 """
 
 from __future__ import annotations
@@ -25,10 +26,12 @@ from typing import Any, Protocol, TypeVar
 
 from fastapi import Request
 from fastapi.responses import JSONResponse
+from starlette.requests import ClientDisconnect
 from starlette.routing import Route
 
 from bot.inbound import Inbound
 from bot.tutor import Receipt
+from handlers.describe import cut
 from webhook.service import Service
 
 log = logging.getLogger("hocso.webhook")
@@ -75,7 +78,9 @@ def check_secret(request: Request, header: str, secret: str, channel: str) -> No
 
 
 async def read_body(request: Request, limit: int, channel: str) -> bytes:
-    """The request body, refusing more than `limit` bytes (413) without reading them all."""
+    """The request body, refusing more than `limit` bytes (413) without reading them all.
+    A body cut off (the client went away, or `webhook.http` closed the connection when the
+    body took over HOCSO_BODY_TIMEOUT, and logged it) is a 400 nobody reads."""
     declared = request.headers.get("content-length")
     too_large = Refused(413, f"the body is over {limit} bytes")
     if declared is not None and declared.isdigit() and int(declared) > limit:
@@ -83,12 +88,16 @@ async def read_body(request: Request, limit: int, channel: str) -> bytes:
         raise too_large
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            log.warning("%s update too large", channel, extra={"status": 413})
-            raise too_large
-        chunks.append(chunk)
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                log.warning("%s update too large", channel, extra={"status": 413})
+                raise too_large
+            chunks.append(chunk)
+    except ClientDisconnect:
+        log.debug("%s update cut off after %d bytes", channel, size, extra={"status": 400})
+        raise Refused(400, "the body was cut off") from None
     return b"".join(chunks)
 
 
@@ -101,9 +110,12 @@ def parse_json(body: bytes, channel: str) -> Any:
 
 
 def bad(channel: str, error: Exception) -> Refused:
-    """400 for a body that is not one of `channel`'s events, with a log line."""
-    log.warning("bad %s update: %s", channel, error, extra={"status": 400})
-    return Refused(400, f"not a {channel} update: {error}")
+    """400 for a body that is not one of `channel`'s events, with a log line. The parsers'
+    messages describe a malformed value rather than quote it (`handlers.describe`); cut here
+    too, so that no message can write a whole value out."""
+    why = cut(str(error))
+    log.warning("bad %s update: %s", channel, why, extra={"status": 400})
+    return Refused(400, f"not a {channel} update: {why}")
 
 
 async def take(service: Service, channel: str, parsed: Parsed, started: float) -> Receipt | None:
@@ -117,7 +129,9 @@ async def take(service: Service, channel: str, parsed: Parsed, started: float) -
     try:
         receipt = await service.receive(channel, parsed.event_id, parsed.inbound, parsed.chat)
     except Exception as error:
-        log.exception("update failed; it must be sent again", extra={**extra, "status": 503})
+        service.store_failures.log(
+            log, "update failed; it must be sent again", error, {**extra, "status": 503}
+        )
         raise Refused(503, "the tutor could not store this update; send it again later") from error
     ms = round((time.perf_counter() - started) * 1000, 2)
     log.info(

@@ -15,7 +15,10 @@ from bot.learner import VIETNAM
 
 LEVEL_ENV = "HOCSO_LOG_LEVEL"
 
-FIELDS = ("channel", "learner", "event", "kind", "step", "ms", "duplicate", "status", "error")
+FIELDS = (
+    "channel", "learner", "event", "kind", "step", "ms", "duplicate", "status", "error",
+    "suppressed",
+)  # fmt: skip
 
 
 class JsonFormatter(logging.Formatter):

@@ -20,6 +20,7 @@ from webhook.delivery import NO_LIMITS, Courier, Limits, Outlet
 from webhook.media import public_url
 from webhook.settings import Settings
 from webhook.storecalls import StoreCalls
+from webhook.storefailures import StoreFailures
 
 log = logging.getLogger("hocso.service")
 
@@ -45,11 +46,15 @@ class Service:
     def __init__(self, settings: Settings, *, store: Store | None = None) -> None:
         self.settings = settings
         self.content = ContentHolder(load_content(settings.content))
-        self.store = store or open_store(settings.store)
+        self.store = store or open_store(settings.store, timeout=settings.store_timeout)
         self.tutor = Tutor(Engine(self.content), self.store)
         self.outlets: dict[str, Outlet] = {}
-        self.courier = Courier(self.store, self.outlets)
-        self._store_calls = StoreCalls(self.store)
+        self.store_failures = StoreFailures()  # how the store's failures are logged
+        # Every store call of the loop, which tells when the store is down (see there).
+        self.store_calls = self._store_calls = StoreCalls(self.store)
+        self.courier = Courier(
+            self.store, self.outlets, calls=self.store_calls, failures=self.store_failures
+        )
         self.transcripts = Transcripts(self.store, self._store_calls)  # the web chat's
         self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
         self._poller: asyncio.Task[None] | None = None
@@ -127,6 +132,7 @@ class Service:
         await self.courier.stop()
         if self._poller is not None:
             await self._poller
+        await self.store_calls.stop()
         for closer in self._closers:
             # PTB's Bot has shutdown(), httpx-based clients aclose().
             shutdown = getattr(closer, "aclose", None) or getattr(closer, "shutdown", None)

@@ -16,10 +16,14 @@
 | `HOCSO_ADMIN_TOKEN` | admin routes (none yet answer without it) |
 | `HOCSO_RATE_GLOBAL`, `HOCSO_RATE_CHAT`, `HOCSO_RATE_CHAT_BURST` | delivery limits (30, 1, 3) |
 | `HOCSO_MAX_BODY` | the largest webhook body accepted, in bytes (262144) |
+| `HOCSO_STORE_TIMEOUT` | seconds a Redis call may wait before the store counts as down (1) |
+| `HOCSO_HEADER_TIMEOUT`, `HOCSO_BODY_TIMEOUT` | seconds for a request's headers, its body (10) |
+| `HOCSO_MAX_HEADER` | the most bytes of a request's line and headers (32768) |
 """
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -58,6 +62,15 @@ class Settings:
     admin_token: str | None = None
     limits: Limits = field(default_factory=Limits)
     max_body: int = 256 * 1024
+    # Seconds a Redis store call may take (connecting, or waiting for the answer) before the
+    # store counts as down: the webhook answers 503 and /healthz too.
+    store_timeout: float = 1.0
+    # A request's line and headers must arrive within `header_timeout` seconds (of its first
+    # byte, or of the connection's opening) and be `max_header` bytes at most; its body within
+    # `body_timeout` seconds of its headers (see webhook.http).
+    header_timeout: float = 10.0
+    body_timeout: float = 10.0
+    max_header: int = 32 * 1024
 
     @property
     def telegram(self) -> bool:
@@ -103,6 +116,10 @@ class Settings:
                 chat_burst=_number(environ, "HOCSO_RATE_CHAT_BURST", 3.0),
             ),
             max_body=int(_number(environ, "HOCSO_MAX_BODY", 256 * 1024)),
+            store_timeout=_positive(environ, "HOCSO_STORE_TIMEOUT", 1.0),
+            header_timeout=_positive(environ, "HOCSO_HEADER_TIMEOUT", 10.0),
+            body_timeout=_positive(environ, "HOCSO_BODY_TIMEOUT", 10.0),
+            max_header=_bytes(environ, "HOCSO_MAX_HEADER", 32 * 1024),
         )
 
 
@@ -121,3 +138,17 @@ def _number(environ: Mapping[str, str], name: str, default: float) -> float:
     if value < 0:
         raise ValueError(f"{name} must not be negative")
     return value
+
+
+def _positive(environ: Mapping[str, str], name: str, default: float) -> float:
+    value = _number(environ, name, default)
+    if not 0 < value < math.inf:
+        raise ValueError(f"{name} must be a number above 0")
+    return value
+
+
+def _bytes(environ: Mapping[str, str], name: str, default: int) -> int:
+    value = _positive(environ, name, default)
+    if value != int(value):
+        raise ValueError(f"{name} must be a whole number of bytes")
+    return int(value)

@@ -123,9 +123,9 @@ def web_routes(service: Service) -> list[BaseRoute]:
         try:
             waiting = service.transcripts.wait(chat, after, wait)
             transcript = await until_gone(request, waiting, service.draining)
-        except Exception:
+        except Exception as error:
             extra = {"channel": CHANNEL, "learner": f"web:{chat}", "status": 503}
-            log.exception("web transcript could not be read", extra=extra)
+            service.store_failures.log(log, "web transcript could not be read", error, extra)
             return problem(503, "the messages could not be read; try again later")
         if transcript is None and service.draining.is_set():
             response = problem(503, "the service is restarting; ask again in a moment")

@@ -24,8 +24,10 @@ URL_FORMS = (
 )
 
 
-def open_store(url: str) -> Store:
-    """The store a URL names. Raises ValueError, in plain words, for a URL it cannot use."""
+def open_store(url: str, *, timeout: float | None = None) -> Store:
+    """The store a URL names. Raises ValueError, in plain words, for a URL it cannot use.
+    `timeout`: seconds a Redis call may wait for its server (unless the URL says otherwise);
+    the other stores do not use it."""
     scheme, separator, rest = url.strip().partition("://")
     scheme = scheme.lower()
     if separator and scheme == "memory":
@@ -42,7 +44,7 @@ def open_store(url: str) -> Store:
         redis_url, prefix = _redis_parts(url.strip())
         from bot.stores.redis import RedisStore
 
-        return RedisStore.from_url(redis_url, prefix)
+        return RedisStore.from_url(redis_url, prefix, timeout=timeout)
     raise _bad_url(url, "unknown kind of store")
 
 

@@ -290,15 +290,18 @@ class RedisStore(Store):
         self._take_token = client.register_script(TAKE_TOKEN)
 
     @classmethod
-    def from_url(cls, url: str, prefix: str = DEFAULT_PREFIX) -> RedisStore:
+    def from_url(
+        cls, url: str, prefix: str = DEFAULT_PREFIX, *, timeout: float | None = None
+    ) -> RedisStore:
         """A store on a new connection pool for `url` (a redis-py URL, without `prefix`).
-        Nothing connects until the first command."""
+        Nothing connects until the first command. `timeout`: seconds a command may wait to
+        connect and for its answer (else 5 and 10), after which it raises TimeoutError."""
         pool = redis.ConnectionPool.from_url(
             url,
             decode_responses=True,
             # Defaults only: options in the URL's query win.
-            socket_connect_timeout=5.0,
-            socket_timeout=10.0,
+            socket_connect_timeout=timeout or 5.0,
+            socket_timeout=timeout or 10.0,
             health_check_interval=30,
         )
         return cls(redis.Redis(connection_pool=pool), prefix)

@@ -32,6 +32,7 @@ from telegram import CallbackQuery, ChatMemberUpdated, Message, Update
 from telegram.constants import ChatMemberStatus, ChatType, UpdateType
 
 from bot.inbound import Inbound, Media
+from handlers.describe import clipped, describe
 
 __all__ = ["BadUpdate", "Received", "parse_update"]
 
@@ -65,8 +66,8 @@ def parse_update(data: object) -> Received:
     if not isinstance(data, dict):
         raise BadUpdate(f"a Telegram update is a JSON object, not {_json_kind(data)}")
     update_id = data.get("update_id")
-    if not isinstance(update_id, int) or isinstance(update_id, bool):
-        raise BadUpdate("a Telegram update needs an integer update_id")
+    if not _integer(update_id):
+        raise BadUpdate(f"a Telegram update needs an integer update_id, not {describe(update_id)}")
     kind = next((str(name) for name in Update.ALL_TYPES if data.get(name) is not None), "unknown")
     event_id = f"tg:{update_id}"
     if kind not in _READ:
@@ -83,7 +84,9 @@ def parse_update(data: object) -> Received:
         if update.my_chat_member is not None:
             return _membership(event_id, update.my_chat_member)
     except _MALFORMED as exc:
-        problem = f"update {update_id} has a {kind} not shaped like Telegram's ({exc!r})"
+        # PTB's messages, and the odd value in them, said without quoting the value.
+        why = clipped(f"{type(exc).__name__}: {exc}")
+        problem = f"update {update_id} has a {kind} not shaped like Telegram's ({why})"
         raise BadUpdate(problem) from exc
     raise AssertionError(f"unhandled update kind {kind}")  # _READ and the above disagree
 
@@ -156,7 +159,7 @@ def _callback(event_id: str, query: CallbackQuery) -> Received:
     if query.data is None:  # a game button: nothing hocso sent
         return Received(event_id, learner, where, None, query.id, "ignored:no-data")
     if not isinstance(query.data, str):
-        raise TypeError(f"callback data is text, not {query.data!r}")
+        raise TypeError(f"callback_query.data is text, not {describe(query.data)}")
     inbound = Inbound(learner, payload=query.data)
     return Received(event_id, learner, where, inbound, query.id, "button")
 
@@ -177,9 +180,15 @@ def _membership(event_id: str, change: ChatMemberUpdated) -> Received:
 
 def _chat(chat_id: object) -> tuple[str, str]:
     """The learner id and the chat to reply to, for a private chat's id (an integer)."""
-    if not isinstance(chat_id, int) or isinstance(chat_id, bool):
-        raise TypeError(f"a chat id is an integer, not {chat_id!r}")
+    if not _integer(chat_id):
+        raise TypeError(f"a chat id is a 64-bit integer, not {describe(chat_id)}")
     return f"tg:{chat_id}", str(chat_id)
+
+
+def _integer(value: object) -> bool:
+    """Whether `value` is an integer as Telegram's ids are: within 64 bits (chat ids have at
+    most 52 significant bits), so that a 4000-digit number is not taken for one."""
+    return isinstance(value, int) and not isinstance(value, bool) and -(2**63) <= value < 2**63
 
 
 def _chat_kind(chat_type: str) -> str:

@@ -24,8 +24,13 @@ A refresh (on -216/-220, or shortly before `expires_at`):
   a worker that does not get the turn waits for the new pair to appear in the store;
 - the new pair is stored before the new access token is used (a crash right after a refresh
   must not lose the only valid refresh token);
-- a refused refresh reads the store once more (another worker may have won the race), else
-  fails as a retryable SendError.
+- a refresh that fails reads the store once more (another worker may have won the race);
+- else, when Zalo answered without a new pair (HTTP 200 with an `error`, `"access_token": ""`),
+  that refresh token is dead: its fingerprint (with the app's id and secret, which a refusal
+  may be about too) is stored under `zalo-oa:refused:<fingerprint>`, one error line says so,
+  and it is never sent again, by any worker, before or after a restart: the messages that
+  need a new access token fail for good (a permanent SendError) until the settings give a
+  new pair (or app secret). A network error or an HTTP 5xx is a retryable SendError.
 """
 
 from __future__ import annotations
@@ -51,6 +56,7 @@ T = TypeVar("T")
 
 KEY = "zalo-oa:tokens"  # the store key of the current pair
 BUCKET = "zalo-oa:refresh:"  # + a refresh token's fingerprint: who may spend it
+REFUSED = "zalo-oa:refused:"  # + its fingerprint with the app's: Zalo refused it, and why
 
 
 class StoreRunner(Protocol):
@@ -82,7 +88,12 @@ class Tokens:
 
 
 class RefreshFailed(Exception):
-    """The OAuth server did not answer a new pair."""
+    """The OAuth server did not answer a new pair; `refused`: it answered, and said no (the
+    refresh token is dead), rather than failing to answer."""
+
+    def __init__(self, why: str, *, refused: bool = False) -> None:
+        super().__init__(why)
+        self.refused = refused
 
 
 class TokenKeeper:
@@ -148,6 +159,9 @@ class TokenKeeper:
                     "the OA access token was refused and there is no refresh token: set "
                     "ZALO_OA_REFRESH_TOKEN (or a new ZALO_OA_ACCESS_TOKEN)"
                 )
+            refused = await self.run(self.store.recall, self._refused_key(tokens.refresh))
+            if refused is not None:
+                raise _dead(refused)
             bucket = BUCKET + _fingerprint(tokens.refresh)
             turn = await self.run(self.store.take_token, bucket, 1.0 / self.gap, 1.0, self.clock())
             if turn > 0 and early:
@@ -160,12 +174,28 @@ class TokenKeeper:
                 again = await self._current(reread=True)
                 if _newer(again, failed):
                     return str(again.access)
+                if error.refused:
+                    raise await self._refused(tokens.refresh, str(error)) from error
                 log.warning("the OA access token could not be refreshed: %s", error)
                 raise SendError(f"could not refresh the OA access token: {error}") from error
             self._tokens, self._unsaved = fresh, True
             await self._save()
             log.info("OA access token refreshed")
             return str(fresh.access)
+
+    async def _refused(self, refresh: str, why: str) -> SendError:
+        """Remember that Zalo refused `refresh`, say so (once: it is not sent again), and
+        the error of the messages that needed it."""
+        await self.run(self.store.remember, self._refused_key(refresh), why)
+        log.error(
+            "Zalo refused the OA refresh token (%s): OA messages that need a new access token "
+            "fail until ZALO_OA_ACCESS_TOKEN and ZALO_OA_REFRESH_TOKEN give a new pair",
+            why,
+        )
+        return _dead(why)
+
+    def _refused_key(self, refresh: str) -> str:
+        return REFUSED + _fingerprint(f"{self.app_id}\n{self.app_secret}\n{refresh}")
 
     # -- the store --------------------------------------------------------------------------
 
@@ -235,7 +265,10 @@ class TokenKeeper:
             data = None
         access = _text(data.get("access_token")) if isinstance(data, dict) else None
         if answer.status_code != 200 or not isinstance(data, dict) or access is None:
-            raise RefreshFailed(f"HTTP {answer.status_code}: {_why(data)}")
+            why = f"HTTP {answer.status_code}: {_why(data)}".replace(tokens.refresh, "…")
+            # Answered, in JSON, without a pair: refused (a proxy's page or a 5xx is not).
+            refused = answer.status_code == 200 and isinstance(data, dict)
+            raise RefreshFailed(why, refused=refused)
         expires_at = _lifetime(data.get("expires_in"))  # seconds, written as a string
         if expires_at is not None:
             expires_at += self.clock()
@@ -251,6 +284,14 @@ class TokenKeeper:
 
     def _expired(self, tokens: Tokens) -> bool:
         return tokens.expires_at is not None and self.clock() >= tokens.expires_at
+
+
+def _dead(why: str) -> SendError:
+    return SendError(
+        f"Zalo refused the OA refresh token ({why}): set a new pair, ZALO_OA_ACCESS_TOKEN and "
+        "ZALO_OA_REFRESH_TOKEN",
+        permanent=True,
+    )
 
 
 def _newer(tokens: Tokens, failed: str | None) -> bool:

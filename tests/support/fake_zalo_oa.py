@@ -13,7 +13,8 @@ It speaks the wire format of handlers/zalo-wire-format.md part B:
 - `POST /v4/oa/access_token`, form-encoded `refresh_token`, `app_id`,
   `grant_type=refresh_token`, the app secret in the `secret_key` header: answers a new pair
   `{"access_token", "refresh_token", "expires_in": "90000"}`; refresh tokens are single use
-  (a used one is refused) and a refresh retires the access tokens before it.
+  (a used one is refused, HTTP 200 `{"error": -14014, …, "access_token": ""}`) and a
+  refresh retires the access tokens before it.
 
 Every call is recorded (`calls`, `messages`, `refreshes`). `observe`, when set, is called
 with the access token of each message call as it arrives, its result kept in the call (a test
@@ -329,6 +330,8 @@ class FakeZaloOA(StandIn[Call, Sent, Scripted]):
                 self._expired |= self._valid
                 self._valid = {access}
                 answer = {"access_token": access, "refresh_token": refresh, "expires_in": "90000"}
+            if "error" in answer:
+                answer["access_token"] = ""  # as a refused refresh was seen to answer
             self._calls.append(Call("oauth", None, form, dict(request.headers), answer, 200, now))
             self._lock.notify_all()
         return JSONResponse(answer)

@@ -40,7 +40,8 @@ class QuickServer(uvicorn.Server):
 
 
 class Served:
-    """Start, serve, stop. `lifespan="on"` runs the app's startup and shutdown."""
+    """Start, serve, stop. `lifespan="on"` runs the app's startup and shutdown; `http`:
+    uvicorn's HTTP protocol."""
 
     def __init__(
         self,
@@ -49,11 +50,13 @@ class Served:
         name: str,
         lifespan: Literal["auto", "on", "off"] = "off",
         graceful: int = 1,
+        http: type[asyncio.Protocol] | str = "auto",
     ) -> None:
         self.app = app
         self.name = name
         self.lifespan = lifespan
         self.graceful = graceful
+        self.http = http
         self.port = 0
         self._server: QuickServer | None = None
         self._thread: threading.Thread | None = None
@@ -73,6 +76,7 @@ class Served:
             host="127.0.0.1",
             port=0,  # a free one, read back below
             lifespan=self.lifespan,
+            http=self.http,
             log_level="warning",
             access_log=False,
             timeout_graceful_shutdown=self.graceful,

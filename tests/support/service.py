@@ -50,6 +50,7 @@ from support.served import Served, Started
 from support.waiting import wait_until
 from webhook.app import create_app
 from webhook.delivery import NO_LIMITS, Limits
+from webhook.http import protocol_for
 from webhook.service import Service
 from webhook.settings import Settings
 
@@ -172,13 +173,16 @@ def environment_for(fake: FakeTelegram, content: Path, store: str, **more: str) 
 
 
 class ServiceThread(Started):
-    """`create_app(settings)` served by uvicorn in a daemon thread with its own event loop."""
+    """`create_app(settings)` served by uvicorn in a daemon thread with its own event loop,
+    with the connection limits of `hocso serve` (`webhook.http`)."""
 
     def __init__(self, settings: Settings, *, store: Store | None = None) -> None:
         self.settings = settings
         self.app = create_app(settings, store=store)
         self.service: Service = self.app.state.service
-        self._served = Served(self.app, name="hocso-service", lifespan="on", graceful=2)
+        self._served = Served(
+            self.app, name="hocso-service", lifespan="on", graceful=2, http=protocol_for(settings)
+        )
         self.port = 0
 
     @property
