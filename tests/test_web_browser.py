@@ -240,7 +240,7 @@ def test_a_lesson_on_a_phone_with_a_reload_in_the_middle(
 
 
 def test_the_page_fits_a_320px_screen_with_large_text_and_buttons(
-    page: WebDriver, app: ServiceThread, tmp_path: Path
+    page: WebDriver, app: ServiceThread, tmp_path: Path, content: Content
 ) -> None:
     browser = page
     phone(browser, NARROW)
@@ -273,7 +273,7 @@ def test_the_page_fits_a_320px_screen_with_large_text_and_buttons(
     shortcuts = browser.find_elements(By.CSS_SELECTOR, ".shortcuts button")
     assert len(shortcuts) == 3 and all(element.is_displayed() for element in shortcuts)
     shortcuts[2].click()
-    wait_for_bot(browser, 2, "Bác gõ các chữ này lúc nào cũng được")
+    wait_for_bot(browser, 2, content.messages.text("help").splitlines()[0])
     log = browser.find_element(By.ID, "log")
     assert log.get_attribute("role") == "log" and log.get_attribute("aria-live") == "polite"
     overflow = browser.execute_script(
