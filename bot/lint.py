@@ -71,7 +71,8 @@ def step_messages(content: Content, lesson: Lesson) -> Iterator[StepMessage]:
         shown = list(_shown_from(lesson, step))
         joined = [message for message in compose(renderer.events(shown)) if message.text.strip()]
         following = ", ".join(repr(event.step.id) for event in shown[1:])
-        when = f"with {following} shown at once after it" if following else ""
+        together = following and len(joined) == 1  # compose keeps apart what does not fit
+        when = f"with {following} shown at once after it" if together else ""
         yield StepMessage(lesson, step, index, when, joined[0])
         if isinstance(step, Quiz) and step.options:
             wrong = renderer.events([Wrong(step, tries_left=1)])
