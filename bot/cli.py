@@ -379,11 +379,16 @@ def _serve(args: argparse.Namespace) -> int:
         # the web chat's long polls would hold it for up to 25 s.
         "timeout_graceful_shutdown": 10,
     }
+    metrics = settings.metrics_token is not None
     if args.workers > 1:
-        # Each worker on a socket of its own, so connections are spread evenly (see there).
+        # Each worker on a socket of its own, so connections are spread evenly (see there);
+        # with metrics on, the workers count in files of a folder the supervisor prepares.
         from webhook.workers import serve
 
-        return serve(options, args.host, args.port, args.workers)
+        return serve(options, args.host, args.port, args.workers, metrics=metrics)
+    # One process: its metrics are counted in memory (prometheus_client reads this variable
+    # when it is first imported, in this process's app).
+    os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
     uvicorn.run(host=args.host, port=args.port, workers=args.workers, **options)
     return 0
 
