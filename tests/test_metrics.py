@@ -25,6 +25,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from bot.stores import open_store
 from support.chat import fixture_content
 from support.fake_telegram import FakeTelegram, blocked, flood, slow
+from support.redis_server import start_redis_server
 from support.service import (
     SECRET,
     SECRET_HEADER,
@@ -279,3 +280,32 @@ def test_hocso_docs_reads_on_and_off(environ: dict[str, str], docs: bool) -> Non
 def test_a_hocso_docs_that_is_neither_is_a_plain_error() -> None:
     with pytest.raises(ValueError, match=r"^HOCSO_DOCS must be 1 or 0 \(on or off\), not 'maybe'$"):
         Settings.from_env({"HOCSO_DOCS": "maybe"})
+
+
+def test_a_store_that_is_down_is_counted_and_shown(
+    tmp_path: Path, content: Path, fake_telegram: FakeTelegram
+) -> None:
+    """Redis stopped under a running service: the update gets 503 and is counted as a store
+    error, and scrapes say the store is down, without outbox figures."""
+    folder = tmp_path / "redis"
+    folder.mkdir()
+    redis = start_redis_server(folder)
+    try:
+        env = environment_for(fake_telegram, content, redis.url, HOCSO_METRICS_TOKEN=TOKEN)
+        with ServeProcess(env, tmp_path / "serve.log") as server:
+            post_start(server.url, 41)
+            assert value(scrape(server.url), "hocso_store_up") == 1
+            redis.stop()
+            response = httpx.post(
+                f"{server.url}/webhook/telegram",
+                json=start_update(42),
+                headers={SECRET_HEADER: SECRET},
+            )
+            assert response.status_code == 503, response.text
+            samples = scrape(server.url)
+    finally:
+        redis.stop()
+    assert value(samples, "hocso_store_errors_total", where="webhook") >= 1
+    assert value(samples, "hocso_store_up") == 0
+    assert not any(name.startswith("hocso_outbox_") for name, _ in samples)
+    assert value(samples, "hocso_turns_total", channel="telegram") == 1
