@@ -19,6 +19,8 @@
 | `HOCSO_STORE_TIMEOUT` | seconds a Redis call may wait before the store counts as down (1) |
 | `HOCSO_HEADER_TIMEOUT`, `HOCSO_BODY_TIMEOUT` | seconds for a request's headers, its body (10) |
 | `HOCSO_MAX_HEADER` | the most bytes of a request's line and headers (32768) |
+| `HOCSO_METRICS_TOKEN` | turns `GET /metrics` on, for requests with `Authorization: Bearer TOKEN` |
+| `HOCSO_DOCS` | `0` turns `/docs`, `/redoc` and `/openapi.json` off (default `1`, on) |
 """
 
 from __future__ import annotations
@@ -71,6 +73,10 @@ class Settings:
     header_timeout: float = 10.0
     body_timeout: float = 10.0
     max_header: int = 32 * 1024
+    # GET /metrics answers requests that carry this bearer token; None: the route is a 404.
+    metrics_token: str | None = None
+    # False: no /docs, /redoc nor /openapi.json (production may keep its API to itself).
+    docs: bool = True
 
     @property
     def telegram(self) -> bool:
@@ -120,6 +126,8 @@ class Settings:
             header_timeout=_positive(environ, "HOCSO_HEADER_TIMEOUT", 10.0),
             body_timeout=_positive(environ, "HOCSO_BODY_TIMEOUT", 10.0),
             max_header=_bytes(environ, "HOCSO_MAX_HEADER", 32 * 1024),
+            metrics_token=environ.get("HOCSO_METRICS_TOKEN") or None,
+            docs=_flag(environ, "HOCSO_DOCS", True),
         )
 
 
@@ -152,3 +160,16 @@ def _bytes(environ: Mapping[str, str], name: str, default: int) -> int:
     if value != int(value):
         raise ValueError(f"{name} must be a whole number of bytes")
     return int(value)
+
+
+FLAGS = {"1": True, "true": True, "yes": True, "on": True,
+         "0": False, "false": False, "no": False, "off": False}  # fmt: skip
+
+
+def _flag(environ: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = (environ.get(name) or "").strip().lower()
+    if raw == "":
+        return default
+    if raw not in FLAGS:
+        raise ValueError(f"{name} must be 1 or 0 (on or off), not {environ[name]!r}")
+    return FLAGS[raw]

@@ -6,9 +6,9 @@ What it keeps, behind one lock:
   change stored state by editing a Learner they were given);
 - `codes`: certificate code -> `CertificateRecord`;
 - `events`: event id -> when it was handled (forgotten after `EVENT_TTL`);
-- `queues`: queue -> its deliveries as JSON text (head first), how many of them are
-  priority 0, and `ready_at` (see `bot.stores._outbox`); a queue exists while it holds a
-  delivery;
+- `queues`: queue -> its deliveries as JSON text (head first) and when each was queued, how
+  many of them are priority 0, and `ready_at` (see `bot.stores._outbox`); a queue exists
+  while it holds a delivery;
 - `failures`, `buckets` (token buckets) and `values` (`remember`/`recall`).
 """
 
@@ -45,6 +45,8 @@ class _Queue:
     """How many of them are priority 0: the queue's priority is 0 while there are any."""
     ready_at: float = 0.0
     """When the queue may be claimed: its due time, or while leased the lease's end."""
+    queued: deque[float] = field(default_factory=deque)
+    """When each of `items` was queued (the `now` given to `handle`), head first."""
 
     @property
     def priority(self) -> int:
@@ -130,6 +132,7 @@ class MemoryStore(Store):
                 if queue is None:
                     queue = self._queues[name] = _Queue(ready_at=now)
                 queue.items.extend(encode_delivery(delivery) for delivery in deliveries)
+                queue.queued.extend(now for _ in deliveries)
                 queue.urgent += sum(1 for delivery in deliveries if delivery.priority == 0)
         return queued
 
@@ -169,6 +172,7 @@ class MemoryStore(Store):
             if held is None:
                 return None
             head = decode_delivery(held.items.popleft())
+            held.queued.popleft()
             if head.priority == 0:
                 held.urgent -= 1
             if not held.items:
@@ -200,6 +204,10 @@ class MemoryStore(Store):
     def pending(self) -> int:
         with self._lock:
             return sum(len(held.items) for held in self._queues.values())
+
+    def oldest_pending(self) -> float | None:
+        with self._lock:
+            return min((held.queued[0] for held in self._queues.values()), default=None)
 
     def take_token(self, bucket: str, rate: float, burst: float, now: float) -> float:
         check_bucket(rate, burst)

@@ -14,6 +14,8 @@ Key layout (`{prefix}` is `hocso` unless the URL says otherwise):
   the set of their priority (0 while they hold a priority-0 delivery), scored by `ready_at`:
   the due time, or while the queue is leased the lease's end (see `bot.stores._outbox`);
 - `{prefix}:pending`: how many deliveries all queues hold;
+- `{prefix}:queued`: a sorted set of the ids of those deliveries, scored by when each was
+  queued (the `now` given to `handle`), for `oldest_pending`;
 - `{prefix}:failures`: a list of `{delivery, reason, at}` JSON, oldest first, the last
   `FAILURES_KEPT`;
 - `{prefix}:token:{bucket}`: a hash `{tokens, at}`, a token bucket, expiring once full;
@@ -91,13 +93,13 @@ HANDLE = (
     _PLACE
     + """
 -- One event, after the caller read the learner (MGET) and ran the change on it.
--- KEYS: learner, event, ready:0, ready:1, pending; then the `cert:` key of each code record to
--- write, then of each code to drop; then `out` and `urgent` of each queue.
+-- KEYS: learner, event, ready:0, ready:1, pending, queued; then the `cert:` key of each code
+-- record to write, then of each code to drop; then `out` and `urgent` of each queue.
 -- ARGV: [1] '1' when the learner was there when read, else '0'; [2] the text read; [3] 'keep',
 -- 'set' or 'delete'; [4] the new text; [5] the event's TTL; [6] now; [7] the learner id;
 -- [8] how many codes to write; [9] how many to drop; then certificate and earned_at of each
 -- code to write; then for each queue: its name, how many of its deliveries are priority 0,
--- how many deliveries, the deliveries' JSON.
+-- how many deliveries, then each delivery's id and JSON.
 -- Returns 'dup' (event handled before), 'stale' (the learner changed since it was read),
 -- {'taken', code key, owner} (nothing written in all three cases), or 'ok'.
 if redis.call('EXISTS', KEYS[2]) == 1 then return 'dup' end
@@ -109,8 +111,8 @@ elseif current then
 end
 local written, dropped = tonumber(ARGV[8]), tonumber(ARGV[9])
 for i = 1, written do
-    local owner = redis.call('HGET', KEYS[5 + i], 'learner')
-    if owner and owner ~= ARGV[7] then return {'taken', KEYS[5 + i], owner} end
+    local owner = redis.call('HGET', KEYS[6 + i], 'learner')
+    if owner and owner ~= ARGV[7] then return {'taken', KEYS[6 + i], owner} end
 end
 if ARGV[3] == 'set' then
     redis.call('SET', KEYS[1], ARGV[4])
@@ -119,20 +121,21 @@ elseif ARGV[3] == 'delete' then
 end
 local a = 10
 for i = 1, written do
-    redis.call('HSET', KEYS[5 + i], 'learner', ARGV[7], 'certificate', ARGV[a],
+    redis.call('HSET', KEYS[6 + i], 'learner', ARGV[7], 'certificate', ARGV[a],
         'earned_at', ARGV[a + 1])
     a = a + 2
 end
 for i = 1, dropped do
-    redis.call('DEL', KEYS[5 + written + i])
+    redis.call('DEL', KEYS[6 + written + i])
 end
 redis.call('SET', KEYS[2], '1', 'EX', ARGV[5])
-local k = 6 + written + dropped
+local k = 7 + written + dropped
 while a <= #ARGV do
     local queue, urgent, n = ARGV[a], tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2])
     local before = redis.call('LLEN', KEYS[k])
     for i = 1, n do
-        redis.call('RPUSH', KEYS[k], ARGV[a + 2 + i])
+        redis.call('RPUSH', KEYS[k], ARGV[a + 2 + 2 * i])
+        redis.call('ZADD', KEYS[6], ARGV[6], ARGV[a + 1 + 2 * i])
     end
     if urgent > 0 then
         redis.call('INCRBY', KEYS[k + 1], urgent)
@@ -143,7 +146,7 @@ while a <= #ARGV do
         score = redis.call('ZSCORE', KEYS[3], queue) or redis.call('ZSCORE', KEYS[4], queue)
     end
     place(queue, score or ARGV[6], KEYS[k + 1])
-    a, k = a + 3 + n, k + 2
+    a, k = a + 3 + 2 * n, k + 2
 end
 return 'ok'
 """
@@ -189,7 +192,8 @@ return false
 DONE = (
     _PLACE
     + """
--- KEYS: out, urgent, ready:0, ready:1, pending. ARGV: queue, id, now, lease end, next_at.
+-- KEYS: out, urgent, ready:0, ready:1, pending, queued. ARGV: queue, id, now, lease end,
+-- next_at.
 local queue = ARGV[1]
 local head = redis.call('LINDEX', KEYS[1], 0)
 if not head then return false end
@@ -197,6 +201,7 @@ local sent = cjson.decode(head)
 if sent['id'] ~= ARGV[2] then return false end
 redis.call('LPOP', KEYS[1])
 redis.call('DECR', KEYS[5])
+redis.call('ZREM', KEYS[6], ARGV[2])
 if tonumber(sent['priority']) == 0 and redis.call('DECR', KEYS[2]) <= 0 then
     redis.call('DEL', KEYS[2])
 end
@@ -283,6 +288,7 @@ class RedisStore(Store):
             raise ValueError("RedisStore needs a Redis client made with decode_responses=True")
         self.client = client
         self.prefix = prefix
+        self._queued_key = f"{prefix}:queued"
         self._handle = client.register_script(HANDLE)
         self._claim = client.register_script(CLAIM)
         self._done = client.register_script(DONE)
@@ -423,7 +429,7 @@ class RedisStore(Store):
                 return None
             write, deliveries = run_change(learner_id, stored, change)
             queued = number(event_id, deliveries)
-            keys = [key, event_key, *self._queue_keys("")[2:]]
+            keys = [key, event_key, *self._queue_keys("")[2:], self._queued_key]
             args: list[str | float | int] = [
                 "0" if stored is None else "1",
                 stored or "",
@@ -444,7 +450,8 @@ class RedisStore(Store):
                 keys += self._queue_keys(queue)[:2]
                 urgent = sum(1 for delivery in group if delivery.priority == 0)
                 args += [queue, urgent, len(group)]
-                args += [encode_delivery(delivery) for delivery in group]
+                for delivery in group:
+                    args += [delivery.id, encode_delivery(delivery)]
             answer: Any = self._handle(keys=keys, args=args)
             if answer == "ok":
                 return queued
@@ -466,7 +473,7 @@ class RedisStore(Store):
 
     def done(self, delivery: Delivery, now: float, lease: float, next_at: float) -> Delivery | None:
         head = self._done(
-            keys=self._queue_keys(delivery.queue),
+            keys=[*self._queue_keys(delivery.queue), self._queued_key],
             args=[delivery.queue, delivery.id, now, now + lease, next_at],
         )
         return None if head is None else decode_delivery(cast(str, head))
@@ -490,6 +497,12 @@ class RedisStore(Store):
 
     def pending(self) -> int:
         return int(cast(str | None, self.client.get(f"{self.prefix}:pending")) or 0)
+
+    def oldest_pending(self) -> float | None:
+        oldest = cast(
+            list[tuple[str, float]], self.client.zrange(self._queued_key, 0, 0, withscores=True)
+        )
+        return float(oldest[0][1]) if oldest else None
 
     def take_token(self, bucket: str, rate: float, burst: float, now: float) -> float:
         check_bucket(rate, burst)

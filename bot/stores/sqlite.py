@@ -64,7 +64,8 @@ such transaction; `claim`, `done`, `retry` and `take_token` each run in one too 
 first looks, without the write lock, whether there is anything to claim at all). A queue
 has a `queues` row exactly while `outbox` holds a delivery for it. Events older than
 `EVENT_TTL` and full token buckets are pruned by every `prune_every`-th `handle` of a
-process, through their indexes.
+process, through their indexes. `oldest_pending` reads when a delivery was queued from its
+event's row (a delivery's id is its event's id, "/" and a number).
 """
 
 from __future__ import annotations
@@ -470,6 +471,18 @@ class SQLiteStore(Store):
     def pending(self) -> int:
         (count,) = self._connection().execute("SELECT count(*) FROM outbox").fetchone()
         return int(count)
+
+    # A delivery's id is its event's id, "/" and its place in the event's replies ("tg:881/0"),
+    # and the event was recorded with the same `now` in the same transaction: the event's `at`
+    # is when the delivery was queued. (Events outlive any delivery: EVENT_TTL is a week.)
+    _OLDEST = (
+        "SELECT min(events.at) FROM outbox JOIN events "
+        "ON events.id = substr(outbox.id, 1, length(rtrim(outbox.id, '0123456789')) - 1)"
+    )
+
+    def oldest_pending(self) -> float | None:
+        (oldest,) = self._connection().execute(self._OLDEST).fetchone()
+        return None if oldest is None else float(oldest)
 
     def take_token(self, bucket: str, rate: float, burst: float, now: float) -> float:
         check_bucket(rate, burst)
