@@ -415,7 +415,7 @@ class _Turn:
 
     def apply(self, lesson: Lesson, position: Position | None, events: list[Event]) -> None:
         self.learner.position = position
-        self.out += Renderer(self.messages, lesson).events(events)
+        self.out += self.renderer(lesson).events(events)
         for event in events:
             if isinstance(event, Finished):
                 self.finish(lesson, event)
@@ -523,7 +523,7 @@ class _Turn:
         """Show where the learner is: the current step again, or the lesson menu."""
         lesson, step = self.place()
         if lesson and step:
-            self.out.append(Renderer(self.messages, lesson).step(step, first=step is lesson.first))
+            self.out.append(self.renderer(lesson).step(step, first=step is lesson.first))
         else:
             self.menu()
 
@@ -537,7 +537,7 @@ class _Turn:
             menu = Menu(self.content, self.learner, self.resume_buttons(with_menu=False)).show()
             self.out.append(replace(menu, buttons=(*menu.buttons, help_button)))
             return
-        renderer = Renderer(self.messages, lesson)
+        renderer = self.renderer(lesson)
         if step.options:
             text = self.messages.text("lost.options")
             buttons = renderer.option_buttons(step)
@@ -548,6 +548,12 @@ class _Turn:
             text = self.messages.text("lost.free_answer")
             buttons = ()
         self.out.append(Outbound(text, (*buttons, help_button)))
+
+    def renderer(self, lesson: Lesson) -> Renderer:
+        """A renderer for the learner's attempt at `lesson` (its quizzes' option order)."""
+        position = self.learner.place_in(lesson.id)
+        seed = f"{self.learner.id}/{position.started_at}" if position else self.learner.id
+        return Renderer(self.messages, lesson, seed)
 
     def stale(self) -> None:
         self.say("reading.stale_button")

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from bot.content import Content
 from bot.engine import compose
 from bot.outbound import Outbound
+from bot.quizlint import quiz_warnings
 from bot.render import Renderer
 from handlers.text import plain, runs
 from lessons import screen
@@ -140,4 +141,5 @@ def _over_budget(made: StepMessage) -> str:
 
 def warnings(content: Content) -> list[Problem]:
     """Everything `hocso lint` warns about, in file and line order."""
-    return screen_warnings(content)
+    quizzes = [found for lesson in content.lessons.values() for found in quiz_warnings(lesson)]
+    return sorted([*screen_warnings(content), *quizzes])
