@@ -1,6 +1,6 @@
 """The `hocso` command: chat with the tutor, check lessons, look up a learner's progress.
 
-hocso chat [--lesson ID] [--learner ID] [--json]
+hocso chat [--lesson ID | --start PAYLOAD] [--learner ID] [--json]
 hocso lint [CONTENT]
 hocso progress LEARNER [--json]
 hocso verify CODE
@@ -78,7 +78,16 @@ def _parser() -> argparse.ArgumentParser:
     )
     _common(chat)
     chat.add_argument("--learner", help="the learner id to chat as (default: cli:<your user name>)")
-    chat.add_argument("--lesson", help="open this lesson straight away (its id, e.g. an-toan-otp)")
+    opening = chat.add_mutually_exclusive_group()
+    opening.add_argument(
+        "--lesson", help="open this lesson straight away (its id, e.g. an-toan-otp)"
+    )
+    opening.add_argument(
+        "--start",
+        metavar="PAYLOAD",
+        help="begin as a lesson link would: LESSON, LESSON_VOLUNTEER or _VOLUNTEER (what a "
+        "Telegram /start link carries); the learner is credited to that volunteer",
+    )
     chat.add_argument(
         "--json",
         action="store_true",
@@ -213,11 +222,12 @@ def _chat(args: argparse.Namespace) -> int:
         return 1
     learner = args.learner or f"cli:{_user()}"
     tutor = Tutor(Engine(content), store)
+    start = args.start if args.start is not None else args.lesson
     try:
         if args.json:
-            _chat_json(tutor, learner, args.lesson, sys.stdin, sys.stdout)
+            _chat_json(tutor, learner, start, sys.stdin, sys.stdout)
         else:
-            _chat_terminal(tutor, learner, args.lesson, sys.stdin, sys.stdout)
+            _chat_terminal(tutor, learner, start, sys.stdin, sys.stdout)
     finally:
         store.close()
     return 0
