@@ -111,6 +111,11 @@ def membership(update_id: int, old: str, new: str) -> dict[str, Any]:
     return {"update_id": update_id, "my_chat_member": change}
 
 
+def with_query(update: dict[str, Any], **fields: Any) -> dict[str, Any]:
+    """A callback update with these fields of its callback_query changed."""
+    return {**update, "callback_query": {**update["callback_query"], **fields}}
+
+
 def file(kind: str, **more: Any) -> dict[str, Any]:
     return {"file_id": f"{kind}-AgADBAADq6cxG", "file_unique_id": f"{kind}-AQADq6c", **more}
 
@@ -396,6 +401,18 @@ def test_parse_update(update: dict[str, Any], expected: Received) -> None:
         ),
         pytest.param(
             {"update_id": 1, "message": {"text": "hi"}}, "not shaped like", id="message bare"
+        ),
+        # found by test_fuzz_parsers: answered as the answerCallbackQuery's id, as it was
+        *(
+            pytest.param(with_query(callback(1, "c:1"), id=value), "callback_query.id", id=why)
+            for why, value in [
+                ("callback id an object", {"a": 1}),
+                ("callback id a number", 4382000001),
+                ("callback id null", None),
+                ("callback id empty", ""),
+                ("callback id with a space", "43 82"),
+                ("callback id too long", "4" * 129),
+            ]
         ),
     ],
 )

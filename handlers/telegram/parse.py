@@ -40,6 +40,8 @@ __all__ = ["BadUpdate", "Received", "parse_update"]
 _COMMAND = re.compile(r"^/([A-Za-z0-9_]+)(?:@[A-Za-z0-9_]+)?(?:\s+(.*?))?\s*$", re.DOTALL)
 # What Telegram lets a t.me/<bot>?start= link carry.
 _START_PAYLOAD = re.compile(r"^[A-Za-z0-9_-]{0,64}$")
+# A callback query's id, answered in the webhook's response: Telegram's are digits.
+_CALLBACK_ID = re.compile(r"[\x21-\x7e]{1,128}")
 # The update kinds read; the others (edits, channel posts, inline queries, polls, kinds newer
 # than this code) are acknowledged and ignored.
 _READ = {UpdateType.MESSAGE, UpdateType.CALLBACK_QUERY, UpdateType.MY_CHAT_MEMBER}
@@ -149,6 +151,8 @@ def _media(message: Message) -> Media | None:
 
 
 def _callback(event_id: str, query: CallbackQuery) -> Received:
+    if not isinstance(query.id, str) or not _CALLBACK_ID.fullmatch(query.id):
+        raise TypeError(f"callback_query.id is an id, not {describe(query.id)}")
     # A button under a message too old to be sent along still comes from the learner's
     # private chat, whose id is the learner's user id.
     if query.message is not None and query.message.chat.type != ChatType.PRIVATE:
