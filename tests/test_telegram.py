@@ -187,6 +187,11 @@ PARSE_CASES = [
         id="button",
     ),
     pytest.param(
+        callback(38, "ờ" * 21 + "o"),  # 64 bytes: as much as Telegram carries
+        got(38, "button", Inbound(LEARNER, payload="ờ" * 21 + "o"), callback_id="4382000001"),
+        id="button with 64 bytes of data",
+    ),
+    pytest.param(
         callback(12, "c:3f9a1c0b2d", chat=None),
         got(12, "button", Inbound(LEARNER, payload="c:3f9a1c0b2d"), callback_id="4382000001"),
         id="button under a message too old",
@@ -412,6 +417,16 @@ def test_parse_update(update: dict[str, Any], expected: Received) -> None:
                 ("callback id empty", ""),
                 ("callback id with a space", "43 82"),
                 ("callback id too long", "4" * 129),
+            ]
+        ),
+        # found by test_fuzz_parsers: Telegram sends 1 to 64 bytes, any hocso button fewer
+        *(
+            pytest.param(callback(1, data), "callback_query.data", id=why)
+            for why, data in [
+                ("callback data empty", ""),
+                ("callback data of 65 bytes", "o:" + "a" * 63),
+                ("callback data of 66 bytes in 22 letters", "ờ" * 22),
+                ("callback data of 3000 characters", "x" * 3000),
             ]
         ),
     ],
