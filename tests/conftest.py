@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from support.fake_telegram import FakeTelegram
 from support.redis_server import (
@@ -15,6 +17,19 @@ from support.redis_server import (
     find_redis,
     store_url_with_prefix,
 )
+
+# The property-based tests (tests/test_fuzz_*.py). CI: the same examples on every run (drawn
+# from each test's own seed), so that a run is repeatable and its time known; elsewhere new
+# ones each run (HYPOTHESIS_PROFILE=dev), or many more for a long hunt (=fuzz). Tests whose
+# examples cost more take a share of max_examples (`support.fuzz.examples`). No deadline:
+# they assert on work, not time, on machines shared with other work.
+settings.register_profile(
+    "ci", max_examples=100, derandomize=True, database=None, deadline=None, print_blob=True
+)
+settings.register_profile("dev", max_examples=100, deadline=None)
+settings.register_profile("fuzz", max_examples=3000, deadline=None)
+PROFILE = os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev")
+settings.load_profile(PROFILE)
 
 
 @pytest.fixture(scope="session")

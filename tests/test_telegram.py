@@ -111,6 +111,11 @@ def membership(update_id: int, old: str, new: str) -> dict[str, Any]:
     return {"update_id": update_id, "my_chat_member": change}
 
 
+def with_query(update: dict[str, Any], **fields: Any) -> dict[str, Any]:
+    """A callback update with these fields of its callback_query changed."""
+    return {**update, "callback_query": {**update["callback_query"], **fields}}
+
+
 def file(kind: str, **more: Any) -> dict[str, Any]:
     return {"file_id": f"{kind}-AgADBAADq6cxG", "file_unique_id": f"{kind}-AQADq6c", **more}
 
@@ -180,6 +185,11 @@ PARSE_CASES = [
         callback(11, "o:3f9a1c0b2d:1"),
         got(11, "button", Inbound(LEARNER, payload="o:3f9a1c0b2d:1"), callback_id="4382000001"),
         id="button",
+    ),
+    pytest.param(
+        callback(38, "ờ" * 21 + "o"),  # 64 bytes: as much as Telegram carries
+        got(38, "button", Inbound(LEARNER, payload="ờ" * 21 + "o"), callback_id="4382000001"),
+        id="button with 64 bytes of data",
     ),
     pytest.param(
         callback(12, "c:3f9a1c0b2d", chat=None),
@@ -396,6 +406,28 @@ def test_parse_update(update: dict[str, Any], expected: Received) -> None:
         ),
         pytest.param(
             {"update_id": 1, "message": {"text": "hi"}}, "not shaped like", id="message bare"
+        ),
+        # found by test_fuzz_parsers: answered as the answerCallbackQuery's id, as it was
+        *(
+            pytest.param(with_query(callback(1, "c:1"), id=value), "callback_query.id", id=why)
+            for why, value in [
+                ("callback id an object", {"a": 1}),
+                ("callback id a number", 4382000001),
+                ("callback id null", None),
+                ("callback id empty", ""),
+                ("callback id with a space", "43 82"),
+                ("callback id too long", "4" * 129),
+            ]
+        ),
+        # found by test_fuzz_parsers: Telegram sends 1 to 64 bytes, any hocso button fewer
+        *(
+            pytest.param(callback(1, data), "callback_query.data", id=why)
+            for why, data in [
+                ("callback data empty", ""),
+                ("callback data of 65 bytes", "o:" + "a" * 63),
+                ("callback data of 66 bytes in 22 letters", "ờ" * 22),
+                ("callback data of 3000 characters", "x" * 3000),
+            ]
         ),
     ],
 )

@@ -40,6 +40,10 @@ __all__ = ["BadUpdate", "Received", "parse_update"]
 _COMMAND = re.compile(r"^/([A-Za-z0-9_]+)(?:@[A-Za-z0-9_]+)?(?:\s+(.*?))?\s*$", re.DOTALL)
 # What Telegram lets a t.me/<bot>?start= link carry.
 _START_PAYLOAD = re.compile(r"^[A-Za-z0-9_-]{0,64}$")
+# The bytes of a button's callback_data, as Telegram allows them: no button hocso sent has more.
+CALLBACK_DATA = 64
+# A callback query's id, answered in the webhook's response: Telegram's are digits.
+_CALLBACK_ID = re.compile(r"[\x21-\x7e]{1,128}")
 # The update kinds read; the others (edits, channel posts, inline queries, polls, kinds newer
 # than this code) are acknowledged and ignored.
 _READ = {UpdateType.MESSAGE, UpdateType.CALLBACK_QUERY, UpdateType.MY_CHAT_MEMBER}
@@ -149,6 +153,8 @@ def _media(message: Message) -> Media | None:
 
 
 def _callback(event_id: str, query: CallbackQuery) -> Received:
+    if not isinstance(query.id, str) or not _CALLBACK_ID.fullmatch(query.id):
+        raise TypeError(f"callback_query.id is an id, not {describe(query.id)}")
     # A button under a message too old to be sent along still comes from the learner's
     # private chat, whose id is the learner's user id.
     if query.message is not None and query.message.chat.type != ChatType.PRIVATE:
@@ -160,6 +166,10 @@ def _callback(event_id: str, query: CallbackQuery) -> Received:
         return Received(event_id, learner, where, None, query.id, "ignored:no-data")
     if not isinstance(query.data, str):
         raise TypeError(f"callback_query.data is text, not {describe(query.data)}")
+    if not 0 < len(query.data.encode("utf-8", "surrogatepass")) <= CALLBACK_DATA:
+        raise ValueError(
+            f"callback_query.data is 1 to {CALLBACK_DATA} bytes, not {describe(query.data)}"
+        )
     inbound = Inbound(learner, payload=query.data)
     return Received(event_id, learner, where, inbound, query.id, "button")
 

@@ -43,6 +43,9 @@ MEDIA: dict[str, Media] = {
 # Zalo's ids are digits; anything that could not be one is refused rather than made a learner.
 _USER_ID = re.compile(r"^[0-9A-Za-z_-]{1,64}$")
 _EVENT_NAME = re.compile(r"^[a-z0-9_.]{1,64}$")
+# Zalo's message ids are hex digits; one of another shape is still an event id, if printable
+# ASCII that every store keeps (a lone surrogate, for one, fails in SQLite and Redis alike).
+_MSG_ID = re.compile(r"[\x21-\x7e]{1,128}")
 
 
 @dataclass(frozen=True)
@@ -107,7 +110,7 @@ def _received(
     kind: str,
 ) -> Received:
     msg_id = (message or {}).get("msg_id")
-    if isinstance(msg_id, str) and msg_id and len(msg_id) <= 128:
+    if isinstance(msg_id, str) and _MSG_ID.fullmatch(msg_id):
         event_id = f"zoa:{msg_id}"
     else:  # follow, unfollow and the like carry no msg_id
         event_id = f"zoa:{name}:{user or '-'}:{timestamp}"

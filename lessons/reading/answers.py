@@ -21,7 +21,7 @@ from functools import lru_cache
 from lessons.reading.options import cores
 from lessons.reading.partial import answer_part, around
 from lessons.reading.question import pairs
-from lessons.reading.text import MAX_REPLY_CHARS, Text, plain_words, read_text, read_written
+from lessons.reading.text import Text, plain_words, read_text, read_written, readable
 from lessons.reading.typos import distance
 from lessons.reading.vocabulary import VIETNAMESE
 from lessons.reading.words import fits
@@ -32,7 +32,7 @@ MIN_LETTERS_AMONG_WORDS = 4
 
 def read_answer(text: str, answers: Sequence[str]) -> bool:
     """Whether `text` says one of `answers`."""
-    if not isinstance(text, str) or len(text) > MAX_REPLY_CHARS or not answers:
+    if not readable(text) or not answers:
         return False
     accepted = _accepted(tuple(str(answer) for answer in answers))
     reply = read_text(text, plain_words(accepted))

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from lessons.reading.options import read_option
-from lessons.reading.text import MAX_REPLY_CHARS, read_text, read_written
+from lessons.reading.text import read_text, read_written, readable
 from lessons.reading.vocabulary import Phrase
 from lessons.reading.words import fits
 from lessons.reading.yesno import polarity_of
@@ -30,7 +30,7 @@ def confirms(text: str, *, yes: Sequence[str], hold: Sequence[str]) -> bool | No
     """True only for a reply that says yes (a plain yes, or one of the `yes` phrases) and
     has no word that could be one of `hold`; False when any word could be one of `hold`;
     None for anything else, which is asked again."""
-    if not isinstance(text, str) or len(text) > MAX_REPLY_CHARS:
+    if not readable(text):
         return None
     reply = read_text(text)
     if not reply.words:
@@ -48,7 +48,7 @@ def confirms(text: str, *, yes: Sequence[str], hold: Sequence[str]) -> bool | No
 def ends_asking(text: str, endings: Sequence[str]) -> bool:
     """Whether a reply ends with one of `endings` ("156 là gì", "OTP nghĩa là sao"): the
     learner asks what something means."""
-    if not isinstance(text, str) or len(text) > MAX_REPLY_CHARS:
+    if not readable(text):
         return False
     words = read_text(text).words
     for ending in endings:

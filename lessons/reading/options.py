@@ -29,7 +29,7 @@ from typing import Literal
 from lessons.reading.index import Place, place
 from lessons.reading.partial import read_partial
 from lessons.reading.question import Question, pairs, question
-from lessons.reading.text import MAX_REPLY_CHARS, Text, one_clause, read_text
+from lessons.reading.text import Text, one_clause, read_text, readable
 from lessons.reading.typos import distance
 from lessons.reading.vocabulary import VIETNAMESE, Phrase
 from lessons.reading.words import fits
@@ -68,7 +68,7 @@ def read_option(
     """Read `text` as one of `options`; `options[k]` is every phrase of option k, its label
     first. `numbered=False`: a number is not read as an option's place (command words);
     `yes_no=False`: no yes/no reading."""
-    if not isinstance(text, str) or len(text) > MAX_REPLY_CHARS or not options:
+    if not readable(text) or not options:
         return NOT_READ
     asked = question(options)
     reply = read_text(text, asked.context)

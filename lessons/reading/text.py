@@ -9,17 +9,35 @@ reply is read against its question: an ambiguous spelling takes the meaning the 
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TypeGuard
 
 from lessons.reading.numbers import digits
 from lessons.reading.vocabulary import VIETNAMESE, Phrase
 from lessons.reading.words import Word, is_question, tokens, word
 
 # Longer replies are not answers to a question: they are not read at all, which also keeps
-# reading cheap whatever a learner pastes.
+# reading cheap whatever a learner pastes. Characters as the learner sees them (composed, NFC):
+# a decomposed "ạ" is one, not two, so that the form a phone sends does not change a reading.
 MAX_REPLY_CHARS = 200
+# No character takes more code points than this decomposed: a longer text is too long in
+# any form, without composing it.
+_MAX_CODE_POINTS = 4 * MAX_REPLY_CHARS
+
+
+def readable(text: object) -> TypeGuard[str]:
+    """Whether `text` is a reply to read: text of at most MAX_REPLY_CHARS characters, once
+    composed (NFC)."""
+    if not isinstance(text, str):
+        return False
+    if len(text) <= MAX_REPLY_CHARS:
+        return True
+    if len(text) > _MAX_CODE_POINTS:
+        return False
+    return len(unicodedata.normalize("NFC", text)) <= MAX_REPLY_CHARS
 
 
 @dataclass(frozen=True)

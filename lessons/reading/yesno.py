@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from lessons.reading.text import MAX_REPLY_CHARS, Text, read_text, read_written
+from lessons.reading.text import Text, read_text, read_written, readable
 from lessons.reading.vocabulary import VIETNAMESE, Phrase
 from lessons.reading.words import Word, fits
 
@@ -32,7 +32,7 @@ def polarity(text: str, about: str = "") -> bool | None:
     the question asks to do ("xóa hết dữ liệu"): its words said back are a yes ("xóa đi",
     "có xóa"), turned around a no ("không xóa", "đừng xóa"). A word that may be a yes or a
     no ("dung": "đúng" or "đừng") is neither: "dung xoa" is asked again."""
-    if not isinstance(text, str) or len(text) > MAX_REPLY_CHARS:
+    if not readable(text):
         return None
     return polarity_of(read_text(text), _echo(about) if about else ())
 
