@@ -17,8 +17,10 @@ import bot
 from bot.learner import Earned, Learner
 from bot.stores import Change, Store, open_store
 from bot.stores.base import EVENT_TTL, Delivery, Failure
+from bot.stores.memory import MemoryStore
 from bot.stores.redis import RedisStore
 from bot.stores.sqlite import _MIGRATIONS, SQLiteStore
+from support.clock import Clock
 from support.processes import run_at_once
 
 REPO = Path(bot.__file__).resolve().parents[1]
@@ -555,6 +557,66 @@ def test_remember_and_recall(store: Store) -> None:
     assert store.recall("photo") is None
 
 
+# the ttl given to remember (None: for good), seconds later that recall asks, what it gets
+REMEMBERED = [
+    pytest.param(None, 10 * 365 * 86400.0, "v", id="for-good"),
+    pytest.param(60.0, 59.0, "v", id="within-its-ttl"),
+    pytest.param(60.0, 60.0, None, id="at-its-end"),
+    pytest.param(60.0, 61.0, None, id="after-it"),
+    pytest.param(0.25, 1.0, None, id="under-a-second"),
+]
+
+
+@pytest.mark.parametrize(("ttl", "later", "recalled"), REMEMBERED)
+def test_a_value_kept_with_a_ttl_is_gone_after_it(
+    store: Store, ttl: float | None, later: float, recalled: str | None
+) -> None:
+    if isinstance(store, RedisStore):  # Redis expires it by its own clock
+        store.remember("k", "v", ttl=ttl)
+        left = store.client.pttl(f"{store.prefix}:kv:k")
+        assert left == -1 if ttl is None else 0 < left <= ttl * 1000
+        return
+    assert isinstance(store, MemoryStore | SQLiteStore)
+    store.clock = clock = Clock(1000.0)
+    store.remember("k", "v", ttl=ttl)
+    clock.now += later
+    assert store.recall("k") == recalled
+    assert store.expire(clock.now) == (recalled is None)  # the sweep deletes it for good
+    assert store.recall("k") == recalled
+    if isinstance(store, SQLiteStore):
+        with sqlite3.connect(store.path) as check:
+            rows = check.execute("SELECT count(*) FROM kv").fetchone()
+        assert rows == (0 if recalled is None else 1,)
+
+
+def test_remembering_again_starts_the_ttl_again_or_keeps_it_for_good(store: Store) -> None:
+    if isinstance(store, RedisStore):
+        store.remember("k", "v", ttl=60.0)
+        store.remember("k", "w", ttl=3600.0)
+        assert 60_000 < store.client.pttl(f"{store.prefix}:kv:k") <= 3_600_000
+        store.remember("k", "x")
+        assert store.client.pttl(f"{store.prefix}:kv:k") == -1
+        return
+    assert isinstance(store, MemoryStore | SQLiteStore)
+    store.clock = clock = Clock(1000.0)
+    store.remember("k", "v", ttl=60.0)
+    clock.now += 50.0
+    store.remember("k", "w", ttl=60.0)
+    clock.now += 50.0
+    assert store.recall("k") == "w"
+    store.remember("k", "x")
+    clock.now += 10**6
+    assert store.recall("k") == "x"
+    assert store.expire(clock.now) == 0
+
+
+@pytest.mark.parametrize("ttl", [0.0, -1.0, float("nan"), float("inf")])
+def test_a_ttl_is_a_number_of_seconds_above_0(store: Store, ttl: float) -> None:
+    with pytest.raises(ValueError, match="ttl"):
+        store.remember("k", "v", ttl=ttl)
+    assert store.recall("k") is None
+
+
 # --- stores that outlive a process: SQLite and Redis ---------------------------------------
 
 
@@ -584,16 +646,20 @@ def test_the_outbox_is_shared_by_stores_on_one_url(shared_store_url: str) -> Non
         two.close()
 
 
-def test_a_version_1_sqlite_file_is_migrated(tmp_path: Path) -> None:
-    path = tmp_path / "v1.db"
+@pytest.mark.parametrize("version", range(1, len(_MIGRATIONS)))
+def test_an_older_sqlite_file_is_migrated(tmp_path: Path, version: int) -> None:
+    path = tmp_path / f"v{version}.db"
     connection = sqlite3.connect(path)
-    for statement in _MIGRATIONS[0]:
-        connection.execute(statement)
+    for statements in _MIGRATIONS[:version]:
+        for statement in statements:
+            connection.execute(statement)
     connection.execute(
         "INSERT INTO learners (id, doc, updated_at) VALUES (?, ?, ?)",
         (LEARNER, json.dumps(Learner.new(LEARNER).to_dict()), "2026-11-23T10:00:00+07:00"),
     )
-    connection.execute("PRAGMA user_version = 1")
+    if version >= 2:
+        connection.execute("INSERT INTO kv (key, value) VALUES ('file-id:x', 'AgAC')")
+    connection.execute(f"PRAGMA user_version = {version}")
     connection.commit()
     connection.close()
 
@@ -603,6 +669,8 @@ def test_a_version_1_sqlite_file_is_migrated(tmp_path: Path) -> None:
         send(store, "e1", 1.0, message("1", "một"))
         assert turns(store) == 1
         assert drain(store, "telegram:1", 1.0) == ["một"]
+        if version >= 2:  # a value kept before ttls is kept for good
+            assert store.expire(1e12) == 0 and store.recall("file-id:x") == "AgAC"
     finally:
         store.close()
     with sqlite3.connect(path) as check:

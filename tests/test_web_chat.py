@@ -11,6 +11,7 @@ import http.client
 import json
 import os
 import re
+import sqlite3
 import threading
 import time
 from collections.abc import Iterator
@@ -29,13 +30,17 @@ from bot.messages import TEXTS
 from bot.outbound import Outbound
 from bot.progress import progress_json
 from bot.stores.memory import MemoryStore
+from bot.stores.redis import RedisStore
+from bot.stores.sqlite import SQLiteStore
 from handlers.base import SendError
 from handlers.web import COOKIE, Transcripts, WebSender, chat_of
 from handlers.web.page import PAGE_TEXTS, SCRIPT_TEXTS
 from support.chat import fixture_content
+from support.clock import Clock
 from support.logs import json_lines, log_records
 from support.redis_server import free_port
 from support.service import ServeProcess, ServiceThread
+from support.waiting import wait_until
 from support.web import WebLearner, client_id, page_config
 from webhook.settings import Settings
 from webhook.storecalls import StoreCalls
@@ -462,11 +467,85 @@ def test_deleting_the_learners_data_clears_what_was_said(content: Content) -> No
     assert learner is None
 
 
+DAY = 24 * 3600.0
+
+
+@pytest.mark.parametrize("days", [30.0, 0.5])
+def test_an_idle_transcript_expires(content: Content, store_url: str, days: float) -> None:
+    """What was said to a learner is kept `HOCSO_WEB_TRANSCRIPT_DAYS` after the last message
+    (Redis: a TTL on both keys; SQLite and memory: not shown after it, deleted by `expire`)."""
+    settings = web_settings(content, store_url, web_transcript_days=days)
+    with ServiceThread(settings) as app, WebLearner(app.url) as lan:
+        lan.open()
+        lan.start("mau")
+        lan.replies()
+        chat = chat_of(lan.token)
+        assert chat is not None
+        keys = [Transcripts.key(chat), Transcripts.seq_key(chat)]
+        store = app.store
+        if isinstance(store, RedisStore):
+            left = [store.client.pttl(f"{store.prefix}:kv:{key}") for key in keys]
+            assert all(days * DAY * 1000 - 60_000 < ms <= days * DAY * 1000 for ms in left)
+            return
+        assert isinstance(store, MemoryStore | SQLiteStore)
+        store.clock = clock = Clock(time.time() + days * DAY - 60)
+        kept = lan.poll(after=0)
+        clock.now += 61
+        gone = lan.poll(after=0)
+        swept = store.expire(clock.now)
+        clock.now -= 3600  # deleted for good: not there even by an earlier clock
+        recalled = [store.recall(key) for key in keys]
+        learner = store.get(learner_of(app, lan))
+    assert kept["seq"] == 1 and len(kept["messages"]) == 1
+    assert gone == {"seq": 0, "messages": []}  # the page starts afresh: greeted again
+    assert swept == 2 and recalled == [None, None]
+    assert learner is not None and learner.turns == 1  # the learner's progress stays
+
+
+def test_a_worker_deletes_what_expired_while_it_was_stopped(
+    content: Content, tmp_path: Path
+) -> None:
+    """Each worker sweeps the store when it starts, then every ten minutes (SQLite here)."""
+    url = f"sqlite:///{tmp_path / 'hocso.db'}"
+    store = SQLiteStore(tmp_path / "hocso.db")
+    store.remember(Transcripts.key("old"), "{}", ttl=0.001)
+    store.remember("kept", "v")
+    time.sleep(0.01)
+    store.close()
+
+    def kept_only() -> bool:
+        with sqlite3.connect(tmp_path / "hocso.db") as check:
+            return check.execute("SELECT key FROM kv").fetchall() == [("kept",)]
+
+    assert not kept_only()
+    with ServiceThread(web_settings(content, url)):
+        wait_until(kept_only, 10, "the expired value to be deleted")
+
+
+# the environment, and the settings read from it (or the error)
+WEB_SETTINGS: list[tuple[dict[str, str], dict[str, Any] | str]] = [
+    ({}, {"web_transcript_days": 30.0}),
+    ({"HOCSO_WEB_TRANSCRIPT_DAYS": "7"}, {"web_transcript_days": 7.0}),
+    ({"HOCSO_WEB_TRANSCRIPT_DAYS": "0"}, "HOCSO_WEB_TRANSCRIPT_DAYS must be a number above 0"),
+    ({"HOCSO_WEB_TRANSCRIPT_DAYS": "x"}, "HOCSO_WEB_TRANSCRIPT_DAYS must be a number, not 'x'"),
+]
+
+
+@pytest.mark.parametrize(("environ", "expected"), WEB_SETTINGS)
+def test_the_web_chat_settings(environ: dict[str, str], expected: dict[str, Any] | str) -> None:
+    if isinstance(expected, str):
+        with pytest.raises(ValueError, match=expected):
+            Settings.from_env(environ)
+        return
+    settings = Settings.from_env(environ)
+    assert {name: getattr(settings, name) for name in expected} == expected
+
+
 def test_a_store_failure_while_sending_is_retried_later() -> None:
     """The delivery loop retries a SendError with backoff; any store error must become one."""
 
     class Broken(MemoryStore):
-        def remember(self, key: str, value: str) -> None:
+        def remember(self, key: str, value: str, *, ttl: float | None = None) -> None:
             raise ConnectionError("the store is down")
 
     store = Broken()

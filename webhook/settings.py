@@ -19,6 +19,7 @@
 | `HOCSO_STORE_TIMEOUT` | seconds a Redis call may wait before the store counts as down (1) |
 | `HOCSO_HEADER_TIMEOUT`, `HOCSO_BODY_TIMEOUT` | seconds for a request's headers, its body (10) |
 | `HOCSO_MAX_HEADER` | the most bytes of a request's line and headers (32768) |
+| `HOCSO_WEB_TRANSCRIPT_DAYS` | days a web transcript is kept after its last message (30) |
 """
 
 from __future__ import annotations
@@ -71,6 +72,8 @@ class Settings:
     header_timeout: float = 10.0
     body_timeout: float = 10.0
     max_header: int = 32 * 1024
+    # What the web chat said to a learner is kept this many days after its last message.
+    web_transcript_days: float = 30.0
 
     @property
     def telegram(self) -> bool:
@@ -120,6 +123,7 @@ class Settings:
             header_timeout=_positive(environ, "HOCSO_HEADER_TIMEOUT", 10.0),
             body_timeout=_positive(environ, "HOCSO_BODY_TIMEOUT", 10.0),
             max_header=_bytes(environ, "HOCSO_MAX_HEADER", 32 * 1024),
+            web_transcript_days=_positive(environ, "HOCSO_WEB_TRANSCRIPT_DAYS", 30.0),
         )
 
 

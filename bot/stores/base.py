@@ -7,6 +7,7 @@ who earned them.
 
 from __future__ import annotations
 
+import math
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
@@ -78,6 +79,12 @@ class Delivery:
 
     def retried(self) -> Delivery:
         return replace(self, attempts=self.attempts + 1)
+
+
+def check_ttl(ttl: float | None) -> None:
+    """A ttl is None (for good) or a number of seconds above 0; ValueError otherwise."""
+    if ttl is not None and not 0 < ttl < math.inf:
+        raise ValueError(f"a value's ttl must be a number of seconds above 0, not {ttl!r}")
 
 
 @dataclass(frozen=True)
@@ -168,11 +175,21 @@ class Store(ABC):
 
     @abstractmethod
     def recall(self, key: str) -> str | None:
-        """A small shared value (e.g. an uploaded photo's file_id), or None."""
+        """A small shared value (e.g. an uploaded photo's file_id), or None (never kept, or
+        its ttl is over)."""
 
     @abstractmethod
-    def remember(self, key: str, value: str) -> None:
-        """Keep a small shared value under `key`."""
+    def remember(self, key: str, value: str, *, ttl: float | None = None) -> None:
+        """Keep a small shared value under `key`: for good, or with `ttl` for that many
+        seconds from now (each `remember` counts them again; `check_ttl` says what a ttl may
+        be). Redis forgets it by its own clock; the other stores stop recalling it at once
+        and delete it at the next `expire`."""
+
+    def expire(self, now: float) -> int:
+        """Delete for good what has expired by `now` (values kept with a ttl, events older
+        than `EVENT_TTL`, full token buckets); how many values went. Every worker calls it now
+        and then (`webhook.service`). Redis expires keys itself: nothing to do."""
+        return 0
 
     def close(self) -> None:  # noqa: B027 - optional: not every store holds connections
         """Release connections. The store must not be used afterwards."""

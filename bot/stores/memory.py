@@ -9,14 +9,16 @@ What it keeps, behind one lock:
 - `queues`: queue -> its deliveries as JSON text (head first), how many of them are
   priority 0, and `ready_at` (see `bot.stores._outbox`); a queue exists while it holds a
   delivery;
-- `failures`, `buckets` (token buckets) and `values` (`remember`/`recall`).
+- `failures`, `buckets` (token buckets) and `values` (`remember`/`recall`: the value and when
+  it expires, by `clock`).
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -32,7 +34,15 @@ from bot.stores._outbox import (
     number,
     take_token,
 )
-from bot.stores.base import EVENT_TTL, CertificateRecord, Change, Delivery, Failure, Store
+from bot.stores.base import (
+    EVENT_TTL,
+    CertificateRecord,
+    Change,
+    Delivery,
+    Failure,
+    Store,
+    check_ttl,
+)
 
 T = TypeVar("T")
 
@@ -63,7 +73,9 @@ class MemoryStore(Store):
         self._queues: dict[str, _Queue] = {}
         self._failures: deque[Failure] = deque(maxlen=FAILURES_KEPT)
         self._buckets: dict[str, Bucket] = {}
-        self._values: dict[str, str] = {}
+        self._values: dict[str, tuple[str, float | None]] = {}  # -> value, expires at
+        self.clock: Callable[[], float] = time.time
+        """What `remember` and `recall` count a ttl by (a test may move it)."""
 
     def get(self, learner_id: str) -> Learner | None:
         with self._lock:
@@ -209,8 +221,18 @@ class MemoryStore(Store):
 
     def recall(self, key: str) -> str | None:
         with self._lock:
-            return self._values.get(key)
+            value, expires = self._values.get(key, (None, None))
+        return value if expires is None or expires > self.clock() else None
 
-    def remember(self, key: str, value: str) -> None:
+    def remember(self, key: str, value: str, *, ttl: float | None = None) -> None:
+        check_ttl(ttl)
         with self._lock:
-            self._values[key] = value
+            self._values[key] = (value, None if ttl is None else self.clock() + ttl)
+
+    def expire(self, now: float) -> int:
+        with self._lock:
+            self._forget_events(now)
+            gone = [key for key, (_, at) in self._values.items() if at is not None and at <= now]
+            for key in gone:
+                del self._values[key]
+        return len(gone)

@@ -17,7 +17,7 @@ Key layout (`{prefix}` is `hocso` unless the URL says otherwise):
 - `{prefix}:failures`: a list of `{delivery, reason, at}` JSON, oldest first, the last
   `FAILURES_KEPT`;
 - `{prefix}:token:{bucket}`: a hash `{tokens, at}`, a token bucket, expiring once full;
-- `{prefix}:kv:{key}`: a string kept by `remember`.
+- `{prefix}:kv:{key}`: a string kept by `remember`, expiring after its ttl when it has one.
 
 An update WATCHes the learner's key (and the code keys it is about to write), reads, runs the
 change, and writes the learner and its codes in one MULTI/EXEC. If another client changed a
@@ -40,6 +40,7 @@ server, not a cluster.
 
 from __future__ import annotations
 
+import math
 import random
 import re
 import time
@@ -61,7 +62,15 @@ from bot.stores._outbox import (
     encode_failure,
     number,
 )
-from bot.stores.base import EVENT_TTL, CertificateRecord, Change, Delivery, Failure, Store
+from bot.stores.base import (
+    EVENT_TTL,
+    CertificateRecord,
+    Change,
+    Delivery,
+    Failure,
+    Store,
+    check_ttl,
+)
 
 T = TypeVar("T")
 
@@ -501,8 +510,11 @@ class RedisStore(Store):
     def recall(self, key: str) -> str | None:
         return cast(str | None, self.client.get(f"{self.prefix}:kv:{key}"))
 
-    def remember(self, key: str, value: str) -> None:
-        self.client.set(f"{self.prefix}:kv:{key}", value)
+    def remember(self, key: str, value: str, *, ttl: float | None = None) -> None:
+        check_ttl(ttl)
+        # At least a millisecond: PX 0 is an error, and the value must not outlive its ttl.
+        px = None if ttl is None else max(1, math.floor(ttl * 1000))
+        self.client.set(f"{self.prefix}:kv:{key}", value, px=px)
 
     def close(self) -> None:
         self.client.close()

@@ -1,7 +1,7 @@
 """`SQLiteStore` (`sqlite:///relative/path.db`, `sqlite:////absolute/path.db`): one file on
 one machine, shared safely by any number of threads and processes.
 
-Schema (version 2, kept in `PRAGMA user_version`):
+Schema (version 3, kept in `PRAGMA user_version`):
 
     CREATE TABLE learners (
         id         TEXT PRIMARY KEY,  -- the learner id, e.g. 'tg:12345'
@@ -51,8 +51,10 @@ Schema (version 2, kept in `PRAGMA user_version`):
     CREATE INDEX tokens_by_full_at ON tokens (full_at);
     CREATE TABLE kv (
         key   TEXT PRIMARY KEY,       -- remember / recall
-        value TEXT NOT NULL
-    );
+        value TEXT NOT NULL,
+        expires REAL                  -- version 3: when it expires (NULL: never); recall
+    );                                -- ignores it from then on, `expire` deletes it
+    CREATE INDEX kv_by_expires ON kv (expires) WHERE expires IS NOT NULL;
 
 `certificate_codes` mirrors the `certificates` of every learner and is written in the same
 transaction as the learner. The file is in WAL mode; every update runs in `BEGIN IMMEDIATE`,
@@ -63,8 +65,8 @@ which takes the file's write lock before reading, so concurrent updates queue (u
 such transaction; `claim`, `done`, `retry` and `take_token` each run in one too (`claim`
 first looks, without the write lock, whether there is anything to claim at all). A queue
 has a `queues` row exactly while `outbox` holds a delivery for it. Events older than
-`EVENT_TTL` and full token buckets are pruned by every `prune_every`-th `handle` of a
-process, through their indexes.
+`EVENT_TTL`, full token buckets and expired values are deleted by `expire` (each worker calls
+it now and then) and by every `prune_every`-th `handle` of a process, through their indexes.
 """
 
 from __future__ import annotations
@@ -73,8 +75,9 @@ import itertools
 import os
 import sqlite3
 import threading
+import time
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
@@ -98,11 +101,12 @@ from bot.stores.base import (
     Delivery,
     Failure,
     Store,
+    check_ttl,
 )
 
 T = TypeVar("T")
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # _MIGRATIONS[n] takes a database from schema version n to n + 1. Add, never edit.
 _MIGRATIONS: tuple[tuple[str, ...], ...] = (
@@ -152,6 +156,10 @@ _MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX tokens_by_full_at ON tokens (full_at)",
         "CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
     ),
+    (
+        "ALTER TABLE kv ADD COLUMN expires REAL",
+        "CREATE INDEX kv_by_expires ON kv (expires) WHERE expires IS NOT NULL",
+    ),
 )
 assert len(_MIGRATIONS) == SCHEMA_VERSION
 
@@ -180,6 +188,8 @@ class SQLiteStore(Store):
         self._connections: weakref.WeakSet[_Connection] = weakref.WeakSet()
         self._closed = False
         self._handled = itertools.count()
+        self.clock: Callable[[], float] = time.time
+        """What `remember` and `recall` count a ttl by (a test may move it)."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         connection = self._connection()
         connection.execute("PRAGMA journal_mode = WAL")
@@ -362,9 +372,15 @@ class SQLiteStore(Store):
         return queued
 
     @staticmethod
-    def _prune(connection: sqlite3.Connection, now: float) -> None:
+    def _prune(connection: sqlite3.Connection, now: float) -> int:
+        """Delete old events, full buckets and expired values; how many values went."""
         connection.execute("DELETE FROM events WHERE at <= ?", (now - EVENT_TTL,))
         connection.execute("DELETE FROM tokens WHERE full_at <= ?", (now,))
+        return connection.execute("DELETE FROM kv WHERE expires <= ?", (now,)).rowcount
+
+    def expire(self, now: float) -> int:
+        with self._transaction() as connection:
+            return self._prune(connection, now)
 
     _READY = "SELECT queue FROM queues WHERE priority = ? AND due <= ? ORDER BY due, queue LIMIT 1"
 
@@ -487,14 +503,22 @@ class SQLiteStore(Store):
         return wait
 
     def recall(self, key: str) -> str | None:
-        row = self._connection().execute("SELECT value FROM kv WHERE key = ?", (key,)).fetchone()
+        row = (
+            self._connection()
+            .execute(
+                "SELECT value FROM kv WHERE key = ? AND (expires IS NULL OR expires > ?)",
+                (key, self.clock()),
+            )
+            .fetchone()
+        )
         return None if row is None else str(row[0])
 
-    def remember(self, key: str, value: str) -> None:
+    def remember(self, key: str, value: str, *, ttl: float | None = None) -> None:
+        check_ttl(ttl)
         self._connection().execute(
-            "INSERT INTO kv (key, value) VALUES (?, ?) "
-            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            (key, value),
+            "INSERT INTO kv (key, value, expires) VALUES (?, ?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires = excluded.expires",
+            (key, value, None if ttl is None else self.clock() + ttl),
         )
 
     def close(self) -> None:

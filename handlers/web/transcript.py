@@ -6,8 +6,10 @@ the learner's transcript, kept under `web-transcript:<chat>` (the last `KEEP` me
 ```json
 {"seq": 7, "messages": [{"seq": 6, "text": "…", ...}, {"seq": 7, "text": "…", ...}]}
 ```
-and the number alone under `web-transcript-seq:<chat>`, for cheap polling. The courier sends
-one chat's queue one message at a time under a lease, so read-change-write is safe here.
+and the number alone under `web-transcript-seq:<chat>`, for cheap polling. Both are kept `ttl`
+seconds after the last message (`HOCSO_WEB_TRANSCRIPT_DAYS`), then forgotten: a page opened
+after that starts afresh, and is greeted; the learner's progress stays. The courier sends one
+chat's queue one message at a time under a lease, so read-change-write is safe here.
 
 A page waits for news with `Transcripts.wait`: woken at once by a message this process
 stores, and otherwise (another worker sent it) by re-reading the number every `POLL` seconds.
@@ -32,12 +34,13 @@ from bot.stores.base import Store
 from handlers.base import SendError
 from handlers.web.render import ImageUrl, render
 
-__all__ = ["KEEP", "POLL", "Transcript", "Transcripts", "WebSender"]
+__all__ = ["KEEP", "POLL", "TTL", "Transcript", "Transcripts", "WebSender"]
 
 T = TypeVar("T")
 
 KEEP = 50  # messages kept per learner: enough to scroll back over a lesson
 POLL = 0.5  # seconds between reads of the store while a page waits
+TTL = 30 * 24 * 3600.0  # seconds a transcript is kept after its last message
 
 
 class StoreCalls(Protocol):
@@ -74,11 +77,20 @@ class Transcript:
 class Transcripts:
     """Every web learner's transcript, and this process's pages waiting on them."""
 
-    def __init__(self, store: Store, calls: StoreCalls, *, keep: int = KEEP, poll: float = POLL):
+    def __init__(
+        self,
+        store: Store,
+        calls: StoreCalls,
+        *,
+        keep: int = KEEP,
+        poll: float = POLL,
+        ttl: float = TTL,
+    ) -> None:
         self.store = store
         self.calls = calls
         self.keep = keep
         self.poll = poll
+        self.ttl = ttl
         self._waiting: dict[str, set[asyncio.Event]] = {}
 
     @staticmethod
@@ -108,11 +120,14 @@ class Transcripts:
         messages.append({**entry(seq), "delivery": key} if key else entry(seq))
         transcript = Transcript(seq, tuple(messages[-self.keep :]))
         # The transcript first: a reader who sees the new number finds the message there.
-        await self.calls(self.store.remember, self.key(chat), transcript.to_json())
-        await self.calls(self.store.remember, self.seq_key(chat), str(seq))
+        await self._remember(self.key(chat), transcript.to_json())
+        await self._remember(self.seq_key(chat), str(seq))
         for event in self._waiting.get(chat, ()):
             event.set()
         return transcript
+
+    async def _remember(self, key: str, value: str) -> None:
+        await self.calls(lambda: self.store.remember(key, value, ttl=self.ttl))
 
     async def wait(self, chat: str, after: int, timeout: float) -> Transcript:
         """The transcript as soon as its number is not `after`, or after `timeout` seconds."""
