@@ -16,11 +16,12 @@ import pytest
 import bot
 from bot.learner import Earned, Learner
 from bot.stores import Change, Store, open_store
-from bot.stores.base import EVENT_TTL, Delivery, Failure
+from bot.stores.base import EVENT_TTL, Delivery, Failure, event_digest
 from bot.stores.memory import MemoryStore
 from bot.stores.redis import RedisStore
 from bot.stores.sqlite import _MIGRATIONS, SQLiteStore
 from support.clock import Clock
+from support.dump import holding
 from support.processes import run_at_once
 
 REPO = Path(bot.__file__).resolve().parents[1]
@@ -267,8 +268,12 @@ def test_events_are_forgotten_after_event_ttl(store: Store) -> None:
     send(store, "old", 0.0)
     assert store.handle(LEARNER, "old", replying(), EVENT_TTL - 1.0) is None
     if isinstance(store, RedisStore):  # Redis expires it by its own clock
-        ttl = store.client.ttl(f"{store.prefix}:event:old")
-        assert 0 < ttl <= EVENT_TTL
+        ttl = store.client.ttl(f"{store.prefix}:event:{event_digest('old')}")
+        filed = store.client.ttl(f"{store.prefix}:events:{LEARNER}")  # the learner's list
+        assert 0 < ttl <= EVENT_TTL and 0 < filed <= EVENT_TTL
+        send(store, "new", EVENT_TTL + 1.0)  # drops what is older than EVENT_TTL from the list
+        listed = store.client.zrange(f"{store.prefix}:events:{LEARNER}", 0, -1)
+        assert listed == [event_digest("new")]
         return
     if isinstance(store, SQLiteStore):
         store.prune_every = 1
@@ -398,9 +403,11 @@ def test_an_emptied_queue_starts_again_due_at_its_next_event(store: Store) -> No
         head = store.claim("telegram:1", 50.0 + LEASE, LEASE)
         assert head is not None and store.done(head, 50.0, LEASE, 50.0) is None
         keys = set(store.client.scan_iter(match=f"{store.prefix}:*"))
+        digests = [f"event:{event_digest(event)}" for event in ("e1", "e2")]
         assert keys == {
-            f"{store.prefix}:{key}" for key in (f"learner:{LEARNER}", "event:e1", "event:e2")
-        } | {f"{store.prefix}:pending"}
+            f"{store.prefix}:{key}"
+            for key in (f"learner:{LEARNER}", f"events:{LEARNER}", *digests, "pending")
+        }
 
 
 def test_a_handle_for_a_leased_queue_does_not_free_it(store: Store) -> None:
@@ -617,6 +624,83 @@ def test_a_ttl_is_a_number_of_seconds_above_0(store: Store, ttl: float) -> None:
     assert store.recall("k") is None
 
 
+# --- deleting a learner leaves nothing of them ----------------------------------------------
+
+WEB_CHAT = "Zr3kq9WmXb2TnV8pL4sYcA"  # a web learner's chat: a digest of their cookie's token
+OA_USER = "8123456789012345"  # a Zalo user id
+TG_CHAT = "987654321"
+
+# the learner, the ids of their events as each channel makes them (the last one deletes
+# them), where their replies go, and what no record may hold once they are deleted
+DELETED = [
+    pytest.param(
+        f"web:{WEB_CHAT}",
+        [f"web:{WEB_CHAT}:k3J9-a81Qz", f"web:{WEB_CHAT}:k3J9-a81R0", f"web:{WEB_CHAT}:k3J9-a81R1"],
+        ("web", WEB_CHAT),
+        [WEB_CHAT],
+        id="web",
+    ),
+    pytest.param(
+        f"zalo:{OA_USER}",
+        [f"zoa:follow:{OA_USER}:1763884800000", "zoa:5d1c0b2a9e", "zoa:5d1c0b2a9f"],
+        ("zalo-oa", OA_USER),
+        [OA_USER],
+        id="zalo-oa",
+    ),
+    pytest.param(
+        f"tg:{TG_CHAT}", ["tg:700000001", "tg:700000002"], ("telegram", TG_CHAT), [TG_CHAT],
+        id="telegram",
+    ),
+]  # fmt: skip
+
+
+def taking_turns(learner_id: str, channel: str, chat: str) -> Change[list[Delivery]]:
+    """A change that adds a turn to `learner_id` and answers in their chat."""
+
+    def change(learner: Learner | None) -> tuple[Learner, list[Delivery]]:
+        learner = learner or Learner.new(learner_id)
+        learner.turns += 1
+        return learner, [Delivery(channel, chat, {"kind": "message", "text": "…"})]
+
+    return change
+
+
+@pytest.mark.parametrize("how", ["by-an-event", "by-store-delete"])
+@pytest.mark.parametrize(("learner", "events", "where", "needles"), DELETED)
+def test_a_deleted_learner_leaves_no_trace(
+    store: Store,
+    learner: str,
+    events: list[str],
+    where: tuple[str, str],
+    needles: list[str],
+    how: str,
+) -> None:
+    channel, chat = where
+    for n, event in enumerate(events[:-1]):
+        assert store.handle(learner, event, taking_turns(learner, channel, chat), 10.0 + n)
+    send(store, "tg:1", 10.0, message("5", "cho người khác"))  # another learner's
+    for queue in (f"{channel}:{chat}", "telegram:5"):
+        drain(store, queue, 20.0)
+    assert holding(store, learner, *needles) != []  # what is looked for is there to find
+
+    if how == "by-an-event":
+
+        def delete(_: Learner | None) -> tuple[None, list[Delivery]]:
+            return None, [Delivery(channel, chat, {"kind": "message", "text": "Đã xóa"})]
+
+        assert store.handle(learner, events[-1], delete, 30.0) is not None
+        drain(store, f"{channel}:{chat}", 31.0)  # the goodbye is sent
+    else:
+        assert store.delete(learner)
+
+    assert holding(store, learner, *needles) == []
+    assert store.get(learner) is None and store.pending() == 0
+    if how == "by-an-event":  # the deleting event is still known, by its digest alone
+        assert store.handle(learner, events[-1], delete, 32.0) is None
+    assert store.handle(LEARNER, "tg:1", replying(), 32.0) is None  # the other's too
+    assert turns(store) == 1
+
+
 # --- stores that outlive a process: SQLite and Redis ---------------------------------------
 
 
@@ -659,6 +743,7 @@ def test_an_older_sqlite_file_is_migrated(tmp_path: Path, version: int) -> None:
     )
     if version >= 2:
         connection.execute("INSERT INTO kv (key, value) VALUES ('file-id:x', 'AgAC')")
+        connection.execute(f"INSERT INTO events (id, at) VALUES ('web:{WEB_CHAT}:k3J9', 0.5)")
     connection.execute(f"PRAGMA user_version = {version}")
     connection.commit()
     connection.close()
@@ -669,12 +754,27 @@ def test_an_older_sqlite_file_is_migrated(tmp_path: Path, version: int) -> None:
         send(store, "e1", 1.0, message("1", "một"))
         assert turns(store) == 1
         assert drain(store, "telegram:1", 1.0) == ["một"]
-        if version >= 2:  # a value kept before ttls is kept for good
-            assert store.expire(1e12) == 0 and store.recall("file-id:x") == "AgAC"
+        if version >= 2:
+            # An event handled before is still known, by its digest alone (version 4).
+            assert store.handle(LEARNER, f"web:{WEB_CHAT}:k3J9", replying(), 2.0) is None
+            assert holding(store, WEB_CHAT) == []
+            # A value kept before ttls (version 3) is kept for good.
+            assert store.expire(1.0) == 0 and store.recall("file-id:x") == "AgAC"
     finally:
         store.close()
     with sqlite3.connect(path) as check:
         assert check.execute("PRAGMA user_version").fetchone() == (len(_MIGRATIONS),)
+
+
+def test_a_redis_event_kept_before_digests_is_still_known(redis_store_url: str) -> None:
+    store = open_store(redis_store_url)
+    assert isinstance(store, RedisStore)
+    try:
+        store.client.set(f"{store.prefix}:event:web:{WEB_CHAT}:k3J9", "1", ex=EVENT_TTL)
+        assert store.handle(LEARNER, f"web:{WEB_CHAT}:k3J9", replying(), 1.0) is None
+        assert turns(store) == 0
+    finally:
+        store.close()
 
 
 HANDLER = """

@@ -7,6 +7,8 @@ who earned them.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import math
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
@@ -35,6 +37,14 @@ class CertificateRecord:
 
 EVENT_TTL = 7 * 24 * 3600
 """Seconds an event id is remembered for dedupe (platforms redeliver for a day at most)."""
+
+
+def event_digest(event_id: str) -> str:
+    """What a store keeps of an event id: 22 characters of its SHA-256, base64url. A platform's
+    id may hold a chat id (`web:<chat>:<id>`, `zoa:follow:<user>:<time>`); its digest does not,
+    and cannot be turned back into it."""
+    digest = hashlib.sha256(event_id.encode("utf-8")).digest()
+    return base64.urlsafe_b64encode(digest).decode("ascii")[:22]
 
 
 @dataclass(frozen=True)
@@ -131,10 +141,15 @@ class Store(ABC):
     ) -> list[Delivery] | None:
         """Apply one platform event at most once, as ONE atomic step: unless `event_id` was
         handled before (then return None and change nothing), run `change` on the learner,
-        write the learner it returns, remember `event_id` for `EVENT_TTL` seconds, and append
+        write the learner it returns, remember the event for `EVENT_TTL` seconds, and append
         the deliveries it returns to their queues, in order, each with a unique `id`
         (`f"{event_id}/{n}"`). A queue that was not queued before becomes due at `now`.
-        Returns the deliveries as queued."""
+        Returns the deliveries as queued.
+
+        An event is remembered by its `event_digest` alone, filed under its learner. When
+        `change` deletes the learner (returns None for one that was stored), every event
+        filed under them is forgotten with them, and this one is remembered under no one: it
+        is still known as handled, and nothing in the store names the learner."""
 
     @abstractmethod
     def claim(self, queue: str | None, now: float, lease: float) -> Delivery | None:
@@ -195,7 +210,8 @@ class Store(ABC):
         """Release connections. The store must not be used afterwards."""
 
     def delete(self, learner_id: str) -> bool:
-        """Forget a learner and their certificate codes; True when there was one."""
+        """Forget a learner, their certificate codes and their events; True when there was
+        one. (A learner deleted by `update`'s change goes the same way.)"""
         return self.update(learner_id, lambda learner: (None, learner is not None))
 
     def save(self, learner: Learner) -> None:

@@ -5,7 +5,8 @@ What it keeps, behind one lock:
 - `learners`: learner id -> the learner's JSON text (text, not objects, so that nobody can
   change stored state by editing a Learner they were given);
 - `codes`: certificate code -> `CertificateRecord`;
-- `events`: event id -> when it was handled (forgotten after `EVENT_TTL`);
+- `events`: an event's digest -> when it was handled and its learner (None for the event that
+  deleted them), forgotten after `EVENT_TTL` or with the learner;
 - `queues`: queue -> its deliveries as JSON text (head first), how many of them are
   priority 0, and `ready_at` (see `bot.stores._outbox`); a queue exists while it holds a
   delivery;
@@ -42,6 +43,7 @@ from bot.stores.base import (
     Failure,
     Store,
     check_ttl,
+    event_digest,
 )
 
 T = TypeVar("T")
@@ -68,8 +70,8 @@ class MemoryStore(Store):
         self._lock = threading.Lock()
         self._learners: dict[str, str] = {}
         self._codes: dict[str, CertificateRecord] = {}
-        self._events: dict[str, float] = {}
-        self._event_order: deque[tuple[float, str]] = deque()
+        self._events: dict[str, tuple[float, str | None]] = {}  # digest -> at, learner
+        self._event_order: deque[tuple[float, str]] = deque()  # (at, digest), oldest first
         self._queues: dict[str, _Queue] = {}
         self._failures: deque[Failure] = deque(maxlen=FAILURES_KEPT)
         self._buckets: dict[str, Bucket] = {}
@@ -100,6 +102,11 @@ class MemoryStore(Store):
                 raise code_taken(record, owner.learner)
         if write.text is None:
             del self._learners[learner_id]
+            self._events = {
+                digest: (at, owner)
+                for digest, (at, owner) in self._events.items()
+                if owner != learner_id
+            }
         else:
             self._learners[learner_id] = write.text
         for code in write.dropped:
@@ -125,9 +132,10 @@ class MemoryStore(Store):
     def handle(
         self, learner_id: str, event_id: str, change: Change[list[Delivery]], now: float
     ) -> list[Delivery] | None:
+        digest = event_digest(event_id)
         with self._lock:
             self._forget_events(now)
-            if event_id in self._events:
+            if digest in self._events:
                 return None
 
             def numbered(learner: Learner | None) -> tuple[Learner | None, list[Delivery]]:
@@ -135,8 +143,8 @@ class MemoryStore(Store):
                 return after, number(event_id, deliveries)  # may refuse: before any write
 
             queued = self._change(learner_id, numbered)
-            self._events[event_id] = now
-            self._event_order.append((now, event_id))
+            self._events[digest] = (now, learner_id if learner_id in self._learners else None)
+            self._event_order.append((now, digest))
             for name, deliveries in by_queue(queued).items():
                 queue = self._queues.get(name)
                 if queue is None:
@@ -147,9 +155,9 @@ class MemoryStore(Store):
 
     def _forget_events(self, now: float) -> None:
         while self._event_order and self._event_order[0][0] <= now - EVENT_TTL:
-            at, event_id = self._event_order.popleft()
-            if self._events.get(event_id) == at:
-                del self._events[event_id]
+            at, digest = self._event_order.popleft()
+            if self._events.get(digest, (None,))[0] == at:
+                del self._events[digest]
 
     def claim(self, queue: str | None, now: float, lease: float) -> Delivery | None:
         with self._lock:

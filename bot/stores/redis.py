@@ -6,7 +6,13 @@ Key layout (`{prefix}` is `hocso` unless the URL says otherwise):
 - `{prefix}:learner:{learner id}`: a string, the Learner as JSON (see bot.learner);
 - `{prefix}:cert:{code}`: a hash `{learner, certificate, earned_at}` for each certificate
   verification code, mirroring the learners' `certificates`;
-- `{prefix}:event:{event id}`: "1" for a handled platform event, expiring after `EVENT_TTL`;
+- `{prefix}:event:{digest}`: "1" for a handled platform event, by its `event_digest`,
+  expiring after `EVENT_TTL` (before digests, `{prefix}:event:{event id}`: still recognised
+  until they expire);
+- `{prefix}:events:{learner id}`: a sorted set, the digests of the learner's events scored by
+  when, so that they go with the learner: those older than `EVENT_TTL` are dropped at each
+  event, the key expires `EVENT_TTL` after the last; when the learner is deleted, their events'
+  keys and this one are deleted, and the deleting event is kept (by digest) under no one;
 - `{prefix}:out:{queue}`: a list, the queue's deliveries as JSON (`Delivery.to_dict`), head
   first; it exists exactly while the queue holds a delivery;
 - `{prefix}:urgent:{queue}`: how many of those are priority 0 (missing: none);
@@ -70,6 +76,7 @@ from bot.stores.base import (
     Failure,
     Store,
     check_ttl,
+    event_digest,
 )
 
 T = TypeVar("T")
@@ -100,16 +107,17 @@ HANDLE = (
     _PLACE
     + """
 -- One event, after the caller read the learner (MGET) and ran the change on it.
--- KEYS: learner, event, ready:0, ready:1, pending; then the `cert:` key of each code record to
--- write, then of each code to drop; then `out` and `urgent` of each queue.
+-- KEYS: learner, the event (by digest), ready:0, ready:1, pending, the event as kept before
+-- digests (by id), the learner's events; then the `cert:` key of each code record to write,
+-- then of each code to drop; then `out` and `urgent` of each queue.
 -- ARGV: [1] '1' when the learner was there when read, else '0'; [2] the text read; [3] 'keep',
 -- 'set' or 'delete'; [4] the new text; [5] the event's TTL; [6] now; [7] the learner id;
--- [8] how many codes to write; [9] how many to drop; then certificate and earned_at of each
--- code to write; then for each queue: its name, how many of its deliveries are priority 0,
--- how many deliveries, the deliveries' JSON.
+-- [8] how many codes to write; [9] how many to drop; [10] the event's digest; [11] the key
+-- prefix; then certificate and earned_at of each code to write; then for each queue: its name,
+-- how many of its deliveries are priority 0, how many deliveries, the deliveries' JSON.
 -- Returns 'dup' (event handled before), 'stale' (the learner changed since it was read),
 -- {'taken', code key, owner} (nothing written in all three cases), or 'ok'.
-if redis.call('EXISTS', KEYS[2]) == 1 then return 'dup' end
+if redis.call('EXISTS', KEYS[2], KEYS[6]) > 0 then return 'dup' end
 local current = redis.call('GET', KEYS[1])
 if ARGV[1] == '1' then
     if current ~= ARGV[2] then return 'stale' end
@@ -118,25 +126,37 @@ elseif current then
 end
 local written, dropped = tonumber(ARGV[8]), tonumber(ARGV[9])
 for i = 1, written do
-    local owner = redis.call('HGET', KEYS[5 + i], 'learner')
-    if owner and owner ~= ARGV[7] then return {'taken', KEYS[5 + i], owner} end
+    local owner = redis.call('HGET', KEYS[7 + i], 'learner')
+    if owner and owner ~= ARGV[7] then return {'taken', KEYS[7 + i], owner} end
 end
 if ARGV[3] == 'set' then
     redis.call('SET', KEYS[1], ARGV[4])
 elseif ARGV[3] == 'delete' then
     redis.call('DEL', KEYS[1])
 end
-local a = 10
+local a = 12
 for i = 1, written do
-    redis.call('HSET', KEYS[5 + i], 'learner', ARGV[7], 'certificate', ARGV[a],
+    redis.call('HSET', KEYS[7 + i], 'learner', ARGV[7], 'certificate', ARGV[a],
         'earned_at', ARGV[a + 1])
     a = a + 2
 end
 for i = 1, dropped do
-    redis.call('DEL', KEYS[5 + written + i])
+    redis.call('DEL', KEYS[7 + written + i])
 end
 redis.call('SET', KEYS[2], '1', 'EX', ARGV[5])
-local k = 6 + written + dropped
+if ARGV[3] == 'delete' or (ARGV[3] == 'keep' and ARGV[1] == '0') then
+    -- No learner after this event: their events go; this one stays, filed under no one.
+    for _, digest in ipairs(redis.call('ZRANGE', KEYS[7], 0, -1)) do
+        redis.call('DEL', ARGV[11] .. ':event:' .. digest)
+    end
+    redis.call('DEL', KEYS[7])
+else
+    local old = string.format('%.17g', tonumber(ARGV[6]) - tonumber(ARGV[5]))
+    redis.call('ZADD', KEYS[7], ARGV[6], ARGV[10])
+    redis.call('ZREMRANGEBYSCORE', KEYS[7], '-inf', old)
+    redis.call('EXPIRE', KEYS[7], ARGV[5])
+end
+local k = 8 + written + dropped
 while a <= #ARGV do
     local queue, urgent, n = ARGV[a], tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2])
     local before = redis.call('LLEN', KEYS[k])
@@ -322,7 +342,11 @@ class RedisStore(Store):
         return f"{self.prefix}:cert:{code}"
 
     def _event_key(self, event_id: str) -> str:
+        """An event's key: by its digest, or (events kept before) by its id."""
         return f"{self.prefix}:event:{event_id}"
+
+    def _events_key(self, learner_id: str) -> str:
+        return f"{self.prefix}:events:{learner_id}"
 
     def _queue_keys(self, queue: str) -> list[str]:
         """The keys the queue scripts take: out, urgent, ready:0, ready:1, pending."""
@@ -350,8 +374,9 @@ class RedisStore(Store):
                     write, result = run_change(learner_id, stored, change)
                     if write is not None:
                         self._check_codes(pipe, learner_id, write)
+                        events = self._learner_events(pipe, learner_id, write)
                         pipe.multi()
-                        self._queue_write(pipe, key, write)
+                        self._queue_write(pipe, key, write, events)
                         pipe.execute()
                     return result
                 except redis.WatchError:
@@ -374,10 +399,21 @@ class RedisStore(Store):
                 if owner is not None and owner != learner_id:
                     raise code_taken(record, owner)
 
-    def _queue_write(self, pipe: Pipeline, key: str, write: Write) -> None:
-        """Queue the learner's and its codes' writes in the MULTI that `pipe` has begun."""
+    def _learner_events(self, pipe: Pipeline, learner_id: str, write: Write) -> list[str]:
+        """When `write` deletes the learner: the keys of their events, and of their list
+        (WATCHed, so that no event is filed under them before EXEC)."""
+        if write.text is not None:
+            return []
+        events = self._events_key(learner_id)
+        pipe.watch(events)  # type: ignore[no-untyped-call]
+        digests = cast(list[str], pipe.zrange(events, 0, -1))
+        return [events, *(self._event_key(digest) for digest in digests)]
+
+    def _queue_write(self, pipe: Pipeline, key: str, write: Write, events: list[str]) -> None:
+        """Queue the learner's and its codes' writes in the MULTI that `pipe` has begun; a
+        deleted learner's `events` keys go with them."""
         if write.text is None:
-            pipe.delete(key)
+            pipe.delete(key, *events)
         else:
             pipe.set(key, write.text)
         for code in write.dropped:
@@ -423,16 +459,19 @@ class RedisStore(Store):
     def handle(
         self, learner_id: str, event_id: str, change: Change[list[Delivery]], now: float
     ) -> list[Delivery] | None:
-        key, event_key = self._learner_key(learner_id), self._event_key(event_id)
+        key, digest = self._learner_key(learner_id), event_digest(event_id)
+        event_key, before_digests = self._event_key(digest), self._event_key(event_id)
         for attempt in range(self.max_attempts):
             if attempt:
                 time.sleep(random.uniform(0, min(0.05, 0.001 * 2**attempt)))
-            stored, seen = cast(list[str | None], self.client.mget(key, event_key))
-            if seen is not None:
+            read = self.client.mget(key, event_key, before_digests)
+            stored, seen, seen_before = cast(list[str | None], read)
+            if seen is not None or seen_before is not None:
                 return None
             write, deliveries = run_change(learner_id, stored, change)
             queued = number(event_id, deliveries)
             keys = [key, event_key, *self._queue_keys("")[2:]]
+            keys += [before_digests, self._events_key(learner_id)]
             args: list[str | float | int] = [
                 "0" if stored is None else "1",
                 stored or "",
@@ -443,6 +482,8 @@ class RedisStore(Store):
                 learner_id,
                 0 if write is None else len(write.written),
                 0 if write is None else len(write.dropped),
+                digest,
+                self.prefix,
             ]
             if write is not None:
                 keys += [self._code_key(record.code) for record in write.written]

@@ -1,7 +1,7 @@
 """`SQLiteStore` (`sqlite:///relative/path.db`, `sqlite:////absolute/path.db`): one file on
 one machine, shared safely by any number of threads and processes.
 
-Schema (version 3, kept in `PRAGMA user_version`):
+Schema (version 4, kept in `PRAGMA user_version`):
 
     CREATE TABLE learners (
         id         TEXT PRIMARY KEY,  -- the learner id, e.g. 'tg:12345'
@@ -18,10 +18,13 @@ Schema (version 3, kept in `PRAGMA user_version`):
 
     -- version 2: events and the outbox
     CREATE TABLE events (
-        id TEXT PRIMARY KEY,          -- a handled platform event's id
-        at REAL NOT NULL              -- when (the `now` given to handle); pruned after EVENT_TTL
-    );
+        id TEXT PRIMARY KEY,          -- a handled platform event's digest (version 4; its id
+                                      -- before: rewritten as digests by the upgrade)
+        at REAL NOT NULL,             -- when (the `now` given to handle); pruned after EVENT_TTL
+        learner TEXT                  -- version 4: learners.id; NULL for the event that
+    );                                -- deleted its learner (whose others went with them)
     CREATE INDEX events_by_at ON events (at);
+    CREATE INDEX events_by_learner ON events (learner) WHERE learner IS NOT NULL;
     CREATE TABLE outbox (
         seq      INTEGER PRIMARY KEY AUTOINCREMENT,  -- the order of sending, within a queue
         queue    TEXT NOT NULL,       -- Delivery.queue, e.g. 'telegram:12345'
@@ -102,11 +105,12 @@ from bot.stores.base import (
     Failure,
     Store,
     check_ttl,
+    event_digest,
 )
 
 T = TypeVar("T")
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 # _MIGRATIONS[n] takes a database from schema version n to n + 1. Add, never edit.
 _MIGRATIONS: tuple[tuple[str, ...], ...] = (
@@ -159,6 +163,11 @@ _MIGRATIONS: tuple[tuple[str, ...], ...] = (
     (
         "ALTER TABLE kv ADD COLUMN expires REAL",
         "CREATE INDEX kv_by_expires ON kv (expires) WHERE expires IS NOT NULL",
+    ),
+    (
+        "ALTER TABLE events ADD COLUMN learner TEXT",
+        "CREATE INDEX events_by_learner ON events (learner) WHERE learner IS NOT NULL",
+        "UPDATE events SET id = hocso_event_digest(id)",  # registered by _migrate
     ),
 )
 assert len(_MIGRATIONS) == SCHEMA_VERSION
@@ -222,6 +231,7 @@ class SQLiteStore(Store):
         return connection
 
     def _migrate(self, connection: sqlite3.Connection) -> None:
+        connection.create_function("hocso_event_digest", 1, event_digest, deterministic=True)
         connection.execute("BEGIN IMMEDIATE")
         try:
             (version,) = connection.execute("PRAGMA user_version").fetchone()
@@ -250,22 +260,27 @@ class SQLiteStore(Store):
 
     def update(self, learner_id: str, change: Change[T]) -> T:
         with self._transaction() as connection:
-            return self._change(connection, learner_id, change)
+            return self._change(connection, learner_id, change)[0]
 
-    def _change(self, connection: sqlite3.Connection, learner_id: str, change: Change[T]) -> T:
-        """Read, change and write one learner inside the caller's transaction."""
+    def _change(
+        self, connection: sqlite3.Connection, learner_id: str, change: Change[T]
+    ) -> tuple[T, bool]:
+        """Read, change and write one learner inside the caller's transaction; the change's
+        result, and whether the learner is stored afterwards."""
         row = connection.execute("SELECT doc FROM learners WHERE id = ?", (learner_id,)).fetchone()
         stored: str | None = row[0] if row else None
         write, result = run_change(learner_id, stored, change)
         if write is not None:
             self._write(connection, learner_id, write)
-        return result
+            return result, write.text is not None
+        return result, stored is not None
 
     @staticmethod
     def _write(connection: sqlite3.Connection, learner_id: str, write: Write) -> None:
         if write.text is None:
             connection.execute("DELETE FROM learners WHERE id = ?", (learner_id,))
             connection.execute("DELETE FROM certificate_codes WHERE learner = ?", (learner_id,))
+            connection.execute("DELETE FROM events WHERE learner = ?", (learner_id,))
             return
         connection.execute(
             "INSERT INTO learners (id, doc, updated_at) VALUES (?, ?, ?) "
@@ -347,12 +362,17 @@ class SQLiteStore(Store):
     def handle(
         self, learner_id: str, event_id: str, change: Change[list[Delivery]], now: float
     ) -> list[Delivery] | None:
+        digest = event_digest(event_id)
         with self._transaction() as connection:
-            seen = connection.execute("SELECT 1 FROM events WHERE id = ?", (event_id,))
+            seen = connection.execute("SELECT 1 FROM events WHERE id = ?", (digest,))
             if seen.fetchone() is not None:
                 return None
-            queued = number(event_id, self._change(connection, learner_id, change))
-            connection.execute("INSERT INTO events (id, at) VALUES (?, ?)", (event_id, now))
+            deliveries, kept = self._change(connection, learner_id, change)
+            queued = number(event_id, deliveries)
+            connection.execute(
+                "INSERT INTO events (id, at, learner) VALUES (?, ?, ?)",
+                (digest, now, learner_id if kept else None),
+            )
             connection.executemany(
                 "INSERT INTO outbox (queue, id, priority, doc) VALUES (?, ?, ?, ?)",
                 [(d.queue, d.id, d.priority, encode_delivery(d)) for d in queued],
