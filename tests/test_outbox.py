@@ -16,7 +16,7 @@ import pytest
 import bot
 from bot.learner import Earned, Learner
 from bot.stores import Change, Store, open_store
-from bot.stores.base import EVENT_TTL, Delivery, Failure, event_digest
+from bot.stores.base import EVENT_TTL, Delivery, Failure, chat_buckets, event_digest
 from bot.stores.memory import MemoryStore
 from bot.stores.redis import RedisStore
 from bot.stores.sqlite import _MIGRATIONS, SQLiteStore
@@ -676,11 +676,19 @@ def test_a_deleted_learner_leaves_no_trace(
     how: str,
 ) -> None:
     channel, chat = where
+    queue = f"{channel}:{chat}"
     for n, event in enumerate(events[:-1]):
         assert store.handle(learner, event, taking_turns(learner, channel, chat), 10.0 + n)
     send(store, "tg:1", 10.0, message("5", "cho người khác"))  # another learner's
-    for queue in (f"{channel}:{chat}", "telegram:5"):
-        drain(store, queue, 20.0)
+    for each in (queue, "telegram:5"):
+        drain(store, each, 20.0)
+    if how == "by-an-event":  # what belongs to the chats the deleting event answers
+        for chats in (queue, "telegram:5"):
+            for bucket in chat_buckets(chats):
+                assert store.take_token(bucket, 1.0, 1.0, 20.0) == 0.0  # empty now
+        them, other = Delivery(channel, chat, {"text": "bị chặn"}), message("5", "bị chặn")
+        for failed in (them, other, them):
+            store.fail(failed, "blocked", 20.0)
     assert holding(store, learner, *needles) != []  # what is looked for is there to find
 
     if how == "by-an-event":
@@ -697,6 +705,9 @@ def test_a_deleted_learner_leaves_no_trace(
     assert store.get(learner) is None and store.pending() == 0
     if how == "by-an-event":  # the deleting event is still known, by its digest alone
         assert store.handle(learner, events[-1], delete, 32.0) is None
+        # The other learner's records stay: their failure, their chat's buckets.
+        assert [failure.delivery.chat for failure in store.failures()] == ["5"]
+        assert all(store.take_token(b, 1.0, 1.0, 20.0) > 0 for b in chat_buckets("telegram:5"))
     assert store.handle(LEARNER, "tg:1", replying(), 32.0) is None  # the other's too
     assert turns(store) == 1
 

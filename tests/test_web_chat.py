@@ -35,8 +35,10 @@ from bot.stores.sqlite import SQLiteStore
 from handlers.base import SendError
 from handlers.web import COOKIE, Transcripts, WebSender, chat_of
 from handlers.web.page import PAGE_TEXTS, SCRIPT_TEXTS
+from handlers.web.transcript import GONE_TTL
 from support.chat import fixture_content
 from support.clock import Clock
+from support.dump import holding
 from support.logs import json_lines, log_records
 from support.redis_server import free_port
 from support.service import ServeProcess, ServiceThread
@@ -451,20 +453,51 @@ def test_the_transcript_survives_a_restart(content: Content, tmp_path: Path) -> 
     assert android["text"] == "Trên Android, bác mở *CH Play*."
 
 
-def test_deleting_the_learners_data_clears_what_was_said(content: Content) -> None:
-    with ServiceThread(web_settings(content, "memory://")) as app, WebLearner(app.url) as lan:
+def test_deleting_the_learners_data_leaves_only_the_goodbye_for_an_hour(
+    content: Content, store_url: str
+) -> None:
+    """After `xóa dữ liệu`, nothing in the store holds the learner's id, their chat (the digest
+    of their cookie) or their token, but the goodbye the page shows, kept an hour."""
+    with (
+        ServiceThread(web_settings(content, store_url)) as app,
+        WebLearner(app.url) as lan,
+        WebLearner(app.url) as other,
+    ):
+        other.open()
+        other.start("mau")
+        other.replies()
         lan.open()
         lan.start("mau")
+        lan.replies()
+        lan.tap("Bắt đầu")
         lan.replies()
         lan.say(content.messages.words("commands.delete")[0])
         lan.replies()
         lan.tap(content.messages.text("buttons.delete_yes"))
         (done,) = lan.replies()
+        app.wait_sent()
         after = lan.poll(after=0)
-        learner = app.store.get(learner_of(app, lan))
+        learner, chat, token = learner_of(app, lan), chat_of(lan.token), lan.token
+        assert chat is not None and token is not None
+        store = app.store
+        left = holding(store, learner, chat, token)
+        if isinstance(store, RedisStore):
+            kv = [
+                f"{store.prefix}:kv:{key}"
+                for key in (Transcripts.key(chat), Transcripts.seq_key(chat))
+            ]
+            assert sorted(line.split(" ")[0] for line in left) == sorted(kv)
+            assert all(0 < store.client.pttl(key) <= GONE_TTL * 1000 for key in kv)
+        else:
+            assert isinstance(store, MemoryStore | SQLiteStore)
+            store.clock = Clock(time.time() + GONE_TTL + 1)
+            assert lan.poll(after=0) == {"seq": 0, "messages": []}
+            store.expire(store.clock())
+            assert holding(store, learner, chat, token) == []
+        kept = store.get(learner_of(app, other))
     assert done["text"] == content.messages.text("delete.done")
-    assert after == {"seq": 3, "messages": [done]}
-    assert learner is None
+    assert after == {"seq": 4, "messages": [done]}  # what the open page shows: the goodbye
+    assert kept is not None and kept.turns == 1  # another learner's data stays
 
 
 DAY = 24 * 3600.0

@@ -32,6 +32,7 @@ from bot.stores import open_store
 from bot.stores.redis import UpdateConflictError
 from handlers.describe import clipped, describe
 from support.chat import fixture_content, plain
+from support.dump import holding
 from support.fake_telegram import (
     FakeTelegram,
     bad_gateway,
@@ -551,6 +552,42 @@ def test_permanent_failures_are_recorded_not_retried(
         (str(is_blocked), "Forbidden: bot was blocked by the user"),
         (str(is_gone), "Chat not found"),
     ]
+
+
+def test_deleting_data_leaves_nothing_of_the_learner(
+    fake_telegram: FakeTelegram, content: Content, store_url: str
+) -> None:
+    """A learner who blocked the bot for a while (a failure recorded: their chat id and the
+    bot's words), came back, then deleted their data: no key, row or value of the store holds
+    their learner id or chat id afterwards; another learner's failure stays."""
+    chat, other = 987654321, 6201
+    fake_telegram.script("sendMessage", blocked(), chat=chat)
+    fake_telegram.script("sendMessage", blocked(), chat=other)
+    with ServiceThread(settings_for(fake_telegram, content.root, store_url)) as app:
+
+        async def talk() -> None:
+            async with Webhook(app.url) as hook:
+                lan, them = (
+                    TelegramLearner(hook, fake_telegram, chat),
+                    TelegramLearner(hook, fake_telegram, other),
+                )
+                await lan.start("mau")  # blocked: recorded as a failure
+                await them.start("mau")
+                await asyncio.to_thread(app.wait_sent)
+                await lan.start("mau")
+                await lan.replies()
+                await lan.say(content.messages.words("commands.delete")[0])
+                await lan.replies()
+                await lan.tap(content.messages.text("buttons.delete_yes"))
+                await lan.replies()
+
+        asyncio.run(talk())
+        app.wait_sent()
+        left = holding(app.store, f"tg:{chat}", str(chat))
+        failures = [failure.delivery.chat for failure in app.store.failures()]
+    assert fake_telegram.messages(chat)[-1].visible == plain(content, "delete.done")
+    assert left == []
+    assert failures == [str(other)]
 
 
 def test_server_errors_and_timeouts_are_retried_then_delivered(

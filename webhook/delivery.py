@@ -183,7 +183,7 @@ class Courier:
             bucket = f"global:{head.channel}"
             wait = await self._store(self.store.take_token, bucket, rate, 1.0, now)
         if wait == 0 and limits.chat_rate > 0:
-            bucket = f"chat:{head.queue}"
+            bucket = f"chat:{head.queue}"  # bot.stores.base.CHAT_BUCKETS: goes with the learner
             rate, burst = limits.chat_rate * MARGIN, max(1.0, limits.chat_burst)
             wait = await self._store(self.store.take_token, bucket, rate, burst, now)
         return wait

@@ -47,6 +47,16 @@ def event_digest(event_id: str) -> str:
     return base64.urlsafe_b64encode(digest).decode("ascii")[:22]
 
 
+CHAT_BUCKETS = ("chat", "in")
+"""The token buckets of one chat are named `<kind>:<queue>`: `chat` the courier's (what it
+sends there), `in` the intake's (what the learner sends)."""
+
+
+def chat_buckets(queue: str) -> list[str]:
+    """The names of the token buckets that belong to one chat (`CHAT_BUCKETS`)."""
+    return [f"{kind}:{queue}" for kind in CHAT_BUCKETS]
+
+
 @dataclass(frozen=True)
 class Delivery:
     """One outgoing message, queued in its chat's outbox.
@@ -149,7 +159,10 @@ class Store(ABC):
         An event is remembered by its `event_digest` alone, filed under its learner. When
         `change` deletes the learner (returns None for one that was stored), every event
         filed under them is forgotten with them, and this one is remembered under no one: it
-        is still known as handled, and nothing in the store names the learner."""
+        is still known as handled, and nothing in the store names the learner. So are the
+        records of the chats this event's deliveries go to (the learner's): their failures
+        and their token buckets (`chat_buckets`); the deliveries themselves are queued, and
+        go once sent."""
 
     @abstractmethod
     def claim(self, queue: str | None, now: float, lease: float) -> Delivery | None:

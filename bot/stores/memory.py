@@ -29,6 +29,7 @@ from bot.stores._outbox import (
     FAILURES_KEPT,
     Bucket,
     by_queue,
+    chats,
     check_bucket,
     decode_delivery,
     encode_delivery,
@@ -42,6 +43,7 @@ from bot.stores.base import (
     Delivery,
     Failure,
     Store,
+    chat_buckets,
     check_ttl,
     event_digest,
 )
@@ -143,8 +145,11 @@ class MemoryStore(Store):
                 return after, number(event_id, deliveries)  # may refuse: before any write
 
             queued = self._change(learner_id, numbered)
-            self._events[digest] = (now, learner_id if learner_id in self._learners else None)
+            kept = learner_id in self._learners
+            self._events[digest] = (now, learner_id if kept else None)
             self._event_order.append((now, digest))
+            if not kept:
+                self._forget_chats(queued)
             for name, deliveries in by_queue(queued).items():
                 queue = self._queues.get(name)
                 if queue is None:
@@ -152,6 +157,15 @@ class MemoryStore(Store):
                 queue.items.extend(encode_delivery(delivery) for delivery in deliveries)
                 queue.urgent += sum(1 for delivery in deliveries if delivery.priority == 0)
         return queued
+
+    def _forget_chats(self, deliveries: list[Delivery]) -> None:
+        """Forget the failures and token buckets of the chats `deliveries` go to."""
+        queues = {f"{channel}:{chat}" for channel, chat in chats(deliveries)}
+        kept = [failure for failure in self._failures if failure.delivery.queue not in queues]
+        self._failures = deque(kept, maxlen=FAILURES_KEPT)
+        for queue in queues:
+            for bucket in chat_buckets(queue):
+                self._buckets.pop(bucket, None)
 
     def _forget_events(self, now: float) -> None:
         while self._event_order and self._event_order[0][0] <= now - EVENT_TTL:

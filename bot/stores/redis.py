@@ -61,11 +61,13 @@ from bot.stores._document import Write, code_taken, decode, run_change
 from bot.stores._outbox import (
     FAILURES_KEPT,
     by_queue,
+    chats,
     check_bucket,
     decode_delivery,
     decode_failure,
     encode_delivery,
     encode_failure,
+    failure_prefix,
     number,
 )
 from bot.stores.base import (
@@ -75,6 +77,7 @@ from bot.stores.base import (
     Delivery,
     Failure,
     Store,
+    chat_buckets,
     check_ttl,
     event_digest,
 )
@@ -109,12 +112,14 @@ HANDLE = (
 -- One event, after the caller read the learner (MGET) and ran the change on it.
 -- KEYS: learner, the event (by digest), ready:0, ready:1, pending, the event as kept before
 -- digests (by id), the learner's events; then the `cert:` key of each code record to write,
--- then of each code to drop; then `out` and `urgent` of each queue.
+-- then of each code to drop; then `out` and `urgent` of each queue; then, when there is no
+-- learner after this event, the token buckets of the chats it answers (deleted).
 -- ARGV: [1] '1' when the learner was there when read, else '0'; [2] the text read; [3] 'keep',
 -- 'set' or 'delete'; [4] the new text; [5] the event's TTL; [6] now; [7] the learner id;
 -- [8] how many codes to write; [9] how many to drop; [10] the event's digest; [11] the key
--- prefix; then certificate and earned_at of each code to write; then for each queue: its name,
--- how many of its deliveries are priority 0, how many deliveries, the deliveries' JSON.
+-- prefix; [12] how many failure prefixes follow: the failures of those chats begin so
+-- (deleted); then certificate and earned_at of each code to write; then for each queue: its
+-- name, how many of its deliveries are priority 0, how many deliveries, the deliveries' JSON.
 -- Returns 'dup' (event handled before), 'stale' (the learner changed since it was read),
 -- {'taken', code key, owner} (nothing written in all three cases), or 'ok'.
 if redis.call('EXISTS', KEYS[2], KEYS[6]) > 0 then return 'dup' end
@@ -134,7 +139,7 @@ if ARGV[3] == 'set' then
 elseif ARGV[3] == 'delete' then
     redis.call('DEL', KEYS[1])
 end
-local a = 12
+local a = 13 + tonumber(ARGV[12])
 for i = 1, written do
     redis.call('HSET', KEYS[7 + i], 'learner', ARGV[7], 'certificate', ARGV[a],
         'earned_at', ARGV[a + 1])
@@ -150,6 +155,19 @@ if ARGV[3] == 'delete' or (ARGV[3] == 'keep' and ARGV[1] == '0') then
         redis.call('DEL', ARGV[11] .. ':event:' .. digest)
     end
     redis.call('DEL', KEYS[7])
+    local failures, gone = ARGV[11] .. ':failures', false
+    if tonumber(ARGV[12]) > 0 then
+        for i, text in ipairs(redis.call('LRANGE', failures, 0, -1)) do
+            for p = 13, 12 + tonumber(ARGV[12]) do
+                if string.sub(text, 1, #ARGV[p]) == ARGV[p] then
+                    redis.call('LSET', failures, i - 1, '')  -- no failure's text is empty
+                    gone = true
+                    break
+                end
+            end
+        end
+    end
+    if gone then redis.call('LREM', failures, 0, '') end
 else
     local old = string.format('%.17g', tonumber(ARGV[6]) - tonumber(ARGV[5]))
     redis.call('ZADD', KEYS[7], ARGV[6], ARGV[10])
@@ -173,6 +191,9 @@ while a <= #ARGV do
     end
     place(queue, score or ARGV[6], KEYS[k + 1])
     a, k = a + 3 + n, k + 2
+end
+for i = k, #KEYS do
+    redis.call('DEL', KEYS[i])
 end
 return 'ok'
 """
@@ -472,6 +493,8 @@ class RedisStore(Store):
             queued = number(event_id, deliveries)
             keys = [key, event_key, *self._queue_keys("")[2:]]
             keys += [before_digests, self._events_key(learner_id)]
+            # No learner after this event: what belongs to their chats goes with them.
+            gone = chats(queued) if (write.text if write else stored) is None else []
             args: list[str | float | int] = [
                 "0" if stored is None else "1",
                 stored or "",
@@ -484,6 +507,8 @@ class RedisStore(Store):
                 0 if write is None else len(write.dropped),
                 digest,
                 self.prefix,
+                len(gone),
+                *(failure_prefix(channel, chat) for channel, chat in gone),
             ]
             if write is not None:
                 keys += [self._code_key(record.code) for record in write.written]
@@ -495,6 +520,8 @@ class RedisStore(Store):
                 urgent = sum(1 for delivery in group if delivery.priority == 0)
                 args += [queue, urgent, len(group)]
                 args += [encode_delivery(delivery) for delivery in group]
+            for channel, chat in gone:
+                keys += [self._token_key(b) for b in chat_buckets(f"{channel}:{chat}")]
             answer: Any = self._handle(keys=keys, args=args)
             if answer == "ok":
                 return queued
@@ -541,11 +568,12 @@ class RedisStore(Store):
     def pending(self) -> int:
         return int(cast(str | None, self.client.get(f"{self.prefix}:pending")) or 0)
 
+    def _token_key(self, bucket: str) -> str:
+        return f"{self.prefix}:token:{bucket}"
+
     def take_token(self, bucket: str, rate: float, burst: float, now: float) -> float:
         check_bucket(rate, burst)
-        wait: Any = self._take_token(
-            keys=[f"{self.prefix}:token:{bucket}"], args=[rate, burst, now]
-        )
+        wait: Any = self._take_token(keys=[self._token_key(bucket)], args=[rate, burst, now])
         return float(wait)
 
     def recall(self, key: str) -> str | None:

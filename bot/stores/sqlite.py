@@ -91,6 +91,7 @@ from bot.stores._outbox import (
     FAILURES_KEPT,
     Bucket,
     by_queue,
+    chats,
     check_bucket,
     decode_delivery,
     encode_delivery,
@@ -104,6 +105,7 @@ from bot.stores.base import (
     Delivery,
     Failure,
     Store,
+    chat_buckets,
     check_ttl,
     event_digest,
 )
@@ -373,6 +375,8 @@ class SQLiteStore(Store):
                 "INSERT INTO events (id, at, learner) VALUES (?, ?, ?)",
                 (digest, now, learner_id if kept else None),
             )
+            if not kept:
+                self._forget_chats(connection, queued)
             connection.executemany(
                 "INSERT INTO outbox (queue, id, priority, doc) VALUES (?, ?, ?, ?)",
                 [(d.queue, d.id, d.priority, encode_delivery(d)) for d in queued],
@@ -390,6 +394,20 @@ class SQLiteStore(Store):
             if next(self._handled) % self.prune_every == 0:
                 self._prune(connection, now)
         return queued
+
+    @staticmethod
+    def _forget_chats(connection: sqlite3.Connection, deliveries: list[Delivery]) -> None:
+        """Delete the failures and token buckets of the chats `deliveries` go to."""
+        for channel, chat in chats(deliveries):
+            connection.execute(
+                "DELETE FROM failures "
+                "WHERE json_extract(doc, '$.channel') = ? AND json_extract(doc, '$.chat') = ?",
+                (channel, chat),
+            )
+            connection.executemany(
+                "DELETE FROM tokens WHERE bucket = ?",
+                [(bucket,) for bucket in chat_buckets(f"{channel}:{chat}")],
+            )
 
     @staticmethod
     def _prune(connection: sqlite3.Connection, now: float) -> int:

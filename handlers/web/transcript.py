@@ -17,7 +17,8 @@ Sequence numbers only grow; a page that asks after a number the transcript never
 store was emptied) gets the whole transcript again.
 
 When the learner is gone from the store (they deleted their data), what was said to them goes
-too: the transcript starts again from the message being sent.
+too: the transcript starts again from the message being sent (the goodbye), and is kept
+`GONE_TTL` seconds only, long enough for the open page to show it.
 """
 
 from __future__ import annotations
@@ -34,13 +35,14 @@ from bot.stores.base import Store
 from handlers.base import SendError
 from handlers.web.render import ImageUrl, render
 
-__all__ = ["KEEP", "POLL", "TTL", "Transcript", "Transcripts", "WebSender"]
+__all__ = ["GONE_TTL", "KEEP", "POLL", "TTL", "Transcript", "Transcripts", "WebSender"]
 
 T = TypeVar("T")
 
 KEEP = 50  # messages kept per learner: enough to scroll back over a lesson
 POLL = 0.5  # seconds between reads of the store while a page waits
 TTL = 30 * 24 * 3600.0  # seconds a transcript is kept after its last message
+GONE_TTL = 3600.0  # seconds the goodbye to a learner who deleted their data is kept
 
 
 class StoreCalls(Protocol):
@@ -120,14 +122,15 @@ class Transcripts:
         messages.append({**entry(seq), "delivery": key} if key else entry(seq))
         transcript = Transcript(seq, tuple(messages[-self.keep :]))
         # The transcript first: a reader who sees the new number finds the message there.
-        await self._remember(self.key(chat), transcript.to_json())
-        await self._remember(self.seq_key(chat), str(seq))
+        ttl = min(self.ttl, GONE_TTL) if gone else self.ttl
+        await self._remember(self.key(chat), transcript.to_json(), ttl)
+        await self._remember(self.seq_key(chat), str(seq), ttl)
         for event in self._waiting.get(chat, ()):
             event.set()
         return transcript
 
-    async def _remember(self, key: str, value: str) -> None:
-        await self.calls(lambda: self.store.remember(key, value, ttl=self.ttl))
+    async def _remember(self, key: str, value: str, ttl: float) -> None:
+        await self.calls(lambda: self.store.remember(key, value, ttl=ttl))
 
     async def wait(self, chat: str, after: int, timeout: float) -> Transcript:
         """The transcript as soon as its number is not `after`, or after `timeout` seconds."""
