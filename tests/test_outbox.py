@@ -712,6 +712,40 @@ def test_a_deleted_learner_leaves_no_trace(
     assert turns(store) == 1
 
 
+@pytest.mark.parametrize("how", ["by-an-event", "by-store-delete"])
+def test_a_deleted_learner_is_gone_from_the_sqlite_files_too(tmp_path: Path, how: str) -> None:
+    """Not only from the tables: SQLite keeps deleted rows in free space and old versions of
+    pages in its write-ahead log, where anyone with the files could read them."""
+    store = SQLiteStore(tmp_path / "hocso.db")
+    learner, chat = f"tg:{TG_CHAT}", ("telegram", TG_CHAT)
+
+    def writing_the_volunteer(stored: Learner | None) -> tuple[Learner, list[Delivery]]:
+        after, deliveries = taking_turns(learner, *chat)(stored)
+        after.volunteer = "VQZX7Q" + "-" * 2000  # a document over a page: overflow pages too
+        return after, deliveries
+
+    try:
+        for n in range(20):
+            store.handle(learner, f"tg:70000{n:04d}", writing_the_volunteer, 10.0 + n)
+            send(store, f"tg:80000{n:04d}", 10.0 + n, message("5", "cho người khác"))
+        drain(store, f"telegram:{TG_CHAT}", 40.0)
+        files = [tmp_path / "hocso.db", tmp_path / "hocso.db-wal"]
+        assert any(b"VQZX7Q" in path.read_bytes() for path in files)
+        if how == "by-an-event":
+            store.handle(learner, "tg:700009999", lambda _: (None, []), 50.0)
+        else:
+            assert store.delete(learner)
+        raw = b"".join(path.read_bytes() for path in files if path.exists())
+    finally:
+        store.close()
+    assert b"VQZX7Q" not in raw and learner.encode() not in raw
+    again = SQLiteStore(tmp_path / "hocso.db")
+    try:
+        assert turns(again) == 20  # the other learner's are still there
+    finally:
+        again.close()
+
+
 # --- stores that outlive a process: SQLite and Redis ---------------------------------------
 
 

@@ -62,7 +62,10 @@ Schema (version 4, kept in `PRAGMA user_version`):
 `certificate_codes` mirrors the `certificates` of every learner and is written in the same
 transaction as the learner. The file is in WAL mode; every update runs in `BEGIN IMMEDIATE`,
 which takes the file's write lock before reading, so concurrent updates queue (up to
-`busy_timeout_ms`) instead of losing each other's writes.
+`busy_timeout_ms`) instead of losing each other's writes. Deleted rows are overwritten with
+zeros (`secure_delete`), and after a learner is deleted the write-ahead log, which holds old
+versions of their pages, is checkpointed into the file and truncated: a deleted learner can be
+read from neither file.
 
 `handle` checks and records the event, writes the learner and queues the deliveries in one
 such transaction; `claim`, `done`, `retry` and `take_token` each run in one too (`claim`
@@ -227,6 +230,7 @@ class SQLiteStore(Store):
             ) from exc
         connection.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
         connection.execute("PRAGMA synchronous = FULL")
+        connection.execute("PRAGMA secure_delete = ON")  # deleted rows are zeroed, not freed
         self._local.connection = connection
         self._local.pid = os.getpid()
         self._connections.add(connection)
@@ -262,20 +266,30 @@ class SQLiteStore(Store):
 
     def update(self, learner_id: str, change: Change[T]) -> T:
         with self._transaction() as connection:
-            return self._change(connection, learner_id, change)[0]
+            result, before, after = self._change(connection, learner_id, change)
+        if before and not after:
+            self._wipe_log(connection)
+        return result
+
+    def _wipe_log(self, connection: sqlite3.Connection) -> None:
+        """After a learner is deleted: copy the write-ahead log into the file and truncate it,
+        so that the old versions of their pages it holds are gone. It waits (up to the busy
+        timeout) for readers of older pages to finish; when they do not, the log is truncated
+        at a later deletion or overwritten as it is used again."""
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
 
     def _change(
         self, connection: sqlite3.Connection, learner_id: str, change: Change[T]
-    ) -> tuple[T, bool]:
+    ) -> tuple[T, bool, bool]:
         """Read, change and write one learner inside the caller's transaction; the change's
-        result, and whether the learner is stored afterwards."""
+        result, and whether the learner was stored before, and is after."""
         row = connection.execute("SELECT doc FROM learners WHERE id = ?", (learner_id,)).fetchone()
         stored: str | None = row[0] if row else None
         write, result = run_change(learner_id, stored, change)
-        if write is not None:
-            self._write(connection, learner_id, write)
-            return result, write.text is not None
-        return result, stored is not None
+        if write is None:
+            return result, stored is not None, stored is not None
+        self._write(connection, learner_id, write)
+        return result, stored is not None, write.text is not None
 
     @staticmethod
     def _write(connection: sqlite3.Connection, learner_id: str, write: Write) -> None:
@@ -369,7 +383,7 @@ class SQLiteStore(Store):
             seen = connection.execute("SELECT 1 FROM events WHERE id = ?", (digest,))
             if seen.fetchone() is not None:
                 return None
-            deliveries, kept = self._change(connection, learner_id, change)
+            deliveries, existed, kept = self._change(connection, learner_id, change)
             queued = number(event_id, deliveries)
             connection.execute(
                 "INSERT INTO events (id, at, learner) VALUES (?, ?, ?)",
@@ -393,6 +407,8 @@ class SQLiteStore(Store):
             )
             if next(self._handled) % self.prune_every == 0:
                 self._prune(connection, now)
+        if existed and not kept:
+            self._wipe_log(connection)
         return queued
 
     @staticmethod
