@@ -9,6 +9,7 @@ import json
 import sqlite3
 import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -615,6 +616,24 @@ def test_remembering_again_starts_the_ttl_again_or_keeps_it_for_good(store: Stor
     clock.now += 10**6
     assert store.recall("k") == "x"
     assert store.expire(clock.now) == 0
+
+
+def test_remember_once_keeps_the_first_value(store: Store) -> None:
+    assert store.remember_once("secret", "first") == "first"
+    assert store.remember_once("secret", "second") == "first"
+    assert store.recall("secret") == "first"
+
+
+def test_remember_once_is_shared_by_stores_on_one_url(shared_store_url: str) -> None:
+    """Workers starting together each offer a value: all of them keep the same one."""
+    stores = [open_store(shared_store_url) for _ in range(4)]
+    try:
+        with ThreadPoolExecutor(4) as pool:
+            kept = list(pool.map(lambda n: stores[n].remember_once("k", f"v{n}"), range(4)))
+    finally:
+        for each in stores:
+            each.close()
+    assert len(set(kept)) == 1 and kept[0] in {"v0", "v1", "v2", "v3"}
 
 
 @pytest.mark.parametrize("ttl", [0.0, -1.0, float("nan"), float("inf")])

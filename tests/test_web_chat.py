@@ -14,7 +14,7 @@ import re
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import replace
@@ -33,7 +33,7 @@ from bot.stores.memory import MemoryStore
 from bot.stores.redis import RedisStore
 from bot.stores.sqlite import SQLiteStore
 from handlers.base import SendError
-from handlers.web import COOKIE, Transcripts, WebSender, chat_of
+from handlers.web import COOKIE, Signer, Transcripts, WebSender, chat_of, new_token
 from handlers.web.page import PAGE_TEXTS, SCRIPT_TEXTS
 from handlers.web.transcript import GONE_TTL
 from support.chat import fixture_content
@@ -59,9 +59,19 @@ def content(tmp_path: Path) -> Content:
     return fixture_content(tmp_path)
 
 
+WEB_SECRET = "web-secret_0123456789abcdefghijklmn"  # what HOCSO_WEB_SECRET could be
+
+
 def web_settings(content: Content, store: str, **more: Any) -> Settings:
-    """No channel configured: the web chat is always on."""
-    return replace(Settings(content=content.root, store=store), **more)
+    """No channel configured: the web chat is always on. Cookies signed with WEB_SECRET unless
+    `more` says otherwise (None: a secret made once and kept in the store)."""
+    settings = Settings(content=content.root, store=store, web_secret=WEB_SECRET)
+    return replace(settings, **more)
+
+
+def signed(token: str, secret: str = WEB_SECRET) -> str:
+    """The cookie a server with `secret` issues for `token`."""
+    return Signer(secret).sign(token)
 
 
 def cookie_header(token: str) -> dict[str, str]:
@@ -95,7 +105,7 @@ def test_the_page_sets_a_long_lived_learner_cookie_and_keeps_it(content: Content
         broken = httpx.get(f"{app.url}/chat", headers=cookie_header("too-short"))
         proxied = httpx.get(f"{app.url}/chat", headers={"X-Forwarded-Proto": "https"})
     assert first.status_code == 200
-    assert re.fullmatch(r"[A-Za-z0-9_-]{22,64}", token)
+    assert re.fullmatch(r"[A-Za-z0-9_-]{32}\.[A-Za-z0-9_-]{22}", token)  # token.signature
     assert attributes == {"httponly", "max-age=34560000", "path=/", "samesite=lax"}
     # The same learner on every visit, the 400 days counted again from it.
     assert set_cookie(again) == (token, attributes)
@@ -106,6 +116,65 @@ def test_the_page_sets_a_long_lived_learner_cookie_and_keeps_it(content: Content
     # The learner id is a digest of the token: logs and reports never hold the token.
     chat = chat_of(token)
     assert chat is not None and len(chat) == 22 and token not in chat
+
+
+# why, the cookie sent (made from a learner's token), whether that learner is in the store
+# already, and whether the cookie is taken as theirs (else it counts as no cookie: the page
+# issues a new learner's, the API answers 401 and creates no one)
+COOKIES: list[tuple[str, Callable[[str], str], bool, bool]] = [
+    ("ours", signed, True, True),
+    ("ours, a learner who has not written yet", signed, False, True),
+    ("unsigned, from before cookies were signed", lambda token: token, True, True),
+    ("signed with a secret since changed", lambda t: signed(t, "old-secret-01234"), True, True),
+    ("made up", lambda token: token, False, False),
+    ("made up, signed with another secret", lambda t: signed(t, "x" * 32), False, False),
+    ("another token's signature", lambda t: t + signed(new_token())[32:], False, False),
+    ("made up, for a learner that is not the one in the store", lambda t: t[::-1], True, False),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("why", "made", "known", "taken"), COOKIES)
+def test_only_cookies_the_server_issued_name_a_learner(
+    content: Content, why: str, made: Callable[[str], str], known: bool, taken: bool
+) -> None:
+    token = "Tk" + "k" * 28 + "Tz"
+    cookie, chat = made(token), chat_of(token)
+    with ServiceThread(web_settings(content, "memory://")) as app, httpx.Client() as client:
+        if known:
+            app.store.save(Learner(f"web:{chat}", created_at="2026-11-23T10:00:00+07:00"))
+        page = client.get(f"{app.url}/chat", headers=cookie_header(cookie))
+        sent = client.post(f"{app.url}{SEND}", json=OK_BODY, headers=cookie_header(cookie))
+        polled = client.get(f"{app.url}{POLL}", headers=cookie_header(cookie))
+        app.wait_sent()
+        learners = sorted(app.store.learner_ids())
+    issued = set_cookie(page)[0]
+    if taken:
+        assert issued == signed(token), why  # the same learner, signed now
+        assert (sent.status_code, polled.status_code) == (200, 200), why
+        resigned = [set_cookie(sent)[0], set_cookie(polled)[0]] if cookie != issued else []
+        assert resigned in ([], [issued, issued]), why  # the API signs an old cookie too
+        assert learners == [f"web:{chat}"], why
+    else:
+        assert chat_of(issued) != chat and issued == signed(issued.split(".")[0]), why
+        assert (sent.status_code, polled.status_code) == (401, 401), why
+        assert learners == ([f"web:{chat}"] if known else []), why
+
+
+def test_without_a_secret_set_workers_share_one_made_once(
+    content: Content, shared_store_url: str
+) -> None:
+    """No HOCSO_WEB_SECRET: the first worker makes one and keeps it in the store; every worker,
+    and the service restarted, signs with it."""
+    settings = web_settings(content, shared_store_url, web_secret=None)
+    with ServiceThread(settings) as a, ServiceThread(settings) as b:
+        cookie = set_cookie(httpx.get(f"{a.url}/chat"))[0]
+        on_b = httpx.post(f"{b.url}{SEND}", json=OK_BODY, headers=cookie_header(cookie))
+    with ServiceThread(settings) as again:
+        later = httpx.post(
+            f"{again.url}{SEND}", json={**OK_BODY, "id": "later-123"}, headers=cookie_header(cookie)
+        )
+    assert (on_b.status_code, later.status_code) == (200, 200)
+    assert "set-cookie" not in on_b.headers and "set-cookie" not in later.headers
 
 
 # the public address, the Host the request names, whether it came over https (a proxy's
@@ -251,7 +320,7 @@ def test_a_message_sent_again_is_applied_once(content: Content, shared_store_url
 
 # -- 4. bad requests: 4xx, never 5xx, nothing changed -------------------------------------------
 
-GOOD = "k" * 32  # a well-formed learner token
+GOOD = signed("k" * 32)  # a learner cookie the server issued
 ID = "abcd-1234"
 OK_BODY = {"id": ID, "text": "xin chào"}
 SEND, POLL = "/chat/api/send", "/chat/api/messages"
@@ -262,6 +331,9 @@ BAD_REQUESTS: list[tuple[str, str | None, str, str, Any, int]] = [
     ("poll without a cookie", None, "GET", POLL, None, 401),
     ("a cookie too short", "k" * 21, "POST", SEND, OK_BODY, 401),
     ("a cookie with a bad character", "k" * 30 + "!", "GET", POLL, None, 401),
+    ("a made-up cookie", "k" * 32, "POST", SEND, OK_BODY, 401),
+    ("a made-up cookie polling", "k" * 32, "GET", POLL, None, 401),
+    ("a made-up signature", "k" * 32 + "." + "s" * 22, "POST", SEND, OK_BODY, 401),
     ("not JSON", GOOD, "POST", SEND, b"{not json", 400),
     ("not UTF-8", GOOD, "POST", SEND, b'{"id": "\xff\xfe\xfd"}', 400),
     ("JSON nested too deep", GOOD, "POST", SEND, b"[" * 5000 + b"]" * 5000, 400),
@@ -561,6 +633,9 @@ WEB_SETTINGS: list[tuple[dict[str, str], dict[str, Any] | str]] = [
     ({"HOCSO_WEB_TRANSCRIPT_DAYS": "7"}, {"web_transcript_days": 7.0}),
     ({"HOCSO_WEB_TRANSCRIPT_DAYS": "0"}, "HOCSO_WEB_TRANSCRIPT_DAYS must be a number above 0"),
     ({"HOCSO_WEB_TRANSCRIPT_DAYS": "x"}, "HOCSO_WEB_TRANSCRIPT_DAYS must be a number, not 'x'"),
+    ({}, {"web_secret": None}),
+    ({"HOCSO_WEB_SECRET": WEB_SECRET}, {"web_secret": WEB_SECRET}),
+    ({"HOCSO_WEB_SECRET": "short"}, "HOCSO_WEB_SECRET must be at least 16 characters"),
 ]
 
 
@@ -626,6 +701,22 @@ def test_the_store_down_is_a_503(content: Content) -> None:
     assert all(record.exc_info is None for record in records)
     for record in failed:  # refused; then not even tried, until Redis answers a ping
         assert str(getattr(record, "error", "")).startswith(("ConnectionError", "StoreUnavailable"))
+
+
+def test_without_a_secret_set_the_page_is_a_503_while_the_store_is_down(content: Content) -> None:
+    """The secret kept in the store cannot be read: no cookie can be issued (one short line)."""
+    down = f"redis://127.0.0.1:{free_port()}/0"
+    settings = web_settings(content, down, web_secret=None)
+    with ServiceThread(settings) as app, log_records("hocso") as records:
+        page = httpx.get(f"{app.url}/chat")
+        sent = httpx.post(f"{app.url}{SEND}", json=OK_BODY, headers=cookie_header(GOOD))
+    assert (page.status_code, sent.status_code) == (503, 503)
+    failed = [record.getMessage() for record in records if getattr(record, "status", 0) == 503]
+    assert failed == [
+        "web page could not issue a learner cookie",
+        "web learner cookie could not be checked",
+    ]
+    assert all(record.exc_info is None for record in records)
 
 
 # -- 7. pictures ---------------------------------------------------------------------------------
@@ -795,7 +886,11 @@ def test_a_stop_ends_the_long_polls_at_once(content: Content, tmp_path: Path, wo
         for name, value in os.environ.items()
         if not name.startswith(("HOCSO_", "TELEGRAM_", "ZALO_"))
     }
-    env.update(HOCSO_CONTENT=str(content.root), HOCSO_STORE=f"sqlite:///{tmp_path / 'h.db'}")
+    env.update(
+        HOCSO_CONTENT=str(content.root),
+        HOCSO_STORE=f"sqlite:///{tmp_path / 'h.db'}",
+        HOCSO_WEB_SECRET=WEB_SECRET,
+    )
     server = ServeProcess(env, tmp_path / "serve.log", "--workers", workers).start()
     try:
         with ThreadPoolExecutor(4) as pool:
@@ -803,7 +898,7 @@ def test_a_stop_ends_the_long_polls_at_once(content: Content, tmp_path: Path, wo
                 pool.submit(
                     httpx.get,
                     f"{server.url}{POLL}?after=0&wait=25",
-                    headers=cookie_header("p" * 31 + str(n)),
+                    headers=cookie_header(signed("p" * 31 + str(n))),
                     timeout=30,
                 )
                 for n in range(4)

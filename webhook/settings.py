@@ -20,6 +20,7 @@
 | `HOCSO_HEADER_TIMEOUT`, `HOCSO_BODY_TIMEOUT` | seconds for a request's headers, its body (10) |
 | `HOCSO_MAX_HEADER` | the most bytes of a request's line and headers (32768) |
 | `HOCSO_WEB_TRANSCRIPT_DAYS` | days a web transcript is kept after its last message (30) |
+| `HOCSO_WEB_SECRET` | signs the web chat's learner cookies (else one kept in the store) |
 """
 
 from __future__ import annotations
@@ -74,6 +75,8 @@ class Settings:
     max_header: int = 32 * 1024
     # What the web chat said to a learner is kept this many days after its last message.
     web_transcript_days: float = 30.0
+    # Signs the web chat's learner cookies; None: a secret made once and kept in the store.
+    web_secret: str | None = None
 
     @property
     def telegram(self) -> bool:
@@ -124,7 +127,15 @@ class Settings:
             body_timeout=_positive(environ, "HOCSO_BODY_TIMEOUT", 10.0),
             max_header=_bytes(environ, "HOCSO_MAX_HEADER", 32 * 1024),
             web_transcript_days=_positive(environ, "HOCSO_WEB_TRANSCRIPT_DAYS", 30.0),
+            web_secret=_secret(environ, "HOCSO_WEB_SECRET"),
         )
+
+
+def _secret(environ: Mapping[str, str], name: str) -> str | None:
+    value = environ.get(name) or None
+    if value is not None and len(value) < 16:
+        raise ValueError(f"{name} must be at least 16 characters (openssl rand -hex 32 makes one)")
+    return value
 
 
 def _url(environ: Mapping[str, str], name: str, default: str) -> str:

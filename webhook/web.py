@@ -2,7 +2,7 @@
 
 | route | what it does |
 |---|---|
-| `GET /chat?lesson=ID&v=CODE` | the page; sets the learner cookie `hocso_learner` when missing |
+| `GET /chat?lesson=ID&v=CODE` | the page; sets the learner cookie `hocso_learner` (signed) |
 | `GET /chat/static/<version>/<name>` | `chat.css`, `chat.js`, cached for a year under a version |
 | `POST /chat/api/send` | one learner message: `{"id", "text" \\| "payload" \\| "start"}` |
 | `GET /chat/api/messages?after=N&wait=S` | the messages numbered above N, waiting up to S s |
@@ -12,9 +12,16 @@ Telegram `t.me/<bot>?start=` link does (`bot.deeplink`). A message is applied at
 (its event id is `web:<chat>:<id>`), one at a time per learner, its replies queued in the
 outbox and "delivered" into the learner's transcript (`handlers.web.transcript`).
 
-Answers: 400 for a malformed body or query, 401 without a valid cookie, 403 from another
-site's page (`Origin`), 413 for a body over `MAX_BODY`, 415 for a body not sent as JSON, 503
-when the store failed (the page sends the message again, with the same id).
+The cookie is the server's, signed (`handlers.web.cookie`); its secret is `HOCSO_WEB_SECRET`,
+else one made once and kept in the store (`web:secret`) for every worker and restart. A cookie
+not signed with it names a learner only when that learner is in the store already (cookies from
+before signing, or from a secret since changed): it is then signed again, on the page or on the
+API's answer. Any other counts as no cookie: the page issues a new learner's, the API answers
+401, and nobody is created.
+
+Answers: 400 for a malformed body or query, 401 without a cookie that names a learner, 403 from
+another site's page (`Origin`), 413 for a body over `MAX_BODY`, 415 for a body not sent as JSON,
+503 when the store failed (the page sends the message again, with the same id).
 Logs carry ids and kinds only, never a learner's words.
 """
 
@@ -23,6 +30,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+import secrets
 import time
 from collections.abc import Awaitable, Mapping
 from typing import Any, TypeVar
@@ -33,7 +41,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot import deeplink
-from handlers.web import COOKIE, BadMessage, ChatPage, chat_of, new_token, parse_message
+from handlers.web import COOKIE, BadMessage, ChatPage, Signer, parse_message
 from webhook.intake import Refused, bad, parse_json, problem, read_body, take
 from webhook.service import Service
 
@@ -44,6 +52,7 @@ CHANNEL = "web"
 MAX_BODY = 16 * 1024  # a learner's message is a few hundred bytes
 MAX_WAIT = 25.0  # seconds a poll may be held: under common proxies' idle timeouts
 COOKIE_AGE = 400 * 24 * 3600  # the longest browsers keep a cookie
+SECRET_KEY = "web:secret"  # where the store keeps the cookies' secret without HOCSO_WEB_SECRET
 NO_STORE = {"Cache-Control": "no-store"}
 PAGE_HEADERS = {
     **NO_STORE,
@@ -56,31 +65,88 @@ PAGE_HEADERS = {
 }
 
 
+class Signing:
+    """The cookies' signer, its secret read once: `HOCSO_WEB_SECRET`, else the one kept in the
+    store (made by whichever worker asked first). A store that fails meanwhile fails the request
+    (503); the next one asks again."""
+
+    def __init__(self, service: Service) -> None:
+        self.service = service
+        secret = service.settings.web_secret
+        self._signer = Signer(secret) if secret else None
+
+    async def signer(self) -> Signer:
+        if self._signer is None:
+            made = secrets.token_urlsafe(32)
+            secret = await self.service.store_calls(
+                self.service.store.remember_once, SECRET_KEY, made
+            )
+            self._signer = Signer(secret)
+        return self._signer
+
+
 def web_routes(service: Service) -> list[BaseRoute]:
     page = ChatPage()
+    signing = Signing(service)
     public = urlsplit(service.settings.public_url or "")
     # The public https address, reached through a proxy that does not say so: Secure too. Not
     # on another address (http://127.0.0.1:8000 while trying things): a browser would drop
     # a Secure cookie sent over plain http, and every message would be refused.
     secure_host = public.netloc if public.scheme == "https" else None
 
-    async def chat_page(request: Request) -> Response:
-        token = request.cookies.get(COOKIE) or ""
-        if chat_of(token) is None:
-            token = new_token()
-        start = start_payload(request.query_params)
-        body = page.html(service.content.current.messages, start)
-        response = HTMLResponse(body, headers=PAGE_HEADERS)
+    def give_cookie(response: Response, request: Request, value: str) -> None:
         # Set on every visit: the 400 days count from the learner's last visit.
         response.set_cookie(
             COOKIE,
-            token,
+            value,
             max_age=COOKIE_AGE,
             path="/",
             httponly=True,
             samesite="lax",
             secure=request.url.scheme == "https" or request.headers.get("host") == secure_host,
         )
+
+    async def known(chat: str) -> bool:
+        """Whether the learner of `chat` is in the store (a cookie we did not sign names them)."""
+        return await service.store_calls(service.store.get, f"web:{chat}") is not None
+
+    def store_failed(error: Exception, what: str) -> Refused:
+        extra = {"channel": CHANNEL, "status": 503}
+        service.store_failures.log(log, what, error, extra)
+        return Refused(503, "the store failed; try again later")
+
+    async def learner(request: Request) -> tuple[str, str | None]:
+        """The chat the request's cookie names and, when it must be signed again, its signed
+        value. Refused: 401 when it names nobody, 503 when the store failed."""
+        try:
+            signer = await signing.signer()
+            cookie = signer.read(request.cookies.get(COOKIE))
+            if cookie is None:
+                raise unauthorised()
+            if cookie.signed:
+                return cookie.chat, None
+            if await known(cookie.chat):
+                return cookie.chat, signer.sign(cookie.token)
+        except Refused:
+            raise
+        except Exception as error:
+            raise store_failed(error, "web learner cookie could not be checked") from error
+        raise unauthorised("a learner cookie this server did not issue")
+
+    async def chat_page(request: Request) -> Response:
+        try:
+            signer = await signing.signer()
+            cookie = signer.read(request.cookies.get(COOKIE))
+            if cookie is not None and (cookie.signed or await known(cookie.chat)):
+                value = signer.sign(cookie.token)
+            else:
+                value = signer.issue()
+        except Exception as error:
+            return store_failed(error, "web page could not issue a learner cookie").response()
+        start = start_payload(request.query_params)
+        body = page.html(service.content.current.messages, start)
+        response = HTMLResponse(body, headers=PAGE_HEADERS)
+        give_cookie(response, request, value)
         return response
 
     async def static(request: Request) -> Response:
@@ -95,10 +161,8 @@ def web_routes(service: Service) -> list[BaseRoute]:
 
     async def send(request: Request) -> JSONResponse:
         started = time.perf_counter()
-        chat = chat_of(request.cookies.get(COOKIE))
         try:
-            if chat is None:
-                raise unauthorised()
+            chat, resigned = await learner(request)
             refuse_cross_site(request, service.settings.public_url)
             data = parse_json(await read_body(request, MAX_BODY, CHANNEL), CHANNEL)
             try:
@@ -109,12 +173,17 @@ def web_routes(service: Service) -> list[BaseRoute]:
         except Refused as refused:
             return refused.response()
         assert receipt is not None  # every web message has a learner and a chat
-        return JSONResponse({"ok": True, "duplicate": receipt.duplicate}, headers=NO_STORE)
+        body = {"ok": True, "duplicate": receipt.duplicate}
+        response = JSONResponse(body, headers=NO_STORE)
+        if resigned is not None:
+            give_cookie(response, request, resigned)
+        return response
 
     async def messages(request: Request) -> JSONResponse:
-        chat = chat_of(request.cookies.get(COOKIE))
-        if chat is None:
-            return unauthorised().response()
+        try:
+            chat, resigned = await learner(request)
+        except Refused as refused:
+            return refused.response()
         try:
             after, wait = poll_query(request.query_params)
         except ValueError as error:
@@ -134,7 +203,10 @@ def web_routes(service: Service) -> list[BaseRoute]:
         if transcript is None:  # the page was closed: nobody reads an answer
             return JSONResponse({"ok": False}, status_code=499)
         body = {"seq": transcript.seq, "messages": transcript.after(after)}
-        return JSONResponse(body, headers=NO_STORE)
+        response = JSONResponse(body, headers=NO_STORE)
+        if resigned is not None:
+            give_cookie(response, request, resigned)
+        return response
 
     return [
         Route("/chat", chat_page, methods=["GET"]),
@@ -185,9 +257,9 @@ async def disconnected(request: Request) -> None:
         pass
 
 
-def unauthorised() -> Refused:
-    log.warning("web request without a learner cookie", extra={"channel": CHANNEL, "status": 401})
-    return Refused(401, f"no learner cookie ({COOKIE}): open /chat first")
+def unauthorised(why: str = "no learner cookie") -> Refused:
+    log.warning("web request with %s", why, extra={"channel": CHANNEL, "status": 401})
+    return Refused(401, f"{why} ({COOKIE}): open /chat first")
 
 
 def start_payload(query: Mapping[str, str]) -> str | None:
@@ -218,7 +290,7 @@ def poll_query(query: Mapping[str, str]) -> tuple[int, float]:
 
 _ERRORS = {
     "400": "a malformed body or query",
-    "401": "no valid learner cookie: open /chat first",
+    "401": "no learner cookie this server issued (or of a learner it knows): open /chat first",
     "503": "the store failed: send the same message (same id) again later",
 }
 _JSON_OBJECT = {"application/json": {"schema": {"type": "object"}}}
@@ -228,8 +300,9 @@ WEB_OPENAPI: dict[str, Any] = {
         "get": {
             "summary": "The web chat page",
             "description": "The page for learners with no Telegram or Zalo. Sets the cookie "
-            f"`{COOKIE}` (the learner) when it is missing. `lesson` and `v` open a lesson and "
-            "credit a volunteer, as a lesson link or QR code does.",
+            f"`{COOKIE}` (the learner, signed by the server; a new learner's when the request "
+            "has none the server issued). `lesson` and `v` open a lesson and credit a "
+            "volunteer, as a lesson link or QR code does.",
             "parameters": [
                 {"name": "lesson", "in": "query", "required": False, "schema": {"type": "string"}},
                 {"name": "v", "in": "query", "required": False, "schema": {"type": "string"}},

@@ -213,6 +213,11 @@ class Store(ABC):
         be). Redis forgets it by its own clock; the other stores stop recalling it at once
         and delete it at the next `expire`."""
 
+    @abstractmethod
+    def remember_once(self, key: str, value: str) -> str:
+        """Keep `value` under `key` for good unless a value is there already; the value kept
+        (whoever's came first: every process gets the same one)."""
+
     def expire(self, now: float) -> int:
         """Delete for good what has expired by `now` (values kept with a ttl, events older
         than `EVENT_TTL`, full token buckets); how many values went. Every worker calls it now

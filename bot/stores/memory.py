@@ -251,6 +251,13 @@ class MemoryStore(Store):
         with self._lock:
             self._values[key] = (value, None if ttl is None else self.clock() + ttl)
 
+    def remember_once(self, key: str, value: str) -> str:
+        with self._lock:
+            kept, expires = self._values.get(key, (None, None))
+            if kept is None or (expires is not None and expires <= self.clock()):
+                self._values[key] = (kept := value, None)
+            return kept
+
     def expire(self, now: float) -> int:
         with self._lock:
             self._forget_events(now)

@@ -585,6 +585,14 @@ class RedisStore(Store):
         px = None if ttl is None else max(1, math.floor(ttl * 1000))
         self.client.set(f"{self.prefix}:kv:{key}", value, px=px)
 
+    def remember_once(self, key: str, value: str) -> str:
+        full = f"{self.prefix}:kv:{key}"
+        with self.client.pipeline() as pipe:  # MULTI: nobody's DEL between the two
+            pipe.set(full, value, nx=True)
+            pipe.get(full)
+            _, kept = pipe.execute()
+        return cast(str, kept)
+
     def close(self) -> None:
         self.client.close()
         self.client.connection_pool.disconnect()

@@ -575,6 +575,17 @@ class SQLiteStore(Store):
             (key, value, None if ttl is None else self.clock() + ttl),
         )
 
+    def remember_once(self, key: str, value: str) -> str:
+        with self._transaction() as connection:
+            connection.execute(
+                "INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE "
+                "SET value = excluded.value, expires = NULL "
+                "WHERE expires IS NOT NULL AND expires <= ?",
+                (key, value, self.clock()),
+            )
+            row = connection.execute("SELECT value FROM kv WHERE key = ?", (key,)).fetchone()
+        return str(row[0])
+
     def close(self) -> None:
         self._closed = True
         for connection in list(self._connections):
