@@ -9,6 +9,7 @@ import ast
 import asyncio
 import http.client
 import json
+import math
 import os
 import re
 import sqlite3
@@ -44,7 +45,7 @@ from support.redis_server import free_port
 from support.service import ServeProcess, ServiceThread
 from support.waiting import wait_until
 from support.web import WebLearner, client_id, page_config
-from webhook.settings import Settings
+from webhook.settings import NO_WEB_LIMITS, Settings, WebLimits
 from webhook.storecalls import StoreCalls
 from webhook.web import MAX_BODY, MAX_WAIT, poll_query
 
@@ -63,9 +64,12 @@ WEB_SECRET = "web-secret_0123456789abcdefghijklmn"  # what HOCSO_WEB_SECRET coul
 
 
 def web_settings(content: Content, store: str, **more: Any) -> Settings:
-    """No channel configured: the web chat is always on. Cookies signed with WEB_SECRET unless
-    `more` says otherwise (None: a secret made once and kept in the store)."""
-    settings = Settings(content=content.root, store=store, web_secret=WEB_SECRET)
+    """No channel configured: the web chat is always on. Cookies signed with WEB_SECRET, and no
+    limits (a test types faster than anyone), unless `more` says otherwise (`web_secret=None`:
+    a secret made once and kept in the store)."""
+    settings = Settings(
+        content=content.root, store=store, web_secret=WEB_SECRET, web_limits=NO_WEB_LIMITS
+    )
     return replace(settings, **more)
 
 
@@ -636,6 +640,28 @@ WEB_SETTINGS: list[tuple[dict[str, str], dict[str, Any] | str]] = [
     ({}, {"web_secret": None}),
     ({"HOCSO_WEB_SECRET": WEB_SECRET}, {"web_secret": WEB_SECRET}),
     ({"HOCSO_WEB_SECRET": "short"}, "HOCSO_WEB_SECRET must be at least 16 characters"),
+    ({}, {"web_limits": WebLimits()}),
+    (
+        {
+            "HOCSO_WEB_RATE_LEARNER": "0.5",
+            "HOCSO_WEB_RATE_LEARNER_BURST": "4",
+            "HOCSO_WEB_RATE_CLIENT": "0",
+            "HOCSO_WEB_NEW_LEARNERS": "100",
+            "HOCSO_WEB_CLIENT_HEADER": "X-Real-IP",
+        },
+        {
+            "web_limits": WebLimits(
+                learner_rate=0.5,
+                learner_burst=4.0,
+                client_rate=0.0,
+                new_learners=100.0,
+                client_header="X-Real-IP",
+            )
+        },
+    ),
+    ({"HOCSO_WEB_RATE_LEARNER_BURST": "0.5"}, "HOCSO_WEB_RATE_LEARNER_BURST must be at least 1"),
+    ({"HOCSO_WEB_NEW_LEARNERS": "0.5"}, "HOCSO_WEB_NEW_LEARNERS must be 0"),
+    ({"HOCSO_WEB_RATE_CLIENT": "-1"}, "HOCSO_WEB_RATE_CLIENT must not be negative"),
 ]
 
 
@@ -701,6 +727,24 @@ def test_the_store_down_is_a_503(content: Content) -> None:
     assert all(record.exc_info is None for record in records)
     for record in failed:  # refused; then not even tried, until Redis answers a ping
         assert str(getattr(record, "error", "")).startswith(("ConnectionError", "StoreUnavailable"))
+
+
+def test_with_limits_on_and_the_store_down_the_page_still_loads(content: Content) -> None:
+    """The limits live in the store: the page, which changes nothing there, is drawn without
+    them (a line says so); the API, which needs the store anyway, answers 503."""
+    down = f"redis://127.0.0.1:{free_port()}/0"
+    settings = web_settings(content, down, web_limits=WebLimits())
+    with ServiceThread(settings) as app, log_records("hocso") as records:
+        page = httpx.get(f"{app.url}/chat")
+        sent = httpx.post(f"{app.url}{SEND}", json=OK_BODY, headers=cookie_header(GOOD))
+    assert page.status_code == 200 and set_cookie(page)[0]
+    assert sent.status_code == 503
+    said = [record.getMessage() for record in records if record.name == "hocso.webhook"]
+    assert said == [
+        "web client limit not checked: the store failed",
+        "web client limit could not be checked",
+    ]
+    assert all(record.exc_info is None for record in records)
 
 
 def test_without_a_secret_set_the_page_is_a_503_while_the_store_is_down(content: Content) -> None:
@@ -914,3 +958,112 @@ def test_a_stop_ends_the_long_polls_at_once(content: Content, tmp_path: Path, wo
     assert took < 8, server.output()
     assert [answer.status_code for answer in answers] == [503] * 4
     assert all(answer.headers["retry-after"] == "1" for answer in answers)
+
+
+# -- 10. limits: a person typing fast, a script, a crowd -----------------------------------------
+
+SLOW = 0.001  # a rate (per second) so slow that no token comes back while a test runs
+
+
+def limited(content: Content, store: str, **limits: Any) -> Settings:
+    return web_settings(content, store, web_limits=WebLimits(**limits))
+
+
+def at(address: str) -> dict[str, str]:
+    """A request's headers from `address`, through a proxy on this machine (uvicorn takes the
+    client's address from X-Forwarded-For when it comes from 127.0.0.1)."""
+    return {"X-Forwarded-For": address}
+
+
+def test_a_learner_sending_too_fast_is_told_to_wait(content: Content, store_url: str) -> None:
+    """A learner's messages beyond the burst get 429 and when to send again; nothing of them is
+    applied (the page sends each again, with its id, after the wait)."""
+    settings = limited(content, store_url, learner_rate=SLOW, learner_burst=3)
+    with (
+        ServiceThread(settings) as app,
+        WebLearner(app.url) as lan,
+        WebLearner(app.url) as other,
+        log_records("hocso") as records,
+    ):
+        lan.open()
+        other.open()
+        answers = [lan.post(expect=None, text=f"tin {n}") for n in range(8)]
+        theirs = other.post(expect=None, text="tin")  # another learner, same address
+        app.wait_sent()
+        learner = app.store.get(learner_of(app, lan))
+        pending = app.store.pending()
+    assert [answer.status_code for answer in answers] == [200] * 3 + [429] * 5
+    assert theirs.status_code == 200
+    for answer in answers[3:]:
+        body = answer.json()
+        assert body["ok"] is False and 0 < body["retry_after"] <= 1 / SLOW
+        assert answer.headers["retry-after"] == str(math.ceil(body["retry_after"]))
+    assert learner is not None and learner.turns == 3 and pending == 0
+    over = [record for record in records if getattr(record, "status", 0) == 429]
+    assert 1 <= len(over) <= 2, [record.getMessage() for record in over]  # one a second at most
+    assert all(record.exc_info is None for record in records)
+
+
+def test_a_client_sending_too_much_gets_429(content: Content) -> None:
+    """Every request of one client address counts, whichever learner it is for: a script
+    hammering the API or the page is held to the limit; other addresses are not."""
+    settings = limited(content, "memory://", client_rate=SLOW, client_burst=4)
+    with ServiceThread(settings) as app, httpx.Client(base_url=app.url) as client:
+        page = client.get("/chat", headers=at("203.0.113.7"))
+        cookie = cookie_header(set_cookie(page)[0])
+        script = [
+            client.post(SEND, json={**OK_BODY, "id": f"script-{n}"}, headers={**cookie, **at(a)})
+            for n, a in enumerate(["203.0.113.7"] * 5)
+        ]
+        polled = client.get(POLL, headers={**cookie, **at("203.0.113.7")})
+        elsewhere = client.get(POLL, headers={**cookie, **at("198.51.100.2")})
+        again = client.get("/chat", headers={**cookie, **at("203.0.113.7")})
+        learner = app.store.get(f"web:{chat_of(set_cookie(page)[0])}")
+    assert page.status_code == 200
+    assert [answer.status_code for answer in script] == [200, 200, 200, 429, 429]
+    assert (polled.status_code, elsewhere.status_code, again.status_code) == (429, 200, 429)
+    assert "set-cookie" not in again.headers
+    assert learner is not None and learner.turns == 3
+
+
+def test_new_learners_from_one_client_are_capped_per_hour(content: Content) -> None:
+    """A script loading the page again and again without a cookie gets a few learners, then a
+    kind page that tries again later; a learner who has a cookie is never refused for it."""
+    settings = limited(content, "memory://", new_learners=3)
+    with ServiceThread(settings) as app:
+        pages = [httpx.get(f"{app.url}/chat", headers=at("203.0.113.7")) for _ in range(6)]
+        cookies = [set_cookie(page)[0] for page in pages if page.status_code == 200]
+        mine = {**at("203.0.113.7"), **cookie_header(cookies[0])}
+        known = httpx.get(f"{app.url}/chat", headers=mine)
+        elsewhere = httpx.get(f"{app.url}/chat", headers=at("198.51.100.2"))
+    assert [page.status_code for page in pages] == [200] * 3 + [429] * 3
+    assert len(set(cookies)) == 3
+    busy = pages[-1]
+    assert "set-cookie" not in busy.headers
+    assert busy.headers["content-type"].startswith("text/html")
+    wait = page_config(busy.text)["busy"]
+    assert 0 < wait <= 3600 / 3 and busy.headers["retry-after"] == str(math.ceil(wait))
+    assert page_config(pages[0].text)["busy"] is None
+    assert (known.status_code, elsewhere.status_code) == (200, 200)
+    assert set_cookie(known)[0] == cookies[0]
+
+
+# the header named by HOCSO_WEB_CLIENT_HEADER (None: none), the headers of three requests, and
+# what they get: a client's address is the header's last one, only when the setting names it
+CLIENT_HEADERS: list[tuple[str | None, list[dict[str, str]], list[int]]] = [
+    (None, [{"X-Real-IP": "192.0.2.1"}, {"X-Real-IP": "192.0.2.2"}, {}], [200, 200, 429]),
+    ("X-Real-IP", [{"X-Real-IP": "192.0.2.1"}, {"X-Real-IP": "192.0.2.2"}, {}], [200, 200, 200]),
+    ("X-Real-IP", [{"X-Real-IP": "192.0.2.1"}] * 3, [200, 200, 429]),
+    ("X-Client", [{"X-Client": "10.0.0.1, 192.0.2.1"}, {"X-Client": "10.0.0.2, 192.0.2.1"}, {}],
+     [200, 200, 200]),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("header", "requests", "statuses"), CLIENT_HEADERS)
+def test_a_trusted_proxy_header_names_the_client_only_when_set(
+    content: Content, header: str | None, requests: list[dict[str, str]], statuses: list[int]
+) -> None:
+    settings = limited(content, "memory://", client_rate=SLOW, client_burst=2, client_header=header)
+    with ServiceThread(settings) as app, httpx.Client(base_url=app.url) as client:
+        got = [client.get("/chat", headers=headers).status_code for headers in requests]
+    assert got == statuses

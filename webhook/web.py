@@ -19,10 +19,23 @@ before signing, or from a secret since changed): it is then signed again, on the
 API's answer. Any other counts as no cookie: the page issues a new learner's, the API answers
 401, and nobody is created.
 
+Limits (`webhook.settings.WebLimits`, token buckets shared by all workers through the store):
+every request of one client address (`client:<digest>`), the messages of one learner
+(`in:web:<chat>`), and the new learners one address may start an hour (`new:<digest>`; a new
+learner is a page given a new cookie). Over one, the API answers 429 with `retry_after`
+seconds (the page shows `web.slow_down` and sends the same message again then), and the page
+429 with `web.busy`, loading itself again then. The address is kept only as a keyed digest.
+A line is logged for the first refusal of each limit, then at most one a second, counting the
+ones held back:
+
+```json
+{"msg": "web request over the learner limit", "channel": "web", "status": 429, "suppressed": 41}
+```
+
 Answers: 400 for a malformed body or query, 401 without a cookie that names a learner, 403 from
 another site's page (`Origin`), 413 for a body over `MAX_BODY`, 415 for a body not sent as JSON,
-503 when the store failed (the page sends the message again, with the same id).
-Logs carry ids and kinds only, never a learner's words.
+429 over a limit, 503 when the store failed (the page sends the message again, with the same
+id). Logs carry ids and kinds only, never a learner's words.
 """
 
 from __future__ import annotations
@@ -65,6 +78,27 @@ PAGE_HEADERS = {
 }
 
 
+class OverLimit:
+    """Logs the requests refused over a limit: one line for the first, then at most one a second
+    per limit, with how many were held back (`suppressed`)."""
+
+    def __init__(self, period: float = 1.0) -> None:
+        self.period = period
+        self._last: dict[str, tuple[float, int]] = {}  # limit -> when logged, held back since
+
+    def log(self, limit: str) -> None:
+        now = time.monotonic()
+        last, held = self._last.get(limit, (-math.inf, 0))
+        if now - last < self.period:
+            self._last[limit] = (last, held + 1)
+            return
+        self._last[limit] = (now, 0)
+        extra: dict[str, object] = {"channel": CHANNEL, "status": 429}
+        if held:
+            extra["suppressed"] = held
+        log.warning("web request over the %s limit", limit, extra=extra)
+
+
 class Signing:
     """The cookies' signer, its secret read once: `HOCSO_WEB_SECRET`, else the one kept in the
     store (made by whichever worker asked first). A store that fails meanwhile fails the request
@@ -88,6 +122,8 @@ class Signing:
 def web_routes(service: Service) -> list[BaseRoute]:
     page = ChatPage()
     signing = Signing(service)
+    limits = service.settings.web_limits
+    over = OverLimit()
     public = urlsplit(service.settings.public_url or "")
     # The public https address, reached through a proxy that does not say so: Secure too. Not
     # on another address (http://127.0.0.1:8000 while trying things): a browser would drop
@@ -106,46 +142,95 @@ def web_routes(service: Service) -> list[BaseRoute]:
             secure=request.url.scheme == "https" or request.headers.get("host") == secure_host,
         )
 
-    async def known(chat: str) -> bool:
-        """Whether the learner of `chat` is in the store (a cookie we did not sign names them)."""
-        return await service.store_calls(service.store.get, f"web:{chat}") is not None
-
     def store_failed(error: Exception, what: str) -> Refused:
         extra = {"channel": CHANNEL, "status": 503}
         service.store_failures.log(log, what, error, extra)
         return Refused(503, "the store failed; try again later")
 
+    async def signer(what: str) -> Signer:
+        try:
+            return await signing.signer()
+        except Exception as error:
+            raise store_failed(error, what) from error
+
+    async def known(chat: str, what: str) -> bool:
+        """Whether the learner of `chat` is in the store (a cookie we did not sign names them)."""
+        try:
+            return await service.store_calls(service.store.get, f"web:{chat}") is not None
+        except Exception as error:
+            raise store_failed(error, what) from error
+
+    def client(request: Request, signer: Signer) -> str:
+        """Whose requests these are, for the client limits: a keyed digest of the address."""
+        address = request.client.host if request.client else "-"
+        if limits.client_header:
+            given = request.headers.get(limits.client_header, "").split(",")[-1].strip()
+            address = given or address
+        return signer.digest(address)
+
+    async def limit(
+        name: str, bucket: str, rate: float, burst: float, *, page: bool = False
+    ) -> None:
+        """Take a token of `bucket`: Refused 429 (logged as over the `name` limit) when there
+        is none; nothing when the limit is off. A store that fails: 503, or for the page, no
+        limit (the page changes nothing in the store, and the API answers 503 meanwhile)."""
+        if rate <= 0:
+            return
+        store = service.store
+        try:
+            wait = await service.store_calls(store.take_token, bucket, rate, burst, time.time())
+        except Exception as error:
+            if not page:
+                raise store_failed(error, f"web {name} limit could not be checked") from error
+            why = "web %s limit not checked: the store failed"
+            service.store_failures.log(log, why, error, {"channel": CHANNEL}, name)
+            return
+        if wait > 0:
+            over.log(name)
+            raise too_many(wait)
+
     async def learner(request: Request) -> tuple[str, str | None]:
         """The chat the request's cookie names and, when it must be signed again, its signed
-        value. Refused: 401 when it names nobody, 503 when the store failed."""
-        try:
-            signer = await signing.signer()
-            cookie = signer.read(request.cookies.get(COOKIE))
-            if cookie is None:
-                raise unauthorised()
-            if cookie.signed:
-                return cookie.chat, None
-            if await known(cookie.chat):
-                return cookie.chat, signer.sign(cookie.token)
-        except Refused:
-            raise
-        except Exception as error:
-            raise store_failed(error, "web learner cookie could not be checked") from error
+        value. Refused: 401 when it names nobody, 429 over the client's limit, 503 when the
+        store failed."""
+        what = "web learner cookie could not be checked"
+        signed_with = await signer(what)
+        who = client(request, signed_with)
+        await limit("client", f"client:{who}", limits.client_rate, limits.client_burst)
+        cookie = signed_with.read(request.cookies.get(COOKIE))
+        if cookie is None:
+            raise unauthorised()
+        if cookie.signed:
+            return cookie.chat, None
+        if await known(cookie.chat, what):
+            return cookie.chat, signed_with.sign(cookie.token)
         raise unauthorised("a learner cookie this server did not issue")
 
     async def chat_page(request: Request) -> Response:
+        messages = service.content.current.messages
+        what = "web page could not issue a learner cookie"
         try:
-            signer = await signing.signer()
-            cookie = signer.read(request.cookies.get(COOKIE))
-            if cookie is not None and (cookie.signed or await known(cookie.chat)):
-                value = signer.sign(cookie.token)
+            signed_with = await signer(what)
+            who = client(request, signed_with)
+            rate, burst = limits.client_rate, limits.client_burst
+            await limit("client", f"client:{who}", rate, burst, page=True)
+            cookie = signed_with.read(request.cookies.get(COOKIE))
+            if cookie is not None and (cookie.signed or await known(cookie.chat, what)):
+                value = signed_with.sign(cookie.token)
             else:
-                value = signer.issue()
-        except Exception as error:
-            return store_failed(error, "web page could not issue a learner cookie").response()
+                hourly = limits.new_learners
+                await limit("new-learner", f"new:{who}", hourly / 3600, hourly, page=True)
+                value = signed_with.issue()
+        except Refused as refused:
+            if refused.retry_after is None:
+                return refused.response()
+            # Over a limit: a page that says so, and loads itself again when it may.
+            wait = math.ceil(refused.retry_after)
+            busy = HTMLResponse(page.html(messages, None, wait), 429, headers=PAGE_HEADERS)
+            busy.headers["Retry-After"] = str(wait)
+            return busy
         start = start_payload(request.query_params)
-        body = page.html(service.content.current.messages, start)
-        response = HTMLResponse(body, headers=PAGE_HEADERS)
+        response = HTMLResponse(page.html(messages, start), headers=PAGE_HEADERS)
         give_cookie(response, request, value)
         return response
 
@@ -169,6 +254,9 @@ def web_routes(service: Service) -> list[BaseRoute]:
                 received = parse_message(data, chat)
             except BadMessage as error:
                 raise bad(CHANNEL, error) from error
+            # Only well-formed messages count against the learner's limit.
+            rate, burst = limits.learner_rate, limits.learner_burst
+            await limit("learner", f"in:web:{chat}", rate, burst)
             receipt = await take(service, CHANNEL, received, started)
         except Refused as refused:
             return refused.response()
@@ -257,6 +345,11 @@ async def disconnected(request: Request) -> None:
         pass
 
 
+def too_many(wait: float) -> Refused:
+    """429: over a limit, with the seconds until a request may come again."""
+    return Refused(429, "too many requests; send again later", retry_after=wait)
+
+
 def unauthorised(why: str = "no learner cookie") -> Refused:
     log.warning("web request with %s", why, extra={"channel": CHANNEL, "status": 401})
     return Refused(401, f"{why} ({COOKIE}): open /chat first")
@@ -291,6 +384,7 @@ def poll_query(query: Mapping[str, str]) -> tuple[int, float]:
 _ERRORS = {
     "400": "a malformed body or query",
     "401": "no learner cookie this server issued (or of a learner it knows): open /chat first",
+    "429": "over a limit: send the same message (same id) again after `retry_after` seconds",
     "503": "the store failed: send the same message (same id) again later",
 }
 _JSON_OBJECT = {"application/json": {"schema": {"type": "object"}}}
@@ -307,7 +401,14 @@ WEB_OPENAPI: dict[str, Any] = {
                 {"name": "lesson", "in": "query", "required": False, "schema": {"type": "string"}},
                 {"name": "v", "in": "query", "required": False, "schema": {"type": "string"}},
             ],
-            "responses": {"200": {"description": "the page (text/html)"}},
+            "responses": {
+                "200": {"description": "the page (text/html)"},
+                "429": {
+                    "description": "too many requests, or new learners, from this address: "
+                    "a page that says so and loads itself again after `Retry-After` seconds"
+                },
+                "503": {"description": "the store failed: no cookie could be issued"},
+            },
         }
     },
     "/chat/api/send": {

@@ -85,3 +85,8 @@ class Signer:
         chat = chat_of(token)
         assert chat is not None
         return Cookie(token, chat, signed)
+
+    def digest(self, text: str) -> str:
+        """A keyed digest of `text`, 22 characters: a client's address in the name of its
+        rate-limit bucket, which whoever reads the store cannot turn back into the address."""
+        return _b64(hmac.new(self._key, text.encode("utf-8"), hashlib.sha256).digest())
