@@ -5,9 +5,11 @@ Nothing here reads the clock: every call is given its `now`, so nothing depends 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -16,6 +18,7 @@ import pytest
 
 import bot
 from bot.learner import Earned, Learner
+from bot.outbound import Outbound
 from bot.stores import Change, Store, open_store
 from bot.stores.base import EVENT_TTL, Delivery, Failure, chat_buckets, event_digest
 from bot.stores.memory import MemoryStore
@@ -24,6 +27,8 @@ from bot.stores.sqlite import _MIGRATIONS, SQLiteStore
 from support.clock import Clock
 from support.dump import holding
 from support.processes import run_at_once
+from support.waiting import await_until
+from webhook.delivery import Courier, Outlet
 
 REPO = Path(bot.__file__).resolve().parents[1]
 LEARNER = "tg:7"
@@ -354,6 +359,52 @@ def test_a_lease_that_ends_gives_the_same_head_back(store: Store) -> None:
     assert (again.id, again.attempts, again.body) == (first.id, 0, first.body)
     assert store.claim(None, 10.0 + LEASE, LEASE) is None  # and leased again
     assert store.pending() == 2
+
+
+def claimed_then(store: Store, what: str) -> tuple[Delivery, float]:
+    """Two deliveries queued, the head claimed at 10.0 (its lease to 10.0 + LEASE), then what
+    happened to the claim before its holder renews it; the head and that lease's end."""
+    send(store, "e1", 1.0, message("1", "một"), message("1", "hai"))
+    head = store.claim(None, 10.0, LEASE)
+    assert head is not None
+    if what == "done":  # sent: the next head, under a lease of its own
+        assert store.done(head, 11.0, LEASE, 11.0) is not None
+    elif what == "retried":
+        store.retry(head, 50.0)
+    elif what == "taken-over":  # the holder was stopped past its lease: another took it
+        assert store.claim(None, 10.0 + LEASE, LEASE) is not None
+    return head, 10.0 + LEASE
+
+
+# what happened since the claim, when the holder renews (now), and the lease's end it gets (None:
+# not its lease any more, nothing changed); then when the queue may be claimed again
+RENEWALS = [
+    pytest.param("nothing", 12.0, 12.0 + LEASE, 12.0 + LEASE, id="held"),
+    pytest.param("nothing", 10.0 + LEASE + 5, 15.0 + 2 * LEASE, 15 + 2 * LEASE, id="late-untaken"),
+    pytest.param("nothing", 9.0, 10.0 + LEASE, 10.0 + LEASE, id="never-shortened"),
+    pytest.param("done", 12.0, None, 11.0 + LEASE, id="done"),
+    pytest.param("retried", 12.0, None, 50.0, id="retried"),
+    pytest.param("taken-over", 10.0 + LEASE, None, 10.0 + 2 * LEASE, id="taken-over"),
+]
+
+
+@pytest.mark.parametrize(("what", "now", "until", "claimable"), RENEWALS)
+def test_renew_extends_a_lease_only_while_it_is_the_callers(
+    store: Store, what: str, now: float, until: float | None, claimable: float
+) -> None:
+    head, lease_end = claimed_then(store, what)
+    assert store.renew(head, lease_end, now, LEASE) == until
+    assert store.claim(None, claimable - 0.25, LEASE) is None
+    assert store.claim(None, claimable, LEASE) is not None
+
+
+def test_a_renewed_lease_is_renewed_again_by_its_new_end(store: Store) -> None:
+    head, lease_end = claimed_then(store, "nothing")
+    until = store.renew(head, lease_end, 12.0, LEASE)
+    assert until is not None
+    assert store.renew(head, lease_end, 13.0, LEASE) is None  # the old end is not the lease
+    assert store.renew(head, until, 14.0, LEASE) == 14.0 + LEASE
+    assert text(store.done(head, 15.0, LEASE, 15.0)) == "hai"
 
 
 # --- done and retry --------------------------------------------------------------------------
@@ -934,3 +985,45 @@ def test_two_processes_sending_send_each_delivery_once_and_in_order(
         assert store.claim(None, 1e12, LEASE) is None
     finally:
         store.close()
+
+
+# --- the delivery loop's leases --------------------------------------------------------------
+
+
+class Holding:
+    """A channel whose sends wait until the test lets them go; what each sent, by delivery."""
+
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+        self.sending = asyncio.Event()
+        self.go = asyncio.Event()
+
+    async def send(self, chat: str, message: Outbound, *, key: str = "", skip: int = 0) -> None:
+        self.sending.set()
+        await self.go.wait()
+        self.sent.append(key)
+
+
+def test_a_worker_keeps_the_queue_it_sends_however_long_the_send(store: Store) -> None:
+    """A send taking four times the lease: the worker renews its lease meanwhile, so another
+    worker polling all along never takes the queue (and never sends the message twice)."""
+    lease = 0.6
+
+    async def two_workers() -> tuple[list[str], list[str]]:
+        mine, theirs = Holding(), Holding()
+        theirs.go.set()
+        one = Courier(store, {"telegram": Outlet(mine)}, lease=lease, poll=0.05)
+        other = Courier(store, {"telegram": Outlet(theirs)}, lease=lease, poll=0.05)
+        send(store, "e1", time.time(), message("1", "một"), message("1", "hai"))
+        first = asyncio.create_task(one.run())
+        await asyncio.wait_for(mine.sending.wait(), 10)
+        second = asyncio.create_task(other.run())
+        await asyncio.sleep(4 * lease)
+        mine.go.set()
+        await await_until(lambda: store.pending() == 0, 10, "both messages to go")
+        for courier in (one, other):
+            await courier.stop()
+        await asyncio.gather(first, second)
+        return mine.sent, theirs.sent
+
+    assert asyncio.run(two_workers()) == (["e1/0", "e1/1"], [])

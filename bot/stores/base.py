@@ -169,7 +169,8 @@ class Store(ABC):
         """Take the head delivery of `queue` (or, with None, of any due queue: priority 0 before
         1, then the earliest due) when that queue is due (due time <= now) and not leased;
         lease the queue to the caller until `now + lease`: nobody else can claim it before the
-        lease ends or `done`/`retry` gives it back. None when there is nothing to claim."""
+        lease ends or `done`/`retry` gives it back (`renew` keeps it longer). None when there is
+        nothing to claim."""
 
     @abstractmethod
     def done(self, delivery: Delivery, now: float, lease: float, next_at: float) -> Delivery | None:
@@ -177,6 +178,14 @@ class Store(ABC):
         queue has more and `next_at <= now`, return the new head, the lease renewed to
         `now + lease`; otherwise make the queue due at `next_at` (unleased), or forget it when
         empty, and return None."""
+
+    @abstractmethod
+    def renew(self, delivery: Delivery, until: float, now: float, lease: float) -> float | None:
+        """Keep a lease while its delivery is being sent: when `delivery` is still its queue's
+        head and the queue is leased until `until` (the end `claim`, `done` or `renew` gave the
+        caller), extend the lease to `now + lease` (never shorten it) and return its new end.
+        None, changing nothing, when the lease is not the caller's any more (done, retried,
+        or ended and claimed by someone else)."""
 
     @abstractmethod
     def retry(self, delivery: Delivery, at: float, *, count: bool = True) -> None:

@@ -214,6 +214,14 @@ class MemoryStore(Store):
             held.ready_at = next_at
             return None
 
+    def renew(self, delivery: Delivery, until: float, now: float, lease: float) -> float | None:
+        with self._lock:
+            held = self._head(delivery)
+            if held is None or held.ready_at != until:
+                return None
+            held.ready_at = max(until, now + lease)
+            return held.ready_at
+
     def retry(self, delivery: Delivery, at: float, *, count: bool = True) -> None:
         with self._lock:
             held = self._head(delivery)

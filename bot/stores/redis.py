@@ -36,7 +36,7 @@ the one read, that no new certificate code belongs to another learner, and only 
 the learner and its codes, marks the event and queues the deliveries. When the learner changed
 meanwhile it writes nothing and answers `stale`, and `handle` starts again from a fresh read, a
 bounded number of times. Two clients handling one event: the second finds it handled.
-`claim`, `done`, `retry` and `take_token` are each one Lua script,
+`claim`, `done`, `renew`, `retry` and `take_token` are each one Lua script,
 so one round trip and atomic across workers. The ready sets never need to tell a lease from a
 due time: a queue is claimable when its score is `<= now`, whichever it is, and `handle` only
 scores a queue that held nothing (leaving a leased queue's lease alone). The scripts build the
@@ -287,6 +287,21 @@ return 1
 """
 )
 
+RENEW = """
+-- KEYS: out, ready:0, ready:1. ARGV: queue, id, the lease's end, its new end.
+local head = redis.call('LINDEX', KEYS[1], 0)
+if not head or cjson.decode(head)['id'] ~= ARGV[2] then return 0 end
+for i = 2, 3 do
+    local score = redis.call('ZSCORE', KEYS[i], ARGV[1])
+    if score then
+        if tonumber(score) ~= tonumber(ARGV[3]) then return 0 end
+        redis.call('ZADD', KEYS[i], 'XX', ARGV[4], ARGV[1])
+        return 1
+    end
+end
+return 0
+"""
+
 TAKE_TOKEN = """
 -- KEYS: the bucket. ARGV: rate, burst, now. The arithmetic of bot.stores._outbox.take_token.
 local rate, burst, now = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
@@ -337,6 +352,7 @@ class RedisStore(Store):
         self._claim = client.register_script(CLAIM)
         self._done = client.register_script(DONE)
         self._retry = client.register_script(RETRY)
+        self._renew = client.register_script(RENEW)
         self._take_token = client.register_script(TAKE_TOKEN)
 
     @classmethod
@@ -547,6 +563,14 @@ class RedisStore(Store):
             args=[delivery.queue, delivery.id, now, now + lease, next_at],
         )
         return None if head is None else decode_delivery(cast(str, head))
+
+    def renew(self, delivery: Delivery, until: float, now: float, lease: float) -> float | None:
+        renewed = max(until, now + lease)
+        keys = self._queue_keys(delivery.queue)
+        done: Any = self._renew(
+            keys=[keys[0], keys[2], keys[3]], args=[delivery.queue, delivery.id, until, renewed]
+        )
+        return renewed if done == 1 else None
 
     def retry(self, delivery: Delivery, at: float, *, count: bool = True) -> None:
         self._retry(

@@ -506,6 +506,17 @@ class SQLiteStore(Store):
             )
             return decode_delivery(row[0]) if going_on else None
 
+    def renew(self, delivery: Delivery, until: float, now: float, lease: float) -> float | None:
+        renewed = max(until, now + lease)
+        with self._transaction() as connection:
+            if self._head(connection, delivery) is None:
+                return None
+            changed = connection.execute(
+                "UPDATE queues SET due = ? WHERE queue = ? AND due = ?",
+                (renewed, delivery.queue, until),
+            )
+            return renewed if changed.rowcount == 1 else None
+
     def retry(self, delivery: Delivery, at: float, *, count: bool = True) -> None:
         with self._transaction() as connection:
             head = self._head(connection, delivery)
