@@ -533,9 +533,10 @@ def test_deleting_the_learners_data_leaves_only_the_goodbye_for_an_hour(
     content: Content, store_url: str
 ) -> None:
     """After `xóa dữ liệu`, nothing in the store holds the learner's id, their chat (the digest
-    of their cookie) or their token, but the goodbye the page shows, kept an hour."""
+    of their cookie) or their token, but the goodbye the page shows, kept an hour. (With the
+    limits on: the learner's own rate-limit bucket goes too.)"""
     with (
-        ServiceThread(web_settings(content, store_url)) as app,
+        ServiceThread(web_settings(content, store_url, web_limits=WebLimits())) as app,
         WebLearner(app.url) as lan,
         WebLearner(app.url) as other,
     ):
