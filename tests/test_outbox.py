@@ -606,6 +606,19 @@ def test_take_token_refuses_a_bucket_that_never_gives(
         store.take_token("tg", rate, burst, 1.0)
 
 
+def test_a_bucket_full_again_is_forgotten(store: Store) -> None:
+    """A client's or a chat's bucket is kept only while it matters (a full one is no one's)."""
+    store.take_token("new:Zr3kq9WmXb2TnV8pL4sYcA", 1.0, 2.0, 100.0)  # full again at 101.0
+    if isinstance(store, RedisStore):  # Redis expires it by its own clock
+        ttl = store.client.ttl(f"{store.prefix}:token:new:Zr3kq9WmXb2TnV8pL4sYcA")
+        assert 0 < ttl <= 2
+        return
+    store.expire(100.5)
+    assert holding(store, "Zr3kq9WmXb2TnV8pL4sYcA") != []
+    store.expire(101.0)
+    assert holding(store, "Zr3kq9WmXb2TnV8pL4sYcA") == []
+
+
 def test_remember_and_recall(store: Store) -> None:
     assert store.recall("photo:chao") is None
     store.remember("photo:chao", "AgACAgIAAxkBAAI")

@@ -256,7 +256,7 @@ def web_routes(service: Service) -> list[BaseRoute]:
                 raise bad(CHANNEL, error) from error
             # Only well-formed messages count against the learner's limit.
             rate, burst = limits.learner_rate, limits.learner_burst
-            await limit("learner", f"in:web:{chat}", rate, burst)
+            await limit("learner", f"in:web:{chat}", rate, burst)  # a CHAT_BUCKETS name
             receipt = await take(service, CHANNEL, received, started)
         except Refused as refused:
             return refused.response()

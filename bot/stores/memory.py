@@ -10,7 +10,8 @@ What it keeps, behind one lock:
 - `queues`: queue -> its deliveries as JSON text (head first), how many of them are
   priority 0, and `ready_at` (see `bot.stores._outbox`); a queue exists while it holds a
   delivery;
-- `failures`, `buckets` (token buckets) and `values` (`remember`/`recall`: the value and when
+- `failures`, `buckets` (token buckets, with when each is full again: `expire` drops it
+  then) and `values` (`remember`/`recall`: the value and when
   it expires, by `clock`).
 """
 
@@ -76,7 +77,7 @@ class MemoryStore(Store):
         self._event_order: deque[tuple[float, str]] = deque()  # (at, digest), oldest first
         self._queues: dict[str, _Queue] = {}
         self._failures: deque[Failure] = deque(maxlen=FAILURES_KEPT)
-        self._buckets: dict[str, Bucket] = {}
+        self._buckets: dict[str, tuple[Bucket, float]] = {}  # -> state, when full again
         self._values: dict[str, tuple[str, float | None]] = {}  # -> value, expires at
         self.clock: Callable[[], float] = time.time
         """What `remember` and `recall` count a ttl by (a test may move it)."""
@@ -246,7 +247,9 @@ class MemoryStore(Store):
     def take_token(self, bucket: str, rate: float, burst: float, now: float) -> float:
         check_bucket(rate, burst)
         with self._lock:
-            self._buckets[bucket], wait = take_token(self._buckets.get(bucket), rate, burst, now)
+            held = self._buckets.get(bucket)
+            state, wait = take_token(None if held is None else held[0], rate, burst, now)
+            self._buckets[bucket] = (state, state.full_at(rate, burst))
         return wait
 
     def recall(self, key: str) -> str | None:
@@ -272,4 +275,7 @@ class MemoryStore(Store):
             gone = [key for key, (_, at) in self._values.items() if at is not None and at <= now]
             for key in gone:
                 del self._values[key]
+            full = [name for name, (_, at) in self._buckets.items() if at <= now]
+            for name in full:  # a full bucket is the same as none
+                del self._buckets[name]
         return len(gone)
