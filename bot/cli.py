@@ -1,10 +1,12 @@
 """The `hocso` command: chat with the tutor, check lessons, look up a learner's progress.
 
-hocso chat [--lesson ID] [--learner ID] [--json]
+hocso chat [--lesson ID | --start PAYLOAD] [--learner ID] [--json]
 hocso lint [CONTENT]
 hocso progress LEARNER [--json]
 hocso verify CODE
 hocso link LESSON [--volunteer CODE] [--json]
+hocso backup [DEST]
+hocso restore SRC [--force]
 """
 
 from __future__ import annotations
@@ -43,6 +45,8 @@ Commands:
   progress  show one learner's lessons, scores and certificates
   verify    check a certificate's verification code
   link      the links and the QR code that open a lesson, for volunteers to share
+  backup    copy the learners' store while the service runs
+  restore   put a backup back in place of the store
 
 Run `hocso COMMAND --help` to see a command's options."""
 
@@ -74,7 +78,16 @@ def _parser() -> argparse.ArgumentParser:
     )
     _common(chat)
     chat.add_argument("--learner", help="the learner id to chat as (default: cli:<your user name>)")
-    chat.add_argument("--lesson", help="open this lesson straight away (its id, e.g. an-toan-otp)")
+    opening = chat.add_mutually_exclusive_group()
+    opening.add_argument(
+        "--lesson", help="open this lesson straight away (its id, e.g. an-toan-otp)"
+    )
+    opening.add_argument(
+        "--start",
+        metavar="PAYLOAD",
+        help="begin as a lesson link would: LESSON, LESSON_VOLUNTEER or _VOLUNTEER (what a "
+        "Telegram /start link carries); the learner is credited to that volunteer",
+    )
     chat.add_argument(
         "--json",
         action="store_true",
@@ -156,16 +169,18 @@ def _parser() -> argparse.ArgumentParser:
     verify.set_defaults(run=_verify)
 
     _link_parser(commands)
+    _backup_parsers(commands)
     return parser
 
 
-def _common(parser: argparse.ArgumentParser, *, store: bool = True) -> None:
-    parser.add_argument(
-        "--content",
-        type=Path,
-        default=None,
-        help="the lesson folder (env HOCSO_CONTENT; default: the repo's content/ folder)",
-    )
+def _common(parser: argparse.ArgumentParser, *, store: bool = True, content: bool = True) -> None:
+    if content:
+        parser.add_argument(
+            "--content",
+            type=Path,
+            default=None,
+            help="the lesson folder (env HOCSO_CONTENT; default: the repo's content/ folder)",
+        )
     if store:
         parser.add_argument(
             "--store",
@@ -207,11 +222,12 @@ def _chat(args: argparse.Namespace) -> int:
         return 1
     learner = args.learner or f"cli:{_user()}"
     tutor = Tutor(Engine(content), store)
+    start = args.start if args.start is not None else args.lesson
     try:
         if args.json:
-            _chat_json(tutor, learner, args.lesson, sys.stdin, sys.stdout)
+            _chat_json(tutor, learner, start, sys.stdin, sys.stdout)
         else:
-            _chat_terminal(tutor, learner, args.lesson, sys.stdin, sys.stdout)
+            _chat_terminal(tutor, learner, start, sys.stdin, sys.stdout)
     finally:
         store.close()
     return 0
@@ -379,11 +395,16 @@ def _serve(args: argparse.Namespace) -> int:
         # the web chat's long polls would hold it for up to 25 s.
         "timeout_graceful_shutdown": 10,
     }
+    metrics = settings.metrics_token is not None
     if args.workers > 1:
-        # Each worker on a socket of its own, so connections are spread evenly (see there).
+        # Each worker on a socket of its own, so connections are spread evenly (see there);
+        # with metrics on, the workers count in files of a folder the supervisor prepares.
         from webhook.workers import serve
 
-        return serve(options, args.host, args.port, args.workers)
+        return serve(options, args.host, args.port, args.workers, metrics=metrics)
+    # One process: its metrics are counted in memory (prometheus_client reads this variable
+    # when it is first imported, in this process's app).
+    os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
     uvicorn.run(host=args.host, port=args.port, workers=args.workers, **options)
     return 0
 
@@ -500,6 +521,124 @@ def _verify(args: argparse.Namespace) -> int:
     certificate = content.certificate(record.certificate) if content else None
     title = certificate.title if certificate else record.certificate
     print(f"{record.code}: {title}, earned by {record.learner} on {record.earned_at}")
+    return 0
+
+
+# -- backup, restore ----------------------------------------------------------------------------
+
+BACKUP_DESCRIPTION = """\
+Copy the learners' store, safely while `hocso serve` runs and writes to it.
+
+SQLite (sqlite:///FILE): DEST is a new file, or a folder to put hocso-YYYYMMDD-HHMMSS.db in.
+The copy is the store as it was at one moment (SQLite's online backup API), one file,
+checked before it gets its name; an existing file is never replaced. Prints
+`DEST: N learners, SIZE, integrity ok`.
+
+Redis (redis://...): asks Redis for a snapshot (BGSAVE), waits for it, and prints where
+Redis wrote it (its dir and dbfilename, on the Redis server's machine). With DEST, the
+snapshot is also copied there when this machine can read it. README, Deploy: Backups says
+how to keep Redis's append-only files too."""
+
+RESTORE_DESCRIPTION = """\
+Put a backup made by `hocso backup` in place of the SQLite store (--store, env HOCSO_STORE),
+which is made when missing. Refuses to replace a store that holds learners, or that a running
+process (hocso serve) has open, unless --force: stop the service first. The backup is checked
+first and migrated to this hocso's schema. A Redis store is restored from Redis's own files:
+see README, Deploy: Restore."""
+
+
+def _backup_parsers(commands: Any) -> None:
+    backup = commands.add_parser(
+        "backup",
+        help="copy the store while the service runs",
+        description=BACKUP_DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    backup.add_argument(
+        "dest",
+        nargs="?",
+        type=Path,
+        metavar="DEST",
+        help="a new file, or a folder for a dated one (needed for SQLite; optional for Redis)",
+    )
+    _common(backup, content=False)
+    backup.set_defaults(run=_backup)
+
+    restore = commands.add_parser(
+        "restore",
+        help="put a backup back in place of the store",
+        description=RESTORE_DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    restore.add_argument("source", type=Path, metavar="SRC", help="the backup file")
+    restore.add_argument(
+        "--force",
+        action="store_true",
+        help="replace the store even when it holds learners or a running process has it open",
+    )
+    _common(restore, content=False)
+    restore.set_defaults(run=_restore)
+
+
+def _store_kind(url: str) -> tuple[str, str]:
+    """("sqlite", its file), ("redis", the URL) or ("memory", ""); ValueError in plain words
+    for a URL no store can use."""
+    from bot.stores import sqlite_file
+
+    kind = url.strip().partition("://")[0].lower()
+    if kind == "sqlite":
+        return "sqlite", sqlite_file(url)
+    if kind in ("redis", "rediss"):
+        return "redis", url
+    if kind == "memory":
+        return "memory", ""
+    open_store(url)  # raises the ValueError that says what a store URL is
+    raise AssertionError(url)
+
+
+def _backup(args: argparse.Namespace) -> int:
+    from bot.backup import BackupError, backup_redis, backup_sqlite
+    from bot.stores.redis import RedisStore
+
+    try:
+        kind, where = _store_kind(args.store)
+        if kind == "memory":
+            raise BackupError(
+                "a memory:// store lives inside one process: there is nothing to back up"
+            )
+        if kind == "sqlite":
+            if args.dest is None:
+                raise BackupError(
+                    "say where the backup goes: hocso backup DEST (a file or a folder)"
+                )
+            print(backup_sqlite(Path(where), args.dest).line())
+            return 0
+        store = open_store(where)
+        assert isinstance(store, RedisStore)
+        try:
+            print(backup_redis(store.client, args.dest).line())
+        finally:
+            store.close()
+    except (BackupError, ValueError) as error:
+        print(f"hocso: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _restore(args: argparse.Namespace) -> int:
+    from bot.backup import BackupError, restore_sqlite
+
+    try:
+        kind, where = _store_kind(args.store)
+        if kind != "sqlite":
+            raise BackupError(
+                f"hocso restore puts a backup in place of a SQLite store; {args.store} is not "
+                "one (a Redis store is restored from Redis's own files: README, Deploy: Restore)"
+            )
+        print(restore_sqlite(args.source, Path(where), force=args.force).line())
+    except (BackupError, ValueError) as error:
+        print(f"hocso: {error}", file=sys.stderr)
+        return 1
     return 0
 
 

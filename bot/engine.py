@@ -34,7 +34,7 @@ from bot.privacy import find_secret
 from bot.progress import award, new_code, record, suggest_next
 from bot.render import Renderer
 from bot.summary import progress_text
-from lessons import machine
+from lessons import machine, screen
 from lessons.events import Event, Finished, NotUnderstood
 from lessons.model import Lesson
 from lessons.position import Position
@@ -89,28 +89,48 @@ class Engine:
 def compose(messages: list[Outbound]) -> list[Outbound]:
     """Join a turn's plain texts (no buttons, links or image) to the message after them, so a
     learner gets one message a turn ("✅ Đúng rồi! …" above the next question) and channels
-    keep within their per-chat rate limits. A picture keeps its own message."""
+    keep within their per-chat rate limits. Only as many of the texts as still fit one phone
+    screen with that message are joined to it (`lessons.screen`); those before go together
+    in as few messages as fit. A picture keeps its own message."""
     composed: list[Outbound] = []
     waiting: list[str] = []
     for message in messages:
-        plain = not (message.buttons or message.links or message.image)
-        if plain:
+        if not (message.buttons or message.links or message.image):
             waiting.append(message.text)
             continue
-        if waiting and message.image is None:
-            message = replace(message, text="\n\n".join([*waiting, message.text]))
-        elif waiting:
-            composed.append(Outbound("\n\n".join(waiting)))
+        take = len(waiting) if message.image is None else 0
+        while take and not _fits([*waiting[len(waiting) - take :], message.text], message):
+            take -= 1
+        composed += _packed(waiting[: len(waiting) - take])
+        if take:
+            joined = "\n\n".join([*waiting[len(waiting) - take :], message.text])
+            message = replace(message, text=joined)
         waiting = []
         composed.append(message)
-    if waiting:
-        composed.append(Outbound("\n\n".join(waiting)))
-    return composed
+    return composed + _packed(waiting)
+
+
+def _packed(texts: list[str]) -> list[Outbound]:
+    """Plain texts in as few messages as fit a screen each, in order (a text too long
+    alone goes alone)."""
+    packed: list[list[str]] = []
+    for text in texts:
+        if packed and _fits([*packed[-1], text], Outbound("")):
+            packed[-1].append(text)
+        else:
+            packed.append([text])
+    return [Outbound("\n\n".join(group)) for group in packed]
 
 
 def spoken(label: str) -> str:
     """A button's label as a learner would type it: without a note at its end."""
     return _NOTE.sub("", label) or label
+
+
+def _fits(texts: list[str], message: Outbound) -> bool:
+    """Whether these texts, as one message with `message`'s buttons and links, fit a screen."""
+    labels = [button.label for button in message.buttons] + [link.label for link in message.links]
+    return screen.fits("\n\n".join(texts).replace("*", ""), labels)
 
 
 class _Turn:
@@ -395,7 +415,7 @@ class _Turn:
 
     def apply(self, lesson: Lesson, position: Position | None, events: list[Event]) -> None:
         self.learner.position = position
-        self.out += Renderer(self.messages, lesson).events(events)
+        self.out += self.renderer(lesson).events(events)
         for event in events:
             if isinstance(event, Finished):
                 self.finish(lesson, event)
@@ -429,8 +449,11 @@ class _Turn:
             paragraphs.append(text("finish.next", title=following.title))
             next_button = Button(text("buttons.next_lesson"), payloads.lesson(following.id))
             buttons = (next_button, self.menu_button())
-        # One message: the congratulations, any certificate, and the one thing to do next.
-        self.out.append(Outbound("\n\n".join(paragraphs), buttons))
+        # The congratulations and any certificate lead into the one thing to do next; compose
+        # joins them into one message where it fits a screen.
+        *before, last = paragraphs
+        self.out += [Outbound(paragraph) for paragraph in before]
+        self.out.append(Outbound(last, buttons))
 
     # -- commands ---------------------------------------------------------------------------
 
@@ -500,7 +523,7 @@ class _Turn:
         """Show where the learner is: the current step again, or the lesson menu."""
         lesson, step = self.place()
         if lesson and step:
-            self.out.append(Renderer(self.messages, lesson).step(step, first=step is lesson.first))
+            self.out.append(self.renderer(lesson).step(step, first=step is lesson.first))
         else:
             self.menu()
 
@@ -514,7 +537,7 @@ class _Turn:
             menu = Menu(self.content, self.learner, self.resume_buttons(with_menu=False)).show()
             self.out.append(replace(menu, buttons=(*menu.buttons, help_button)))
             return
-        renderer = Renderer(self.messages, lesson)
+        renderer = self.renderer(lesson)
         if step.options:
             text = self.messages.text("lost.options")
             buttons = renderer.option_buttons(step)
@@ -525,6 +548,12 @@ class _Turn:
             text = self.messages.text("lost.free_answer")
             buttons = ()
         self.out.append(Outbound(text, (*buttons, help_button)))
+
+    def renderer(self, lesson: Lesson) -> Renderer:
+        """A renderer for the learner's attempt at `lesson` (its quizzes' option order)."""
+        position = self.learner.place_in(lesson.id)
+        seed = f"{self.learner.id}/{position.started_at}" if position else self.learner.id
+        return Renderer(self.messages, lesson, seed)
 
     def stale(self) -> None:
         self.say("reading.stale_button")

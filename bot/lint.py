@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from bot.content import Content
 from bot.engine import compose
 from bot.outbound import Outbound
+from bot.quizlint import quiz_warnings
 from bot.render import Renderer
 from handlers.text import plain, runs
 from lessons import screen
@@ -71,7 +72,8 @@ def step_messages(content: Content, lesson: Lesson) -> Iterator[StepMessage]:
         shown = list(_shown_from(lesson, step))
         joined = [message for message in compose(renderer.events(shown)) if message.text.strip()]
         following = ", ".join(repr(event.step.id) for event in shown[1:])
-        when = f"with {following} shown at once after it" if following else ""
+        together = following and len(joined) == 1  # compose keeps apart what does not fit
+        when = f"with {following} shown at once after it" if together else ""
         yield StepMessage(lesson, step, index, when, joined[0])
         if isinstance(step, Quiz) and step.options:
             wrong = renderer.events([Wrong(step, tries_left=1)])
@@ -139,4 +141,5 @@ def _over_budget(made: StepMessage) -> str:
 
 def warnings(content: Content) -> list[Problem]:
     """Everything `hocso lint` warns about, in file and line order."""
-    return screen_warnings(content)
+    quizzes = [found for lesson in content.lessons.values() for found in quiz_warnings(lesson)]
+    return sorted([*screen_warnings(content), *quizzes])

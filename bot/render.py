@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from bot import payloads
 from bot.messages import Messages
 from bot.outbound import Button, Outbound
+from lessons import order
 from lessons.events import (
     AtStart,
     Event,
@@ -25,9 +26,11 @@ from lessons.steps import Say, Step
 class Renderer:
     """Renders the events of one lesson."""
 
-    def __init__(self, messages: Messages, lesson: Lesson) -> None:
+    def __init__(self, messages: Messages, lesson: Lesson, seed: str = "") -> None:
+        """`seed` names the learner's attempt: a quiz's options are shown in its order."""
         self.messages = messages
         self.lesson = lesson
+        self.seed = seed
 
     def events(self, events: Iterable[Event]) -> list[Outbound]:
         """Every event but `Finished`, which the engine renders with the learner's records."""
@@ -110,7 +113,10 @@ class Renderer:
 
     def option_buttons(self, step: Step) -> tuple[Button, ...]:
         mark = self.mark(step)
-        return tuple(Button(o.label, payloads.option(mark, i)) for i, o in enumerate(step.options))
+        return tuple(
+            Button(step.options[i].label, payloads.option(mark, i))
+            for i in order.shown(step, self.seed)
+        )
 
     def continue_label(self, step: Step) -> str:
         label = step.button if isinstance(step, Say) else None

@@ -10,7 +10,9 @@ from bot.outbound import Outbound
 class SendError(Exception):
     """A message could not be sent. `retry_after`: the platform asked to wait this long;
     `permanent`: it never will be (the learner blocked the bot, the chat is gone); `sent`: how
-    many parts of the message went through before the failure (pass it back as `skip`)."""
+    many parts of the message went through before the failure (pass it back as `skip`);
+    `rate_limited`: the platform refused it for too many requests (HTTP 429 or its own code
+    for that), counted in `hocso_rate_limited_total`."""
 
     def __init__(
         self,
@@ -19,12 +21,14 @@ class SendError(Exception):
         retry_after: float | None = None,
         permanent: bool = False,
         sent: int = 0,
+        rate_limited: bool = False,
     ) -> None:
         super().__init__(description)
         self.description = description
         self.retry_after = retry_after
         self.permanent = permanent
         self.sent = sent
+        self.rate_limited = rate_limited
 
     def __repr__(self) -> str:
         return (

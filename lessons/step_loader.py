@@ -25,20 +25,24 @@ COMMON_KEYS = ("id", "image", "links", "next", "end")
 KIND_KEYS = {
     "say": ("button", "wait"),
     "ask": ("options",),
-    "quiz": ("options", "answers", "explain", "hint", "tries"),
+    "quiz": ("options", "answers", "explain", "hint", "tries", "order"),
 }
 _ALL_KIND_KEYS = tuple(dict.fromkeys(key for keys in KIND_KEYS.values() for key in keys))
 _A = {"say": "a say", "ask": "an ask", "quiz": "a quiz"}
-OPTION_KEYS = {"ask": ("label", "also", "goto"), "quiz": ("label", "also", "correct")}
+OPTION_KEYS = {"ask": ("label", "also", "goto"), "quiz": ("label", "also", "correct", "last")}
+ORDERS = ("shuffled", "as-written")
 LINK_KEYS = ("label", "url")
 
 # Keys that are right elsewhere in the format: say where they belong, not "unknown key".
 _OPTION_KEY_ON_STEP = {
     key: f"{key!r} belongs to an option (under 'options'), not to the step"
-    for key in ("label", "also", "goto", "correct")
+    for key in ("label", "also", "goto", "correct", "last")
 }
 _OPTION_KEY_ELSEWHERE = {
-    "ask": {"correct": "'correct' belongs to the options of a quiz; an ask has no right answer"},
+    "ask": {
+        "correct": "'correct' belongs to the options of a quiz; an ask has no right answer",
+        "last": "'last' belongs to the options of a quiz; an ask's options keep their order",
+    },
     "quiz": {
         "goto": "'goto' belongs to the options of an ask step; after a quiz the lesson goes "
         "on to the next step"
@@ -251,6 +255,7 @@ def _options(step: _Step) -> None:
         also = option.texts("also") or ()
         goto = option.text("goto") if step.kind == "ask" else None
         correct = option.flag("correct") if step.kind == "quiz" else None
+        last = option.flag("last") if step.kind == "quiz" else None
         if goto is not None:
             step.gotos.append(Goto(goto, option.line("goto"), option.where, "goto"))
         elif step.kind == "ask" and option.has("goto"):
@@ -267,7 +272,7 @@ def _options(step: _Step) -> None:
                 f"'label' {shorten(label)!r} is already the label of options[{first}]",
             )
         also_texts = tuple(text for text, _ in also)
-        options.append(Option(label, also_texts, goto, correct=bool(correct)))
+        options.append(Option(label, also_texts, goto, correct=bool(correct), last=bool(last)))
     step.options = tuple(options)
     if len(items) < 2:
         fields.problem(
@@ -308,9 +313,16 @@ def _quiz(step: _Step) -> Maker:
     explain = fields.text("explain")
     hint = fields.text("hint")
     tries = fields.whole("tries", 1)
+    order = fields.text("order")
+    if order is not None and order not in ORDERS:
+        fields.problem(
+            fields.line("order"),
+            f"'order' must be 'as-written' (keep the file's order) or 'shuffled', not {order!r}",
+        )
     make = functools.partial(
         Quiz,
         options=step.options,
+        shuffled=order != "as-written",
         answers=tuple(text for text, _ in answers or ()),
         explain=explain,
         hint=hint,

@@ -173,13 +173,14 @@ class Player(ABC):
         self.last = Shown("")
         self.seen = 0
 
-    async def make(self, move: Move) -> Shown:
-        """Make `move` and return the one message that answers it."""
+    async def make(self, move: Move, count: int = 1) -> list[Shown]:
+        """Make `move` and return the `count` messages that answer it."""
         if move.kind == "choose":
             assert move.what in self.last.choices, (self.channel, move.what, self.last)
         await self.act(move)
-        self.last = await self.reply()
-        return self.last
+        shown = [await self.reply() for _ in range(count)]
+        self.last = shown[-1]
+        return shown
 
     @abstractmethod
     async def act(self, move: Move) -> None: ...
@@ -337,27 +338,28 @@ class OnWeb(Player):
 
 OPENING = "📘 Bài mẫu (khoảng 3 phút)"
 
-# How each channel opens the lesson, and how each reply starts.
-OPENINGS: dict[str, list[tuple[Move, str]]] = {
-    "telegram": [(Move("start", "mau"), OPENING)],  # t.me/<bot>?start=mau
+# How each channel opens the lesson, how each reply starts, and how many messages it is.
+OPENINGS: dict[str, list[tuple[Move, str, int]]] = {
+    "telegram": [(Move("start", "mau"), OPENING, 1)],  # t.me/<bot>?start=mau
     "zalo-bot": [  # no links that carry a lesson: the first message, then the menu
-        (Move("say", "Xin chào"), "Chào bác! 👋"),
-        (Move("choose", "Bài mẫu"), OPENING),
+        (Move("say", "Xin chào"), "Chào bác! 👋", 1),
+        (Move("choose", "Bài mẫu"), OPENING, 1),
     ],
     "zalo-oa": [  # following the OA greets with the menu
-        (Move("follow"), "Chào bác! 👋"),
-        (Move("choose", "Bài mẫu"), OPENING),
+        (Move("follow"), "Chào bác! 👋", 1),
+        (Move("choose", "Bài mẫu"), OPENING, 1),
     ],
-    "web": [(Move("start", "mau"), OPENING)],  # /chat?lesson=mau
+    "web": [(Move("start", "mau"), OPENING, 1)],  # /chat?lesson=mau
 }
 
-# The same answers on every channel, and how each reply starts.
-LESSON: list[tuple[Move, str]] = [
-    (Move("choose", "Bắt đầu ▶"), "Điện thoại của bác là loại nào?"),
-    (Move("choose", "Android"), "Trên Android, bác mở CH Play."),
-    (Move("choose", "Tiếp tục ▶"), "Ai được biết mã OTP của bác?"),
-    (Move("choose", "Chỉ mình tôi", typed="chi minh toi"), "✅ Đúng rồi! OTP chỉ mình bác"),
-    (Move("say", "156"), "✅ Đúng rồi! Nhắn tin đến 156."),
+# The same answers on every channel, how each reply starts, and how many messages it is
+# (the last: the praise and congratulations, then the certificate and what next).
+LESSON: list[tuple[Move, str, int]] = [
+    (Move("choose", "Bắt đầu ▶"), "Điện thoại của bác là loại nào?", 1),
+    (Move("choose", "Android"), "Trên Android, bác mở CH Play.", 1),
+    (Move("choose", "Tiếp tục ▶"), "Ai được biết mã OTP của bác?", 1),
+    (Move("choose", "Chỉ mình tôi", typed="chi minh toi"), "✅ Đúng rồi! OTP chỉ mình bác", 1),
+    (Move("say", "156"), "✅ Đúng rồi! Nhắn tin đến 156.", 2),
 ]
 # The steps that path goes through, in order.
 PATH = ["chao", "loai-may", "android", "cau-1", "ghi-nho", "cau-2", "xong"]
@@ -372,9 +374,9 @@ LEARNER_IDS = {
 
 
 async def take_lesson(player: Player) -> None:
-    for move, starts in [*OPENINGS[player.channel], *LESSON]:
-        shown = await player.make(move)
-        assert shown.text.startswith(starts), (player.channel, move, shown)
+    for move, starts, count in [*OPENINGS[player.channel], *LESSON]:
+        shown = await player.make(move, count)
+        assert shown[0].text.startswith(starts), (player.channel, move, shown)
 
 
 def lesson_sentences(content: Content) -> list[str]:
@@ -526,11 +528,11 @@ def test_the_same_lesson_on_every_channel_records_the_same_progress(
         assert [certificate["id"] for certificate in report["certificates"]] == ["chi-mau"]
         assert all(CODE.fullmatch(code) for code in codes[channel]), (channel, codes)
 
-        # What reached the learner: one reply a move, nothing more; the lesson from its
-        # opening on, in the order of its file, the learner's own code in the last message.
+        # What reached the learner: the replies of each move, nothing more; the lesson from
+        # its opening on, in the order of its file, the learner's own code in the last message.
         got = received[channel]
-        assert len(got) == len(moves), (channel, got)
-        before = len(OPENINGS[channel]) - 1  # the greeting and menu, where there is one
+        assert len(got) == sum(count for _, _, count in moves), (channel, got)
+        before = sum(count for _, _, count in OPENINGS[channel][:-1])  # greeting and menu
         lessons[channel] = got[before:]
         assert lessons[channel][0].text.startswith(OPENING), (channel, got)
         assert in_order(sentences, "\n".join(shown.text for shown in got)), (channel, got)
@@ -543,7 +545,7 @@ def test_the_same_lesson_on_every_channel_records_the_same_progress(
     first = same(lessons["telegram"])
     for channel, messages in lessons.items():
         assert same(messages) == first, channel
-    assert [shown.image for shown in first] == [None, None, "ch-play.png", None, None, None]
+    assert [shown.image for shown in first] == [None, None, "ch-play.png", None, None, None, None]
     assert received["zalo-bot"][0] == received["zalo-oa"][0]  # the same greeting and menu
     assert received["zalo-oa"][0].choices == ("Bài mẫu", "Bài sau")
 

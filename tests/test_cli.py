@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from bot.stores import open_store
 from support.chat import REPO, fixture_content
 
 
@@ -169,12 +170,32 @@ def test_lint_reads_the_folder_it_is_given(content_dir: Path, how: str) -> None:
 
 
 def test_lint_is_clean_on_the_real_content() -> None:
+    """No problems; warnings (exit 0) are for authors to work through."""
     result = hocso("lint", "content")
     assert result.returncode == 0, result.stdout
-    assert result.stdout.startswith("content: ")
+    summary = result.stdout.splitlines()[-1]
+    assert summary.startswith("content: ") and ", no problems" in summary, result.stdout
 
 
 def test_a_bad_store_url_is_a_plain_error(content_dir: Path) -> None:
     result = hocso("chat", "--json", "--content", str(content_dir), "--store", "postgres://x")
     assert result.returncode == 1
     assert "cannot open the store" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("payload", "lesson", "volunteer"),
+    [("mau_V12", "mau", "V12"), ("_V7", None, "V7"), ("mau", "mau", None)],
+)
+def test_chat_start_begins_as_a_lesson_link_would(
+    content_dir: Path, store: str, payload: str, lesson: str | None, volunteer: str | None
+) -> None:
+    common = ["--content", str(content_dir), "--store", store]
+    result = hocso("chat", "--json", "--learner", "s:9", "--start", payload, *common)
+    assert result.returncode == 0, result.stderr
+    (opening,) = turns(result.stdout)
+    assert opening["replies"][0]["text"].startswith("📘 *Bài mẫu*") == (lesson == "mau")
+    learner = open_store(store).get("s:9")
+    assert learner is not None and learner.volunteer == volunteer
+    position = learner.position
+    assert (position.lesson if position else None) == lesson

@@ -375,7 +375,9 @@ class Typed:
     option: int | None = None  # the option the reader must read `text` as
 
 
-def typed_forms(lesson: Lesson, step: Step) -> list[Typed]:
+def typed_forms(lesson: Lesson, step: Step, learner: Learner) -> list[Typed]:
+    """Each option's label typed plainly, and its place among the buttons shown (a quiz's
+    are shuffled: "2" is the second button the learner sees)."""
     mark = payloads.step_mark(lesson.id, step.id)
     if isinstance(step, Quiz) and step.answers:
         answer = step.answers[0]
@@ -384,9 +386,11 @@ def typed_forms(lesson: Lesson, step: Step) -> list[Typed]:
         typed = []
         for k, option in enumerate(step.options):
             tap = {"payload": payloads.option(mark, k)}
-            means = f"option {k + 1} {option.label!r}"
-            typed.append(Typed(fold(option.label), means, tap, option=k))
-            typed += [Typed(number, means, tap) for number in (f"{k + 1}", f"so {k + 1}")]
+            typed.append(Typed(fold(option.label), f"option {option.label!r}", tap, option=k))
+        for place, (label, payload) in enumerate(learner.buttons, start=1):
+            means = f"button {place} {label!r}"
+            tap = {"payload": payload}
+            typed += [Typed(number, means, tap) for number in (f"{place}", f"so {place}")]
         return typed
     return [Typed(word, "continue", {"payload": payloads.go_on(mark)}) for word in GO_ON]
 
@@ -439,7 +443,7 @@ def typing_problems(content: Content, lesson_id: str) -> list[str]:
         assert learner.position is not None
         here = where(lesson, state(learner.position))
         step = lesson.step(learner.position.step)
-        for typed in typed_forms(lesson, step):
+        for typed in typed_forms(lesson, step, learner):
             want, wanted = send(chat, learner, **typed.same_as)
             got, answered = send(chat, learner, text=typed.text)
             wrong = reading_problem(step, typed)
@@ -736,10 +740,10 @@ def test_typing_catches_labels_that_read_alike_without_diacritics(tmp_path: Path
     content = sample(tmp_path, "doc-nham")
     problems = typing_problems(content, "doc-nham")
     assert (
-        "doc-nham step 'can-gi': typing 'ban' for option 1 'Bàn' is not understood: it fits "
+        "doc-nham step 'can-gi': typing 'ban' for option 'Bàn' is not understood: it fits "
         "options 1 'Bàn', 2 'Bán' alike" in problems
     )
-    assert any("typing '2' for option 2 '1 lần'" in problem for problem in problems), problems
+    assert any("typing '2' for button 2 '1 lần'" in problem for problem in problems), problems
 
 
 def test_a_run_that_cannot_be_typed_is_reported(tmp_path: Path) -> None:

@@ -112,6 +112,9 @@ CASES: list[tuple[str, str, int, str]] = [
     ("bai.yaml", steps("  - id: a\n    quiz: Ai?\n    options:\n      - label: Tôi\n      - label: Công an\n"), 6, "no option has 'correct: true'; exactly one must"),
     ("bai.yaml", steps("  - id: a\n    quiz: Ai?\n    options:\n      - {label: Tôi, correct: true}\n      - {label: Công an, correct: true}\n"), 6, "2 options have 'correct: true'; exactly one must"),
     ("bai.yaml", steps("  - id: a\n    quiz: Ai?\n    options:\n      - {label: Tôi, correct: yes}\n      - {label: Công an}\n"), 7, "options[0]: 'correct' must be true or false, not 'yes'"),
+    ("bai.yaml", steps("  - id: a\n    quiz: Ai?\n    order: random\n    options:\n      - {label: Tôi, correct: true}\n      - {label: Công an}\n"), 6, "'order' must be 'as-written' (keep the file's order) or 'shuffled', not 'random'"),
+    ("bai.yaml", steps("  - id: a\n    ask: Có không?\n    options:\n      - {label: Có, last: true}\n      - {label: Không}\n"), 7, "options[0]: 'last' belongs to the options of a quiz; an ask's options keep their order"),
+    ("bai.yaml", steps("  - id: a\n    quiz: Ai?\n    options:\n      - {label: Tôi, correct: true}\n      - {label: Không biết, last: có}\n"), 8, "options[1]: 'last' must be true or false, not 'có'"),
     ("bai.yaml", steps("  - id: a\n    quiz: Ai?\n    options:\n      - {label: Tôi, correct: true}\n      - {label: Bạn}\n    answers: [tôi]\n"), 9, "a quiz has either 'options' or 'answers', not both"),
     ("bai.yaml", steps("  - id: a\n    quiz: Ai?\n    explain: Vì.\n"), 4, "a quiz needs 'options' (multiple choice) or 'answers' (free answer)"),
     ("bai.yaml", steps("  - id: a\n    quiz: Số mấy?\n    answers: []\n"), 6, "'answers' needs at least one answer"),
@@ -321,7 +324,7 @@ def test_defaults_when_optional_keys_are_left_out(tmp_path: Path) -> None:
         (),
         (),
     )
-    assert lesson_.pass_score == 0.7
+    assert lesson_.pass_score == 0.66
     assert lesson_.steps == (Say(id="a", text="Xin chào", line=4),)
 
 

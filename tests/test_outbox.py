@@ -564,6 +564,47 @@ def test_pending_counts_every_queued_delivery(store: Store) -> None:
     assert store.pending() == 2
 
 
+# Each step: an event queued ("send", event id, now, chats) or a queue's head sent ("sent",
+# chat); then what `oldest_pending` answers.
+OLDEST_CASES = [
+    pytest.param([], None, id="empty"),
+    pytest.param([("send", "e1", 5.0, ["1"])], 5.0, id="one"),
+    pytest.param(
+        [("send", "e1", 5.0, ["1", "1"]), ("send", "e2", 7.5, ["2"]), ("sent", "1")],
+        5.0,
+        id="a-reply-of-the-event-still-waits",
+    ),
+    pytest.param(
+        [("send", "e1", 5.0, ["1"]), ("send", "e2", 7.5, ["2"]), ("sent", "1")],
+        7.5,
+        id="the-oldest-sent",
+    ),
+    pytest.param(
+        [("send", "tg:1/x", 3.0, ["2"]), ("send", "e9", 4.0, ["1"]), ("sent", "2")],
+        4.0,
+        id="event-id-with-a-slash",
+    ),
+    pytest.param([("send", "e1", 5.0, ["1"]), ("sent", "1")], None, id="all-sent"),
+    pytest.param([("send", "e1", 5.0, [])], None, id="an-event-without-replies"),
+]
+
+
+@pytest.mark.parametrize(("steps", "oldest"), OLDEST_CASES)
+def test_oldest_pending_is_when_the_longest_waiting_reply_was_queued(
+    store: Store, steps: list[tuple[object, ...]], oldest: float | None
+) -> None:
+    for step in steps:
+        if step[0] == "send":
+            _, event, now, chats = step
+            assert isinstance(event, str) and isinstance(now, float) and isinstance(chats, list)
+            send(store, event, now, *(message(chat, f"{event} {chat}") for chat in chats))
+        else:
+            head = store.claim(f"telegram:{step[1]}", 100.0, LEASE)
+            assert head is not None
+            store.done(head, 100.0, LEASE, next_at=200.0)
+    assert store.oldest_pending() == oldest
+
+
 TOKEN_CASES = [
     # rate, burst, [(now, expected wait)...]
     pytest.param(

@@ -1,4 +1,5 @@
-"""The FastAPI app: health, the channels' webhooks, and the OpenAPI page at /docs.
+"""The FastAPI app: health, the channels' webhooks, `/metrics` (`webhook.metrics`, when
+HOCSO_METRICS_TOKEN is set), and the OpenAPI page at /docs (unless HOCSO_DOCS=0).
 
 uvicorn --factory webhook.app:create_app     # settings from the environment
 """
@@ -19,6 +20,7 @@ from fastapi.responses import JSONResponse
 from bot.stores.base import Store
 from webhook import logs
 from webhook.media import media_route
+from webhook.metrics import METRICS_OPENAPI, StoreGauges, metrics_route
 from webhook.service import Service
 from webhook.settings import Settings
 from webhook.signals import on_stop_signal
@@ -46,7 +48,16 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         finally:
             await service.stop()
 
-    app = FastAPI(title="hocso", summary="A chat tutor for Bình dân học vụ số", lifespan=lifespan)
+    # HOCSO_DOCS=0: no /docs, /redoc nor /openapi.json (each answers 404).
+    shown: dict[str, Any] = {} if service.settings.docs else {
+        "docs_url": None, "redoc_url": None, "openapi_url": None
+    }  # fmt: skip
+    app = FastAPI(
+        title="hocso",
+        summary="A chat tutor for Bình dân học vụ số",
+        lifespan=lifespan,
+        **shown,
+    )
     app.state.service = service
 
     @app.get("/healthz", summary="200 when the store answers")
@@ -68,6 +79,8 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.router.routes.append(zalo_oa_route(service))
     app.router.routes.append(media_route(service.settings.content))
     app.router.routes.extend(web_routes(service))
+    gauges = StoreGauges(service.store, lambda: service.store_calls.down)
+    app.router.routes.append(metrics_route(service.metrics, service.settings.metrics_token, gauges))
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
@@ -77,6 +90,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
             schema["paths"].update(WEB_OPENAPI)
             schema["paths"]["/webhook/zalo-bot"] = ZALO_BOT_OPENAPI
             schema["paths"]["/webhook/zalo-oa"] = ZALO_OA_OPENAPI
+            schema["paths"]["/metrics"] = METRICS_OPENAPI
             app.openapi_schema = schema
         return app.openapi_schema
 

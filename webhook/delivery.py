@@ -35,6 +35,7 @@ from typing import Any, TypeVar
 from bot.outbound import from_body
 from bot.stores.base import Delivery, Store
 from handlers.base import Sender, SendError
+from webhook.metrics import Metrics
 from webhook.storecalls import StoreCalls
 from webhook.storefailures import StoreFailures
 
@@ -93,6 +94,7 @@ class Courier:
         clock: Callable[[], float] = time.time,
         calls: StoreCalls | None = None,
         failures: StoreFailures | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.store = store
         self.outlets = outlets
@@ -101,6 +103,7 @@ class Courier:
         self.max_attempts = max_attempts
         self.clock = clock
         self.failures = failures or StoreFailures()
+        self.metrics = metrics or Metrics()  # counts each attempt's outcome (webhook.metrics)
         self._store = calls or StoreCalls(store, concurrency)
         self.concurrency = concurrency
         self._slots = asyncio.Semaphore(concurrency)
@@ -257,7 +260,10 @@ class Courier:
             skip = self._sent.pop(head.id, 0)
             await outlet.sender.send(head.chat, from_body(head.body), key=head.id, skip=skip)
         except SendError as error:
+            if error.rate_limited:
+                self.metrics.rate_limited(head.channel)
             if error.permanent or head.attempts + 1 >= self.max_attempts:
+                self.metrics.delivery(head.channel, "failed")
                 reason = error.description if error.permanent else f"gave up: {error.description}"
                 log.warning("delivery %s to %s failed for good: %s", head.id, head.queue, reason)
                 await self._store(self.store.fail, head, reason, self.clock())
@@ -266,9 +272,11 @@ class Courier:
                 self._remember_sent(head.id, error.sent)
             delay = error.retry_after or min(60.0, 2.0**head.attempts) * (0.5 + random.random())
             log.info("delivery %s to %s retried in %.1fs: %s", head.id, head.queue, delay, error)
+            self.metrics.delivery(head.channel, "retried")
             await self._store(self.store.retry, head, self.clock() + delay)
             self._wake(head.queue, delay)
             return None
+        self.metrics.delivery(head.channel, "sent")
         return await self._done(head)
 
     async def _done(self, head: Delivery) -> tuple[Delivery, float] | None:

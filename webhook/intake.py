@@ -141,7 +141,10 @@ async def take(service: Service, channel: str, parsed: Parsed, started: float) -
             log, "update failed; it must be sent again", error, {**extra, "status": 503}
         )
         raise Refused(503, "the tutor could not store this update; send it again later") from error
-    ms = round((time.perf_counter() - started) * 1000, 2)
+    seconds = time.perf_counter() - started
+    if not receipt.duplicate:
+        service.metrics.turn(channel, seconds)
+    ms = round(seconds * 1000, 2)
     log.info(
         "update", extra={**extra, "step": receipt.step, "ms": ms, "duplicate": receipt.duplicate}
     )

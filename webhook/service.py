@@ -16,6 +16,7 @@ from bot.stores import open_store
 from bot.stores.base import Store
 from bot.tutor import Receipt, Tutor
 from handlers.web import Transcripts, WebSender
+from webhook import metrics
 from webhook.delivery import NO_LIMITS, Courier, Limits, Outlet
 from webhook.media import public_url
 from webhook.settings import Settings
@@ -52,11 +53,18 @@ class Service:
         self.store = store or open_store(settings.store, timeout=settings.store_timeout)
         self.tutor = Tutor(Engine(self.content), self.store)
         self.outlets: dict[str, Outlet] = {}
-        self.store_failures = StoreFailures()  # how the store's failures are logged
+        # Counting only with HOCSO_METRICS_TOKEN set (see webhook.metrics).
+        self.metrics = metrics.create(settings.metrics_token)
+        # How the store's failures are logged (and counted).
+        self.store_failures = StoreFailures(counted=self.metrics.store_error)
         # Every store call of the loop, which tells when the store is down (see there).
         self.store_calls = self._store_calls = StoreCalls(self.store)
         self.courier = Courier(
-            self.store, self.outlets, calls=self.store_calls, failures=self.store_failures
+            self.store,
+            self.outlets,
+            calls=self.store_calls,
+            failures=self.store_failures,
+            metrics=self.metrics,
         )
         self.transcripts = Transcripts(  # the web chat's
             self.store, self._store_calls, ttl=settings.web_transcript_days * 24 * 3600

@@ -25,6 +25,8 @@
 | `HOCSO_WEB_RATE_CLIENT`, `HOCSO_WEB_RATE_CLIENT_BURST` | a client's web requests (20/s, 60) |
 | `HOCSO_WEB_NEW_LEARNERS` | new web learners a client may start an hour (60) |
 | `HOCSO_WEB_CLIENT_HEADER` | the header a trusted proxy puts the client's address in |
+| `HOCSO_METRICS_TOKEN` | turns `GET /metrics` on, for requests with `Authorization: Bearer TOKEN` |
+| `HOCSO_DOCS` | `0` turns `/docs`, `/redoc` and `/openapi.json` off (default `1`, on) |
 """
 
 from __future__ import annotations
@@ -101,6 +103,10 @@ class Settings:
     # Signs the web chat's learner cookies; None: a secret made once and kept in the store.
     web_secret: str | None = None
     web_limits: WebLimits = field(default_factory=WebLimits)
+    # GET /metrics answers requests that carry this bearer token; None: the route is a 404.
+    metrics_token: str | None = None
+    # False: no /docs, /redoc nor /openapi.json (production may keep its API to itself).
+    docs: bool = True
 
     @property
     def telegram(self) -> bool:
@@ -160,6 +166,8 @@ class Settings:
                 new_learners=_burst(environ, "HOCSO_WEB_NEW_LEARNERS", 60.0, zero=True),
                 client_header=environ.get("HOCSO_WEB_CLIENT_HEADER") or None,
             ),
+            metrics_token=environ.get("HOCSO_METRICS_TOKEN") or None,
+            docs=_flag(environ, "HOCSO_DOCS", True),
         )
 
 
@@ -209,3 +217,16 @@ def _bytes(environ: Mapping[str, str], name: str, default: int) -> int:
     if value != int(value):
         raise ValueError(f"{name} must be a whole number of bytes")
     return int(value)
+
+
+FLAGS = {"1": True, "true": True, "yes": True, "on": True,
+         "0": False, "false": False, "no": False, "off": False}  # fmt: skip
+
+
+def _flag(environ: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = (environ.get(name) or "").strip().lower()
+    if raw == "":
+        return default
+    if raw not in FLAGS:
+        raise ValueError(f"{name} must be 1 or 0 (on or off), not {environ[name]!r}")
+    return FLAGS[raw]

@@ -44,11 +44,19 @@ def brief(error: BaseException) -> str:
 
 class StoreFailures:
     """Logs the store's failures of one process (see the module), `period` seconds apart at
-    least for the same message (whichever of the errors of a store that is down)."""
+    least for the same message (whichever of the errors of a store that is down). Every
+    failure, logged or held back, is also `counted` by where it happened: the logger's name
+    without "hocso." ("webhook", "delivery"), for `hocso_store_errors_total`."""
 
-    def __init__(self, period: float = 1.0, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        period: float = 1.0,
+        clock: Callable[[], float] = time.monotonic,
+        counted: Callable[[str], None] | None = None,
+    ) -> None:
         self.period = period
         self.clock = clock
+        self.counted = counted
         self._last: dict[tuple[str, str], tuple[float, int]] = {}  # -> when, held back
 
     def log(
@@ -60,6 +68,8 @@ class StoreFailures:
         *args: object,
     ) -> None:
         """Log `message % args` for `error` (see the class)."""
+        if self.counted is not None:
+            self.counted(logger.name.removeprefix("hocso."))
         if not isinstance(error, DOWN):
             logger.error(message, *args, exc_info=error, extra={**extra, "error": brief(error)})
             return

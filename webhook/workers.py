@@ -11,6 +11,12 @@ and keeps them open for its whole life: connections queued on a worker's socket 
 starts, or after it died, are served once it (or the worker started in its place) is up.
 
     status = serve(options, "127.0.0.1", 8000, workers=2)  # options: uvicorn.Config's
+
+With `metrics=True` (HOCSO_METRICS_TOKEN set) the workers count their metrics in files of a
+folder they share, `PROMETHEUS_MULTIPROC_DIR` (see `webhook.metrics`): the folder that
+variable names, emptied of an earlier run's files when the service starts, or else a new
+temporary folder, removed when it stops. A worker started in place of a dead one counts in
+files of its own; the dead one's counts stay in the sums.
 """
 
 from __future__ import annotations
@@ -18,12 +24,15 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import shutil
 import signal
 import socket
 import sys
+import tempfile
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import ExitStack, contextmanager
 from multiprocessing.connection import wait
 from multiprocessing.context import SpawnProcess
 from multiprocessing.synchronize import Barrier as BarrierType
@@ -50,26 +59,62 @@ START_WAIT = 60.0
 """Seconds the first workers wait for each other to load their app before serving alone."""
 
 
-def serve(options: Mapping[str, Any], host: str, port: int, workers: int) -> int:
+def serve(
+    options: Mapping[str, Any], host: str, port: int, workers: int, *, metrics: bool = False
+) -> int:
     """Run `workers` uvicorn workers on host:port until SIGINT or SIGTERM; the exit status
-    (0 after a stop, 1 when the port is taken or a worker cannot start or keeps crashing)."""
+    (0 after a stop, 1 when the port is taken or a worker cannot start or keeps crashing).
+    `metrics`: give the workers a folder to count their metrics in (see the module)."""
     try:
         sockets = listen(host, port, workers)
     except OSError as error:
         print(f"hocso: cannot listen on {host}:{port}: {error}", file=sys.stderr)
         return 1
     try:
-        name = f"[{host}]" if ":" in host else host
-        log.info(
-            "listening on http://%s:%d with %d workers, each on its own SO_REUSEPORT socket",
-            name,
-            sockets[0].getsockname()[1],
-            workers,
-        )
-        return Supervisor(options, sockets).run()
+        with ExitStack() as stack:
+            if metrics:
+                try:
+                    stack.enter_context(metrics_folder())
+                except OSError as error:
+                    print(f"hocso: cannot prepare the metrics folder: {error}", file=sys.stderr)
+                    return 1
+            name = f"[{host}]" if ":" in host else host
+            log.info(
+                "listening on http://%s:%d with %d workers, each on its own SO_REUSEPORT socket",
+                name,
+                sockets[0].getsockname()[1],
+                workers,
+            )
+            return Supervisor(options, sockets).run()
     finally:
         for sock in sockets:
             sock.close()
+
+
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"  # prometheus_client reads it (webhook.metrics)
+
+
+@contextmanager
+def metrics_folder() -> Iterator[str]:
+    """The folder the workers count their metrics in, named in PROMETHEUS_MULTIPROC_DIR for
+    them (see the module). Raises OSError when it cannot be made or emptied."""
+    given = os.environ.get(MULTIPROC_ENV)
+    if given:
+        folder = os.path.abspath(given)
+        os.makedirs(folder, exist_ok=True)
+        for entry in os.scandir(folder):  # an earlier run's counts: not this run's
+            if entry.is_file() and entry.name.endswith(".db"):
+                os.unlink(entry.path)
+    else:
+        folder = tempfile.mkdtemp(prefix="hocso-metrics-")
+    os.environ[MULTIPROC_ENV] = folder
+    log.info("the workers count their metrics in %s", folder)
+    try:
+        yield folder
+    finally:
+        if not given:
+            os.environ.pop(MULTIPROC_ENV, None)
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def listen(host: str, port: int, count: int, backlog: int = BACKLOG) -> list[socket.socket]:

@@ -13,7 +13,14 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from bot.stores.base import CertificateRecord, Change, Store
 
-__all__ = ["DEFAULT_STORE_URL", "CertificateRecord", "Change", "Store", "open_store"]
+__all__ = [
+    "DEFAULT_STORE_URL",
+    "CertificateRecord",
+    "Change",
+    "Store",
+    "open_store",
+    "sqlite_file",
+]
 
 DEFAULT_STORE_URL = "sqlite:///data/hocso.db"
 
@@ -46,6 +53,15 @@ def open_store(url: str, *, timeout: float | None = None) -> Store:
 
         return RedisStore.from_url(redis_url, prefix, timeout=timeout)
     raise _bad_url(url, "unknown kind of store")
+
+
+def sqlite_file(url: str) -> str:
+    """The file a `sqlite://` URL names (relative to the current folder, or absolute).
+    Raises ValueError, in plain words, for a URL that is not a usable sqlite one."""
+    scheme, separator, rest = url.strip().partition("://")
+    if not separator or scheme.lower() != "sqlite":
+        raise _bad_url(url, "not a sqlite:// URL")
+    return _sqlite_path(url, rest)
 
 
 def _sqlite_path(url: str, rest: str) -> str:

@@ -205,6 +205,12 @@ class Store(ABC):
         """How many deliveries are queued, in all queues."""
 
     @abstractmethod
+    def oldest_pending(self) -> float | None:
+        """When the delivery that has waited longest was queued (the `now` its event was
+        handled at, as given to `handle`), or None when nothing is queued. For a gauge: the
+        age of the oldest reply not sent yet."""
+
+    @abstractmethod
     def take_token(self, bucket: str, rate: float, burst: float, now: float) -> float:
         """A shared token bucket (all workers, all machines on one store): take one token from
         `bucket`, refilled at `rate` per second up to `burst`; return 0.0 when taken, else the

@@ -7,9 +7,9 @@ What it keeps, behind one lock:
 - `codes`: certificate code -> `CertificateRecord`;
 - `events`: an event's digest -> when it was handled and its learner (None for the event that
   deleted them), forgotten after `EVENT_TTL` or with the learner;
-- `queues`: queue -> its deliveries as JSON text (head first), how many of them are
-  priority 0, and `ready_at` (see `bot.stores._outbox`); a queue exists while it holds a
-  delivery;
+- `queues`: queue -> its deliveries as JSON text (head first) and when each was queued, how
+  many of them are priority 0, and `ready_at` (see `bot.stores._outbox`); a queue exists
+  while it holds a delivery;
 - `failures`, `buckets` (token buckets, with when each is full again: `expire` drops it
   then) and `values` (`remember`/`recall`: the value and when
   it expires, by `clock`).
@@ -60,6 +60,8 @@ class _Queue:
     """How many of them are priority 0: the queue's priority is 0 while there are any."""
     ready_at: float = 0.0
     """When the queue may be claimed: its due time, or while leased the lease's end."""
+    queued: deque[float] = field(default_factory=deque)
+    """When each of `items` was queued (the `now` given to `handle`), head first."""
 
     @property
     def priority(self) -> int:
@@ -156,6 +158,7 @@ class MemoryStore(Store):
                 if queue is None:
                     queue = self._queues[name] = _Queue(ready_at=now)
                 queue.items.extend(encode_delivery(delivery) for delivery in deliveries)
+                queue.queued.extend(now for _ in deliveries)
                 queue.urgent += sum(1 for delivery in deliveries if delivery.priority == 0)
         return queued
 
@@ -204,6 +207,7 @@ class MemoryStore(Store):
             if held is None:
                 return None
             head = decode_delivery(held.items.popleft())
+            held.queued.popleft()
             if head.priority == 0:
                 held.urgent -= 1
             if not held.items:
@@ -243,6 +247,10 @@ class MemoryStore(Store):
     def pending(self) -> int:
         with self._lock:
             return sum(len(held.items) for held in self._queues.values())
+
+    def oldest_pending(self) -> float | None:
+        with self._lock:
+            return min((held.queued[0] for held in self._queues.values()), default=None)
 
     def take_token(self, bucket: str, rate: float, burst: float, now: float) -> float:
         check_bucket(rate, burst)

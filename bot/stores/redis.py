@@ -20,6 +20,8 @@ Key layout (`{prefix}` is `hocso` unless the URL says otherwise):
   the set of their priority (0 while they hold a priority-0 delivery), scored by `ready_at`:
   the due time, or while the queue is leased the lease's end (see `bot.stores._outbox`);
 - `{prefix}:pending`: how many deliveries all queues hold;
+- `{prefix}:queued`: a sorted set of the ids of those deliveries, scored by when each was
+  queued (the `now` given to `handle`), for `oldest_pending`;
 - `{prefix}:failures`: a list of `{delivery, reason, at}` JSON, oldest first, the last
   `FAILURES_KEPT`;
 - `{prefix}:token:{bucket}`: a hash `{tokens, at}`, a token bucket, expiring once full;
@@ -110,19 +112,20 @@ HANDLE = (
     _PLACE
     + """
 -- One event, after the caller read the learner (MGET) and ran the change on it.
--- KEYS: learner, the event (by digest), ready:0, ready:1, pending, the event as kept before
--- digests (by id), the learner's events; then the `cert:` key of each code record to write,
--- then of each code to drop; then `out` and `urgent` of each queue; then, when there is no
--- learner after this event, the token buckets of the chats it answers (deleted).
+-- KEYS: learner, the event (by digest), ready:0, ready:1, pending, queued, the event as kept
+-- before digests (by id), the learner's events; then the `cert:` key of each code record to
+-- write, then of each code to drop; then `out` and `urgent` of each queue; then, when there is
+-- no learner after this event, the token buckets of the chats it answers (deleted).
 -- ARGV: [1] '1' when the learner was there when read, else '0'; [2] the text read; [3] 'keep',
 -- 'set' or 'delete'; [4] the new text; [5] the event's TTL; [6] now; [7] the learner id;
 -- [8] how many codes to write; [9] how many to drop; [10] the event's digest; [11] the key
 -- prefix; [12] how many failure prefixes follow: the failures of those chats begin so
 -- (deleted); then certificate and earned_at of each code to write; then for each queue: its
--- name, how many of its deliveries are priority 0, how many deliveries, the deliveries' JSON.
+-- name, how many of its deliveries are priority 0, how many deliveries, then each delivery's
+-- id and JSON.
 -- Returns 'dup' (event handled before), 'stale' (the learner changed since it was read),
 -- {'taken', code key, owner} (nothing written in all three cases), or 'ok'.
-if redis.call('EXISTS', KEYS[2], KEYS[6]) > 0 then return 'dup' end
+if redis.call('EXISTS', KEYS[2], KEYS[7]) > 0 then return 'dup' end
 local current = redis.call('GET', KEYS[1])
 if ARGV[1] == '1' then
     if current ~= ARGV[2] then return 'stale' end
@@ -131,8 +134,8 @@ elseif current then
 end
 local written, dropped = tonumber(ARGV[8]), tonumber(ARGV[9])
 for i = 1, written do
-    local owner = redis.call('HGET', KEYS[7 + i], 'learner')
-    if owner and owner ~= ARGV[7] then return {'taken', KEYS[7 + i], owner} end
+    local owner = redis.call('HGET', KEYS[8 + i], 'learner')
+    if owner and owner ~= ARGV[7] then return {'taken', KEYS[8 + i], owner} end
 end
 if ARGV[3] == 'set' then
     redis.call('SET', KEYS[1], ARGV[4])
@@ -141,20 +144,20 @@ elseif ARGV[3] == 'delete' then
 end
 local a = 13 + tonumber(ARGV[12])
 for i = 1, written do
-    redis.call('HSET', KEYS[7 + i], 'learner', ARGV[7], 'certificate', ARGV[a],
+    redis.call('HSET', KEYS[8 + i], 'learner', ARGV[7], 'certificate', ARGV[a],
         'earned_at', ARGV[a + 1])
     a = a + 2
 end
 for i = 1, dropped do
-    redis.call('DEL', KEYS[7 + written + i])
+    redis.call('DEL', KEYS[8 + written + i])
 end
 redis.call('SET', KEYS[2], '1', 'EX', ARGV[5])
 if ARGV[3] == 'delete' or (ARGV[3] == 'keep' and ARGV[1] == '0') then
     -- No learner after this event: their events go; this one stays, filed under no one.
-    for _, digest in ipairs(redis.call('ZRANGE', KEYS[7], 0, -1)) do
+    for _, digest in ipairs(redis.call('ZRANGE', KEYS[8], 0, -1)) do
         redis.call('DEL', ARGV[11] .. ':event:' .. digest)
     end
-    redis.call('DEL', KEYS[7])
+    redis.call('DEL', KEYS[8])
     local failures, gone = ARGV[11] .. ':failures', false
     if tonumber(ARGV[12]) > 0 then
         for i, text in ipairs(redis.call('LRANGE', failures, 0, -1)) do
@@ -170,16 +173,17 @@ if ARGV[3] == 'delete' or (ARGV[3] == 'keep' and ARGV[1] == '0') then
     if gone then redis.call('LREM', failures, 0, '') end
 else
     local old = string.format('%.17g', tonumber(ARGV[6]) - tonumber(ARGV[5]))
-    redis.call('ZADD', KEYS[7], ARGV[6], ARGV[10])
-    redis.call('ZREMRANGEBYSCORE', KEYS[7], '-inf', old)
-    redis.call('EXPIRE', KEYS[7], ARGV[5])
+    redis.call('ZADD', KEYS[8], ARGV[6], ARGV[10])
+    redis.call('ZREMRANGEBYSCORE', KEYS[8], '-inf', old)
+    redis.call('EXPIRE', KEYS[8], ARGV[5])
 end
-local k = 8 + written + dropped
+local k = 9 + written + dropped
 while a <= #ARGV do
     local queue, urgent, n = ARGV[a], tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2])
     local before = redis.call('LLEN', KEYS[k])
     for i = 1, n do
-        redis.call('RPUSH', KEYS[k], ARGV[a + 2 + i])
+        redis.call('RPUSH', KEYS[k], ARGV[a + 2 + 2 * i])
+        redis.call('ZADD', KEYS[6], ARGV[6], ARGV[a + 1 + 2 * i])
     end
     if urgent > 0 then
         redis.call('INCRBY', KEYS[k + 1], urgent)
@@ -190,7 +194,7 @@ while a <= #ARGV do
         score = redis.call('ZSCORE', KEYS[3], queue) or redis.call('ZSCORE', KEYS[4], queue)
     end
     place(queue, score or ARGV[6], KEYS[k + 1])
-    a, k = a + 3 + n, k + 2
+    a, k = a + 3 + 2 * n, k + 2
 end
 for i = k, #KEYS do
     redis.call('DEL', KEYS[i])
@@ -239,7 +243,8 @@ return false
 DONE = (
     _PLACE
     + """
--- KEYS: out, urgent, ready:0, ready:1, pending. ARGV: queue, id, now, lease end, next_at.
+-- KEYS: out, urgent, ready:0, ready:1, pending, queued. ARGV: queue, id, now, lease end,
+-- next_at.
 local queue = ARGV[1]
 local head = redis.call('LINDEX', KEYS[1], 0)
 if not head then return false end
@@ -247,6 +252,7 @@ local sent = cjson.decode(head)
 if sent['id'] ~= ARGV[2] then return false end
 redis.call('LPOP', KEYS[1])
 redis.call('DECR', KEYS[5])
+redis.call('ZREM', KEYS[6], ARGV[2])
 if tonumber(sent['priority']) == 0 and redis.call('DECR', KEYS[2]) <= 0 then
     redis.call('DEL', KEYS[2])
 end
@@ -348,6 +354,7 @@ class RedisStore(Store):
             raise ValueError("RedisStore needs a Redis client made with decode_responses=True")
         self.client = client
         self.prefix = prefix
+        self._queued_key = f"{prefix}:queued"
         self._handle = client.register_script(HANDLE)
         self._claim = client.register_script(CLAIM)
         self._done = client.register_script(DONE)
@@ -507,7 +514,7 @@ class RedisStore(Store):
                 return None
             write, deliveries = run_change(learner_id, stored, change)
             queued = number(event_id, deliveries)
-            keys = [key, event_key, *self._queue_keys("")[2:]]
+            keys = [key, event_key, *self._queue_keys("")[2:], self._queued_key]
             keys += [before_digests, self._events_key(learner_id)]
             # No learner after this event: what belongs to their chats goes with them.
             gone = chats(queued) if (write.text if write else stored) is None else []
@@ -535,7 +542,8 @@ class RedisStore(Store):
                 keys += self._queue_keys(queue)[:2]
                 urgent = sum(1 for delivery in group if delivery.priority == 0)
                 args += [queue, urgent, len(group)]
-                args += [encode_delivery(delivery) for delivery in group]
+                for delivery in group:
+                    args += [delivery.id, encode_delivery(delivery)]
             for channel, chat in gone:
                 keys += [self._token_key(b) for b in chat_buckets(f"{channel}:{chat}")]
             answer: Any = self._handle(keys=keys, args=args)
@@ -559,7 +567,7 @@ class RedisStore(Store):
 
     def done(self, delivery: Delivery, now: float, lease: float, next_at: float) -> Delivery | None:
         head = self._done(
-            keys=self._queue_keys(delivery.queue),
+            keys=[*self._queue_keys(delivery.queue), self._queued_key],
             args=[delivery.queue, delivery.id, now, now + lease, next_at],
         )
         return None if head is None else decode_delivery(cast(str, head))
@@ -591,6 +599,12 @@ class RedisStore(Store):
 
     def pending(self) -> int:
         return int(cast(str | None, self.client.get(f"{self.prefix}:pending")) or 0)
+
+    def oldest_pending(self) -> float | None:
+        oldest = cast(
+            list[tuple[str, float]], self.client.zrange(self._queued_key, 0, 0, withscores=True)
+        )
+        return float(oldest[0][1]) if oldest else None
 
     def _token_key(self, bucket: str) -> str:
         return f"{self.prefix}:token:{bucket}"

@@ -73,6 +73,8 @@ first looks, without the write lock, whether there is anything to claim at all).
 has a `queues` row exactly while `outbox` holds a delivery for it. Events older than
 `EVENT_TTL`, full token buckets and expired values are deleted by `expire` (each worker calls
 it now and then) and by every `prune_every`-th `handle` of a process, through their indexes.
+`oldest_pending` reads when a delivery was queued from its event's row, found by the digest of
+the event id its own id begins with (a delivery's id is its event's id, "/" and a number).
 """
 
 from __future__ import annotations
@@ -231,13 +233,14 @@ class SQLiteStore(Store):
         connection.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
         connection.execute("PRAGMA synchronous = FULL")
         connection.execute("PRAGMA secure_delete = ON")  # deleted rows are zeroed, not freed
+        # For `_migrate`'s upgrade to digests and `oldest_pending`'s join.
+        connection.create_function("hocso_event_digest", 1, event_digest, deterministic=True)
         self._local.connection = connection
         self._local.pid = os.getpid()
         self._connections.add(connection)
         return connection
 
     def _migrate(self, connection: sqlite3.Connection) -> None:
-        connection.create_function("hocso_event_digest", 1, event_digest, deterministic=True)
         connection.execute("BEGIN IMMEDIATE")
         try:
             (version,) = connection.execute("PRAGMA user_version").fetchone()
@@ -551,6 +554,21 @@ class SQLiteStore(Store):
     def pending(self) -> int:
         (count,) = self._connection().execute("SELECT count(*) FROM outbox").fetchone()
         return int(count)
+
+    # A delivery's id is its event's id, "/" and its place in the event's replies ("tg:881/0"),
+    # and the event was recorded (by its digest) with the same `now` in the same transaction:
+    # the event's `at` is when the delivery was queued. (Events outlive any delivery: EVENT_TTL
+    # is a week. A deleted learner's events go with them, so a reply queued before the event
+    # that deleted them and still unsent is not counted here: the goodbye, whose event is kept,
+    # is queued after it in the same chat.)
+    _OLDEST = (
+        "SELECT min(events.at) FROM outbox JOIN events ON events.id = "
+        "hocso_event_digest(substr(outbox.id, 1, length(rtrim(outbox.id, '0123456789')) - 1))"
+    )
+
+    def oldest_pending(self) -> float | None:
+        (oldest,) = self._connection().execute(self._OLDEST).fetchone()
+        return None if oldest is None else float(oldest)
 
     def take_token(self, bucket: str, rate: float, burst: float, now: float) -> float:
         check_bucket(rate, burst)

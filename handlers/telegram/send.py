@@ -174,7 +174,7 @@ def _send_error(exc: TelegramError, *, sent: int = 0) -> SendError:
     are NetworkErrors too, so the order below matters."""
     description = exc.message
     if isinstance(exc, RetryAfter):
-        return SendError(description, retry_after=_retry_after(exc), sent=sent)
+        return SendError(description, retry_after=_retry_after(exc), sent=sent, rate_limited=True)
     if isinstance(exc, Forbidden | BadRequest | ChatMigrated):
         return SendError(description, permanent=True, sent=sent)
     # TimedOut, NetworkError (5xx, 502 from a proxy, refused connections), and InvalidToken or

@@ -49,8 +49,15 @@ class SendError(base.SendError):
         permanent: bool = False,
         code: int | None = None,
         sent: int = 0,
+        rate_limited: bool = False,
     ) -> None:
-        super().__init__(description, retry_after=retry_after, permanent=permanent, sent=sent)
+        super().__init__(
+            description,
+            retry_after=retry_after,
+            permanent=permanent,
+            sent=sent,
+            rate_limited=rate_limited,
+        )
         self.code = code
 
     def __repr__(self) -> str:
@@ -66,7 +73,7 @@ def send_error(error: ApiError, *, sent: int = 0) -> SendError:
     description = error.description if code is None else f"{code}: {error.description}"
     if code == 429:
         wait = error.retry_after or DEFAULT_RETRY_AFTER
-        return SendError(description, retry_after=wait, code=code, sent=sent)
+        return SendError(description, retry_after=wait, code=code, sent=sent, rate_limited=True)
     if code is not None and 400 <= code < 500 and code not in _RETRYABLE_4XX:
         return SendError(description, permanent=True, code=code, sent=sent)
     return SendError(description, code=code, sent=sent)

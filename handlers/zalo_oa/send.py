@@ -117,7 +117,9 @@ class ZaloOASender:
         except httpx.HTTPError as error:
             raise SendError(f"{type(error).__name__} calling the OA API") from error
         if answer.status_code == 429:
-            raise SendError("HTTP 429 from the OA API", retry_after=self.rate_limit_wait)
+            raise SendError(
+                "HTTP 429 from the OA API", retry_after=self.rate_limit_wait, rate_limited=True
+            )
         if answer.status_code != 200:
             raise SendError(f"HTTP {answer.status_code} from the OA API")
         try:
@@ -134,7 +136,7 @@ class ZaloOASender:
     def _error(self, code: int, why: str) -> SendError:
         what = f"Zalo OA error {code}: {why}"
         if code == RATE_LIMITED:
-            return SendError(what, retry_after=self.rate_limit_wait)
+            return SendError(what, retry_after=self.rate_limit_wait, rate_limited=True)
         if code in QUOTA:
             return SendError(what, retry_after=self.quota_wait)
         if code in UNDELIVERABLE or code in REFUSED_MESSAGE:

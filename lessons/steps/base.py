@@ -39,6 +39,7 @@ class Option:
       also: [chưa cài, không có]   # more ways a learner may say it
       goto: tai-app                # ask only: the step this answer leads to
       correct: true                # quiz only: the one right answer
+    last: true                   # quiz only: shown last, whatever the order ("Không biết")
     ```
     """
 
@@ -46,6 +47,7 @@ class Option:
     also: tuple[str, ...] = ()
     goto: str | None = None
     correct: bool = False
+    last: bool = False
 
     @property
     def phrases(self) -> tuple[str, ...]:
@@ -65,6 +67,7 @@ class Step:
     end: bool = False
     line: int = 0
     options: tuple[Option, ...] = field(default=())
+    shuffled: bool = False  # whether the options are shown in a shuffled order
 
     kind: str = ""
 
@@ -85,7 +88,11 @@ def read_choice(step: Step, reply: Reply) -> int | NotUnderstood:
         if 0 <= reply.option < len(step.options):
             return reply.option
         return NotUnderstood(step)
-    reading = read_option(reply.text, [option.phrases for option in step.options])
+    # A shuffled quiz's numbers are its buttons' places, which the caller reads (the engine
+    # knows the order shown); here a number is only a number in a label.
+    reading = read_option(
+        reply.text, [option.phrases for option in step.options], numbered=not step.shuffled
+    )
     if reading.option is None:
         return NotUnderstood(step, reading.candidates)
     return reading.option

@@ -10,6 +10,8 @@
     explain: OTP chỉ mình bác được biết.
     hint: Nghĩ xem ai là chủ tài khoản.   # optional; shown after a wrong answer
     tries: 2                             # optional, default 2
+    order: as-written                    # optional: keep the file's order (a scale);
+                                         # otherwise shuffled for each learner and attempt
 
   - id: cau-2
     quiz: Bác nhắn tin đến tổng đài số mấy?
@@ -39,6 +41,7 @@ class Quiz(Step):
     explain: str | None = None
     hint: str | None = None
     tries: int = DEFAULT_TRIES
+    shuffled: bool = True
     kind: str = "quiz"
 
     @property
