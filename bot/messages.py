@@ -132,6 +132,8 @@ TEXTS: dict[str, frozenset[str]] = {
     "web.back": _NONE,
     "web.help": _NONE,
     "web.offline": _NONE,
+    "web.slow_down": _NONE,
+    "web.busy": _NONE,
     "web.no_cookie": _NONE,
     "web.noscript": _NONE,
     "web.new_tab": _NONE,

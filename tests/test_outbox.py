@@ -5,21 +5,30 @@ Nothing here reads the clock: every call is given its `now`, so nothing depends 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
 import bot
 from bot.learner import Earned, Learner
+from bot.outbound import Outbound
 from bot.stores import Change, Store, open_store
-from bot.stores.base import EVENT_TTL, Delivery, Failure
+from bot.stores.base import EVENT_TTL, Delivery, Failure, chat_buckets, event_digest
+from bot.stores.memory import MemoryStore
 from bot.stores.redis import RedisStore
 from bot.stores.sqlite import _MIGRATIONS, SQLiteStore
+from support.clock import Clock
+from support.dump import holding
 from support.processes import run_at_once
+from support.waiting import await_until
+from webhook.delivery import Courier, Outlet
 
 REPO = Path(bot.__file__).resolve().parents[1]
 LEARNER = "tg:7"
@@ -265,8 +274,12 @@ def test_events_are_forgotten_after_event_ttl(store: Store) -> None:
     send(store, "old", 0.0)
     assert store.handle(LEARNER, "old", replying(), EVENT_TTL - 1.0) is None
     if isinstance(store, RedisStore):  # Redis expires it by its own clock
-        ttl = store.client.ttl(f"{store.prefix}:event:old")
-        assert 0 < ttl <= EVENT_TTL
+        ttl = store.client.ttl(f"{store.prefix}:event:{event_digest('old')}")
+        filed = store.client.ttl(f"{store.prefix}:events:{LEARNER}")  # the learner's list
+        assert 0 < ttl <= EVENT_TTL and 0 < filed <= EVENT_TTL
+        send(store, "new", EVENT_TTL + 1.0)  # drops what is older than EVENT_TTL from the list
+        listed = store.client.zrange(f"{store.prefix}:events:{LEARNER}", 0, -1)
+        assert listed == [event_digest("new")]
         return
     if isinstance(store, SQLiteStore):
         store.prune_every = 1
@@ -348,6 +361,52 @@ def test_a_lease_that_ends_gives_the_same_head_back(store: Store) -> None:
     assert store.pending() == 2
 
 
+def claimed_then(store: Store, what: str) -> tuple[Delivery, float]:
+    """Two deliveries queued, the head claimed at 10.0 (its lease to 10.0 + LEASE), then what
+    happened to the claim before its holder renews it; the head and that lease's end."""
+    send(store, "e1", 1.0, message("1", "một"), message("1", "hai"))
+    head = store.claim(None, 10.0, LEASE)
+    assert head is not None
+    if what == "done":  # sent: the next head, under a lease of its own
+        assert store.done(head, 11.0, LEASE, 11.0) is not None
+    elif what == "retried":
+        store.retry(head, 50.0)
+    elif what == "taken-over":  # the holder was stopped past its lease: another took it
+        assert store.claim(None, 10.0 + LEASE, LEASE) is not None
+    return head, 10.0 + LEASE
+
+
+# what happened since the claim, when the holder renews (now), and the lease's end it gets (None:
+# not its lease any more, nothing changed); then when the queue may be claimed again
+RENEWALS = [
+    pytest.param("nothing", 12.0, 12.0 + LEASE, 12.0 + LEASE, id="held"),
+    pytest.param("nothing", 10.0 + LEASE + 5, 15.0 + 2 * LEASE, 15 + 2 * LEASE, id="late-untaken"),
+    pytest.param("nothing", 9.0, 10.0 + LEASE, 10.0 + LEASE, id="never-shortened"),
+    pytest.param("done", 12.0, None, 11.0 + LEASE, id="done"),
+    pytest.param("retried", 12.0, None, 50.0, id="retried"),
+    pytest.param("taken-over", 10.0 + LEASE, None, 10.0 + 2 * LEASE, id="taken-over"),
+]
+
+
+@pytest.mark.parametrize(("what", "now", "until", "claimable"), RENEWALS)
+def test_renew_extends_a_lease_only_while_it_is_the_callers(
+    store: Store, what: str, now: float, until: float | None, claimable: float
+) -> None:
+    head, lease_end = claimed_then(store, what)
+    assert store.renew(head, lease_end, now, LEASE) == until
+    assert store.claim(None, claimable - 0.25, LEASE) is None
+    assert store.claim(None, claimable, LEASE) is not None
+
+
+def test_a_renewed_lease_is_renewed_again_by_its_new_end(store: Store) -> None:
+    head, lease_end = claimed_then(store, "nothing")
+    until = store.renew(head, lease_end, 12.0, LEASE)
+    assert until is not None
+    assert store.renew(head, lease_end, 13.0, LEASE) is None  # the old end is not the lease
+    assert store.renew(head, until, 14.0, LEASE) == 14.0 + LEASE
+    assert text(store.done(head, 15.0, LEASE, 15.0)) == "hai"
+
+
 # --- done and retry --------------------------------------------------------------------------
 
 
@@ -396,9 +455,11 @@ def test_an_emptied_queue_starts_again_due_at_its_next_event(store: Store) -> No
         head = store.claim("telegram:1", 50.0 + LEASE, LEASE)
         assert head is not None and store.done(head, 50.0, LEASE, 50.0) is None
         keys = set(store.client.scan_iter(match=f"{store.prefix}:*"))
+        digests = [f"event:{event_digest(event)}" for event in ("e1", "e2")]
         assert keys == {
-            f"{store.prefix}:{key}" for key in (f"learner:{LEARNER}", "event:e1", "event:e2")
-        } | {f"{store.prefix}:pending"}
+            f"{store.prefix}:{key}"
+            for key in (f"learner:{LEARNER}", f"events:{LEARNER}", *digests, "pending")
+        }
 
 
 def test_a_handle_for_a_leased_queue_does_not_free_it(store: Store) -> None:
@@ -586,6 +647,19 @@ def test_take_token_refuses_a_bucket_that_never_gives(
         store.take_token("tg", rate, burst, 1.0)
 
 
+def test_a_bucket_full_again_is_forgotten(store: Store) -> None:
+    """A client's or a chat's bucket is kept only while it matters (a full one is no one's)."""
+    store.take_token("new:Zr3kq9WmXb2TnV8pL4sYcA", 1.0, 2.0, 100.0)  # full again at 101.0
+    if isinstance(store, RedisStore):  # Redis expires it by its own clock
+        ttl = store.client.ttl(f"{store.prefix}:token:new:Zr3kq9WmXb2TnV8pL4sYcA")
+        assert 0 < ttl <= 2
+        return
+    store.expire(100.5)
+    assert holding(store, "Zr3kq9WmXb2TnV8pL4sYcA") != []
+    store.expire(101.0)
+    assert holding(store, "Zr3kq9WmXb2TnV8pL4sYcA") == []
+
+
 def test_remember_and_recall(store: Store) -> None:
     assert store.recall("photo:chao") is None
     store.remember("photo:chao", "AgACAgIAAxkBAAI")
@@ -594,6 +668,206 @@ def test_remember_and_recall(store: Store) -> None:
     assert store.recall("photo:chao") == "AgACAgIAAxkBAAJ"
     assert store.recall("ảnh:xin-chào") == "giá trị"
     assert store.recall("photo") is None
+
+
+# the ttl given to remember (None: for good), seconds later that recall asks, what it gets
+REMEMBERED = [
+    pytest.param(None, 10 * 365 * 86400.0, "v", id="for-good"),
+    pytest.param(60.0, 59.0, "v", id="within-its-ttl"),
+    pytest.param(60.0, 60.0, None, id="at-its-end"),
+    pytest.param(60.0, 61.0, None, id="after-it"),
+    pytest.param(0.25, 1.0, None, id="under-a-second"),
+]
+
+
+@pytest.mark.parametrize(("ttl", "later", "recalled"), REMEMBERED)
+def test_a_value_kept_with_a_ttl_is_gone_after_it(
+    store: Store, ttl: float | None, later: float, recalled: str | None
+) -> None:
+    if isinstance(store, RedisStore):  # Redis expires it by its own clock
+        store.remember("k", "v", ttl=ttl)
+        left = store.client.pttl(f"{store.prefix}:kv:k")
+        assert left == -1 if ttl is None else 0 < left <= ttl * 1000
+        return
+    assert isinstance(store, MemoryStore | SQLiteStore)
+    store.clock = clock = Clock(1000.0)
+    store.remember("k", "v", ttl=ttl)
+    clock.now += later
+    assert store.recall("k") == recalled
+    assert store.expire(clock.now) == (recalled is None)  # the sweep deletes it for good
+    assert store.recall("k") == recalled
+    if isinstance(store, SQLiteStore):
+        with sqlite3.connect(store.path) as check:
+            rows = check.execute("SELECT count(*) FROM kv").fetchone()
+        assert rows == (0 if recalled is None else 1,)
+
+
+def test_remembering_again_starts_the_ttl_again_or_keeps_it_for_good(store: Store) -> None:
+    if isinstance(store, RedisStore):
+        store.remember("k", "v", ttl=60.0)
+        store.remember("k", "w", ttl=3600.0)
+        assert 60_000 < store.client.pttl(f"{store.prefix}:kv:k") <= 3_600_000
+        store.remember("k", "x")
+        assert store.client.pttl(f"{store.prefix}:kv:k") == -1
+        return
+    assert isinstance(store, MemoryStore | SQLiteStore)
+    store.clock = clock = Clock(1000.0)
+    store.remember("k", "v", ttl=60.0)
+    clock.now += 50.0
+    store.remember("k", "w", ttl=60.0)
+    clock.now += 50.0
+    assert store.recall("k") == "w"
+    store.remember("k", "x")
+    clock.now += 10**6
+    assert store.recall("k") == "x"
+    assert store.expire(clock.now) == 0
+
+
+def test_remember_once_keeps_the_first_value(store: Store) -> None:
+    assert store.remember_once("secret", "first") == "first"
+    assert store.remember_once("secret", "second") == "first"
+    assert store.recall("secret") == "first"
+
+
+def test_remember_once_is_shared_by_stores_on_one_url(shared_store_url: str) -> None:
+    """Workers starting together each offer a value: all of them keep the same one."""
+    stores = [open_store(shared_store_url) for _ in range(4)]
+    try:
+        with ThreadPoolExecutor(4) as pool:
+            kept = list(pool.map(lambda n: stores[n].remember_once("k", f"v{n}"), range(4)))
+    finally:
+        for each in stores:
+            each.close()
+    assert len(set(kept)) == 1 and kept[0] in {"v0", "v1", "v2", "v3"}
+
+
+@pytest.mark.parametrize("ttl", [0.0, -1.0, float("nan"), float("inf")])
+def test_a_ttl_is_a_number_of_seconds_above_0(store: Store, ttl: float) -> None:
+    with pytest.raises(ValueError, match="ttl"):
+        store.remember("k", "v", ttl=ttl)
+    assert store.recall("k") is None
+
+
+# --- deleting a learner leaves nothing of them ----------------------------------------------
+
+WEB_CHAT = "Zr3kq9WmXb2TnV8pL4sYcA"  # a web learner's chat: a digest of their cookie's token
+OA_USER = "8123456789012345"  # a Zalo user id
+TG_CHAT = "987654321"
+
+# the learner, the ids of their events as each channel makes them (the last one deletes
+# them), where their replies go, and what no record may hold once they are deleted
+DELETED = [
+    pytest.param(
+        f"web:{WEB_CHAT}",
+        [f"web:{WEB_CHAT}:k3J9-a81Qz", f"web:{WEB_CHAT}:k3J9-a81R0", f"web:{WEB_CHAT}:k3J9-a81R1"],
+        ("web", WEB_CHAT),
+        [WEB_CHAT],
+        id="web",
+    ),
+    pytest.param(
+        f"zalo:{OA_USER}",
+        [f"zoa:follow:{OA_USER}:1763884800000", "zoa:5d1c0b2a9e", "zoa:5d1c0b2a9f"],
+        ("zalo-oa", OA_USER),
+        [OA_USER],
+        id="zalo-oa",
+    ),
+    pytest.param(
+        f"tg:{TG_CHAT}", ["tg:700000001", "tg:700000002"], ("telegram", TG_CHAT), [TG_CHAT],
+        id="telegram",
+    ),
+]  # fmt: skip
+
+
+def taking_turns(learner_id: str, channel: str, chat: str) -> Change[list[Delivery]]:
+    """A change that adds a turn to `learner_id` and answers in their chat."""
+
+    def change(learner: Learner | None) -> tuple[Learner, list[Delivery]]:
+        learner = learner or Learner.new(learner_id)
+        learner.turns += 1
+        return learner, [Delivery(channel, chat, {"kind": "message", "text": "…"})]
+
+    return change
+
+
+@pytest.mark.parametrize("how", ["by-an-event", "by-store-delete"])
+@pytest.mark.parametrize(("learner", "events", "where", "needles"), DELETED)
+def test_a_deleted_learner_leaves_no_trace(
+    store: Store,
+    learner: str,
+    events: list[str],
+    where: tuple[str, str],
+    needles: list[str],
+    how: str,
+) -> None:
+    channel, chat = where
+    queue = f"{channel}:{chat}"
+    for n, event in enumerate(events[:-1]):
+        assert store.handle(learner, event, taking_turns(learner, channel, chat), 10.0 + n)
+    send(store, "tg:1", 10.0, message("5", "cho người khác"))  # another learner's
+    for each in (queue, "telegram:5"):
+        drain(store, each, 20.0)
+    if how == "by-an-event":  # what belongs to the chats the deleting event answers
+        for chats in (queue, "telegram:5"):
+            for bucket in chat_buckets(chats):
+                assert store.take_token(bucket, 1.0, 1.0, 20.0) == 0.0  # empty now
+        them, other = Delivery(channel, chat, {"text": "bị chặn"}), message("5", "bị chặn")
+        for failed in (them, other, them):
+            store.fail(failed, "blocked", 20.0)
+    assert holding(store, learner, *needles) != []  # what is looked for is there to find
+
+    if how == "by-an-event":
+
+        def delete(_: Learner | None) -> tuple[None, list[Delivery]]:
+            return None, [Delivery(channel, chat, {"kind": "message", "text": "Đã xóa"})]
+
+        assert store.handle(learner, events[-1], delete, 30.0) is not None
+        drain(store, f"{channel}:{chat}", 31.0)  # the goodbye is sent
+    else:
+        assert store.delete(learner)
+
+    assert holding(store, learner, *needles) == []
+    assert store.get(learner) is None and store.pending() == 0
+    if how == "by-an-event":  # the deleting event is still known, by its digest alone
+        assert store.handle(learner, events[-1], delete, 32.0) is None
+        # The other learner's records stay: their failure, their chat's buckets.
+        assert [failure.delivery.chat for failure in store.failures()] == ["5"]
+        assert all(store.take_token(b, 1.0, 1.0, 20.0) > 0 for b in chat_buckets("telegram:5"))
+    assert store.handle(LEARNER, "tg:1", replying(), 32.0) is None  # the other's too
+    assert turns(store) == 1
+
+
+@pytest.mark.parametrize("how", ["by-an-event", "by-store-delete"])
+def test_a_deleted_learner_is_gone_from_the_sqlite_files_too(tmp_path: Path, how: str) -> None:
+    """Not only from the tables: SQLite keeps deleted rows in free space and old versions of
+    pages in its write-ahead log, where anyone with the files could read them."""
+    store = SQLiteStore(tmp_path / "hocso.db")
+    learner, chat = f"tg:{TG_CHAT}", ("telegram", TG_CHAT)
+
+    def writing_the_volunteer(stored: Learner | None) -> tuple[Learner, list[Delivery]]:
+        after, deliveries = taking_turns(learner, *chat)(stored)
+        after.volunteer = "VQZX7Q" + "-" * 2000  # a document over a page: overflow pages too
+        return after, deliveries
+
+    try:
+        for n in range(20):
+            store.handle(learner, f"tg:70000{n:04d}", writing_the_volunteer, 10.0 + n)
+            send(store, f"tg:80000{n:04d}", 10.0 + n, message("5", "cho người khác"))
+        drain(store, f"telegram:{TG_CHAT}", 40.0)
+        files = [tmp_path / "hocso.db", tmp_path / "hocso.db-wal"]
+        assert any(b"VQZX7Q" in path.read_bytes() for path in files)
+        if how == "by-an-event":
+            store.handle(learner, "tg:700009999", lambda _: (None, []), 50.0)
+        else:
+            assert store.delete(learner)
+        raw = b"".join(path.read_bytes() for path in files if path.exists())
+    finally:
+        store.close()
+    assert b"VQZX7Q" not in raw and learner.encode() not in raw
+    again = SQLiteStore(tmp_path / "hocso.db")
+    try:
+        assert turns(again) == 20  # the other learner's are still there
+    finally:
+        again.close()
 
 
 # --- stores that outlive a process: SQLite and Redis ---------------------------------------
@@ -625,16 +899,21 @@ def test_the_outbox_is_shared_by_stores_on_one_url(shared_store_url: str) -> Non
         two.close()
 
 
-def test_a_version_1_sqlite_file_is_migrated(tmp_path: Path) -> None:
-    path = tmp_path / "v1.db"
+@pytest.mark.parametrize("version", range(1, len(_MIGRATIONS)))
+def test_an_older_sqlite_file_is_migrated(tmp_path: Path, version: int) -> None:
+    path = tmp_path / f"v{version}.db"
     connection = sqlite3.connect(path)
-    for statement in _MIGRATIONS[0]:
-        connection.execute(statement)
+    for statements in _MIGRATIONS[:version]:
+        for statement in statements:
+            connection.execute(statement)
     connection.execute(
         "INSERT INTO learners (id, doc, updated_at) VALUES (?, ?, ?)",
         (LEARNER, json.dumps(Learner.new(LEARNER).to_dict()), "2026-11-23T10:00:00+07:00"),
     )
-    connection.execute("PRAGMA user_version = 1")
+    if version >= 2:
+        connection.execute("INSERT INTO kv (key, value) VALUES ('file-id:x', 'AgAC')")
+        connection.execute(f"INSERT INTO events (id, at) VALUES ('web:{WEB_CHAT}:k3J9', 0.5)")
+    connection.execute(f"PRAGMA user_version = {version}")
     connection.commit()
     connection.close()
 
@@ -644,10 +923,27 @@ def test_a_version_1_sqlite_file_is_migrated(tmp_path: Path) -> None:
         send(store, "e1", 1.0, message("1", "một"))
         assert turns(store) == 1
         assert drain(store, "telegram:1", 1.0) == ["một"]
+        if version >= 2:
+            # An event handled before is still known, by its digest alone (version 4).
+            assert store.handle(LEARNER, f"web:{WEB_CHAT}:k3J9", replying(), 2.0) is None
+            assert holding(store, WEB_CHAT) == []
+            # A value kept before ttls (version 3) is kept for good.
+            assert store.expire(1.0) == 0 and store.recall("file-id:x") == "AgAC"
     finally:
         store.close()
     with sqlite3.connect(path) as check:
         assert check.execute("PRAGMA user_version").fetchone() == (len(_MIGRATIONS),)
+
+
+def test_a_redis_event_kept_before_digests_is_still_known(redis_store_url: str) -> None:
+    store = open_store(redis_store_url)
+    assert isinstance(store, RedisStore)
+    try:
+        store.client.set(f"{store.prefix}:event:web:{WEB_CHAT}:k3J9", "1", ex=EVENT_TTL)
+        assert store.handle(LEARNER, f"web:{WEB_CHAT}:k3J9", replying(), 1.0) is None
+        assert turns(store) == 0
+    finally:
+        store.close()
 
 
 HANDLER = """
@@ -743,3 +1039,45 @@ def test_two_processes_sending_send_each_delivery_once_and_in_order(
         assert store.claim(None, 1e12, LEASE) is None
     finally:
         store.close()
+
+
+# --- the delivery loop's leases --------------------------------------------------------------
+
+
+class Holding:
+    """A channel whose sends wait until the test lets them go; what each sent, by delivery."""
+
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+        self.sending = asyncio.Event()
+        self.go = asyncio.Event()
+
+    async def send(self, chat: str, message: Outbound, *, key: str = "", skip: int = 0) -> None:
+        self.sending.set()
+        await self.go.wait()
+        self.sent.append(key)
+
+
+def test_a_worker_keeps_the_queue_it_sends_however_long_the_send(store: Store) -> None:
+    """A send taking four times the lease: the worker renews its lease meanwhile, so another
+    worker polling all along never takes the queue (and never sends the message twice)."""
+    lease = 0.6
+
+    async def two_workers() -> tuple[list[str], list[str]]:
+        mine, theirs = Holding(), Holding()
+        theirs.go.set()
+        one = Courier(store, {"telegram": Outlet(mine)}, lease=lease, poll=0.05)
+        other = Courier(store, {"telegram": Outlet(theirs)}, lease=lease, poll=0.05)
+        send(store, "e1", time.time(), message("1", "một"), message("1", "hai"))
+        first = asyncio.create_task(one.run())
+        await asyncio.wait_for(mine.sending.wait(), 10)
+        second = asyncio.create_task(other.run())
+        await asyncio.sleep(4 * lease)
+        mine.go.set()
+        await await_until(lambda: store.pending() == 0, 10, "both messages to go")
+        for courier in (one, other):
+            await courier.stop()
+        await asyncio.gather(first, second)
+        return mine.sent, theirs.sent
+
+    assert asyncio.run(two_workers()) == (["e1/0", "e1/1"], [])

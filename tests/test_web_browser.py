@@ -28,7 +28,7 @@ from selenium.webdriver.support.wait import WebDriverWait
 from bot.content import Content
 from support.chat import fixture_content
 from support.service import ServiceThread
-from webhook.settings import Settings
+from webhook.settings import Settings, WebLimits
 
 CHROMIUM = ("chromium", "/usr/bin/chromium")
 CHROMEDRIVER = ("chromedriver", "/usr/bin/chromedriver")
@@ -330,3 +330,53 @@ def test_a_lost_connection_keeps_the_message_and_sends_it_once(
     until(browser, lambda: not notice.is_displayed(), "the notice to go")
     assert browser.find_elements(By.CSS_SELECTOR, "#log .msg-me.pending") == []
     assert turns(app) == 2
+
+
+def test_a_learner_typing_fast_is_asked_to_slow_down_and_loses_nothing(
+    page: WebDriver, content: Content, tmp_path: Path
+) -> None:
+    """Five messages typed in a row, two a second allowed after a burst of two: the page says
+    `web.slow_down`, keeps the others and sends each when the server says; all are applied,
+    in order, once, and the note goes."""
+    browser = page
+    limits = WebLimits(learner_rate=2.0, learner_burst=2)
+    settings = Settings(content=content.root, store="memory://", web_limits=limits)
+    with ServiceThread(settings) as app:
+        phone(browser, PHONE)
+        browser.get(f"{app.url}/chat")
+        wait_for_bot(browser, 1, "Bác chọn bài muốn học")
+        notice = browser.find_element(By.ID, "notice")
+        box = browser.find_element(By.ID, "text")
+        for word in ("một", "hai", "ba", "bốn", "năm"):
+            box.send_keys(word, Keys.ENTER)
+        until(browser, notice.is_displayed, "the note to slow down")
+        assert notice.text == content.messages.text("web.slow_down")
+        until(browser, lambda: len(bot_texts(browser)) == 6, "a reply to each message", 20)
+        until(browser, lambda: not notice.is_displayed(), "the note to go")
+        assert browser.find_elements(By.CSS_SELECTOR, "#log .msg-me.pending") == []
+        mine = browser.find_elements(By.CSS_SELECTOR, "#log .msg-me .text")
+        assert [element.text for element in mine] == ["một", "hai", "ba", "bốn", "năm"]
+        assert turns(app) == 6
+        browser.get("about:blank")
+
+
+def test_a_network_starting_too_many_learners_gets_a_kind_page(
+    page: WebDriver, content: Content
+) -> None:
+    """One new learner an hour from this address: a second browser (no cookie) is told, in
+    `web.busy`, that it will try again by itself; it starts nobody."""
+    browser = page
+    limits = WebLimits(new_learners=1)
+    settings = Settings(content=content.root, store="memory://", web_limits=limits)
+    with ServiceThread(settings) as app:
+        phone(browser, PHONE)
+        browser.get(f"{app.url}/chat")
+        wait_for_bot(browser, 1, "Bác chọn bài muốn học")
+        browser.delete_all_cookies()
+        browser.get(f"{app.url}/chat")
+        notice = browser.find_element(By.ID, "notice")
+        until(browser, notice.is_displayed, "the busy note")
+        assert notice.text == content.messages.text("web.busy")
+        assert bot_texts(browser) == [] and browser.get_cookies() == []
+        assert len(list(app.store.learner_ids())) == 1
+        browser.get("about:blank")

@@ -9,11 +9,13 @@ import ast
 import asyncio
 import http.client
 import json
+import math
 import os
 import re
+import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import replace
@@ -29,15 +31,21 @@ from bot.messages import TEXTS
 from bot.outbound import Outbound
 from bot.progress import progress_json
 from bot.stores.memory import MemoryStore
+from bot.stores.redis import RedisStore
+from bot.stores.sqlite import SQLiteStore
 from handlers.base import SendError
-from handlers.web import COOKIE, Transcripts, WebSender, chat_of
+from handlers.web import COOKIE, Signer, Transcripts, WebSender, chat_of, new_token
 from handlers.web.page import PAGE_TEXTS, SCRIPT_TEXTS
+from handlers.web.transcript import GONE_TTL
 from support.chat import fixture_content
+from support.clock import Clock
+from support.dump import holding
 from support.logs import json_lines, log_records
 from support.redis_server import free_port
 from support.service import ServeProcess, ServiceThread
+from support.waiting import wait_until
 from support.web import WebLearner, client_id, page_config
-from webhook.settings import Settings
+from webhook.settings import NO_WEB_LIMITS, Settings, WebLimits
 from webhook.storecalls import StoreCalls
 from webhook.web import MAX_BODY, MAX_WAIT, poll_query
 
@@ -52,9 +60,22 @@ def content(tmp_path: Path) -> Content:
     return fixture_content(tmp_path)
 
 
+WEB_SECRET = "web-secret_0123456789abcdefghijklmn"  # what HOCSO_WEB_SECRET could be
+
+
 def web_settings(content: Content, store: str, **more: Any) -> Settings:
-    """No channel configured: the web chat is always on."""
-    return replace(Settings(content=content.root, store=store), **more)
+    """No channel configured: the web chat is always on. Cookies signed with WEB_SECRET, and no
+    limits (a test types faster than anyone), unless `more` says otherwise (`web_secret=None`:
+    a secret made once and kept in the store)."""
+    settings = Settings(
+        content=content.root, store=store, web_secret=WEB_SECRET, web_limits=NO_WEB_LIMITS
+    )
+    return replace(settings, **more)
+
+
+def signed(token: str, secret: str = WEB_SECRET) -> str:
+    """The cookie a server with `secret` issues for `token`."""
+    return Signer(secret).sign(token)
 
 
 def cookie_header(token: str) -> dict[str, str]:
@@ -88,7 +109,7 @@ def test_the_page_sets_a_long_lived_learner_cookie_and_keeps_it(content: Content
         broken = httpx.get(f"{app.url}/chat", headers=cookie_header("too-short"))
         proxied = httpx.get(f"{app.url}/chat", headers={"X-Forwarded-Proto": "https"})
     assert first.status_code == 200
-    assert re.fullmatch(r"[A-Za-z0-9_-]{22,64}", token)
+    assert re.fullmatch(r"[A-Za-z0-9_-]{32}\.[A-Za-z0-9_-]{22}", token)  # token.signature
     assert attributes == {"httponly", "max-age=34560000", "path=/", "samesite=lax"}
     # The same learner on every visit, the 400 days counted again from it.
     assert set_cookie(again) == (token, attributes)
@@ -99,6 +120,65 @@ def test_the_page_sets_a_long_lived_learner_cookie_and_keeps_it(content: Content
     # The learner id is a digest of the token: logs and reports never hold the token.
     chat = chat_of(token)
     assert chat is not None and len(chat) == 22 and token not in chat
+
+
+# why, the cookie sent (made from a learner's token), whether that learner is in the store
+# already, and whether the cookie is taken as theirs (else it counts as no cookie: the page
+# issues a new learner's, the API answers 401 and creates no one)
+COOKIES: list[tuple[str, Callable[[str], str], bool, bool]] = [
+    ("ours", signed, True, True),
+    ("ours, a learner who has not written yet", signed, False, True),
+    ("unsigned, from before cookies were signed", lambda token: token, True, True),
+    ("signed with a secret since changed", lambda t: signed(t, "old-secret-01234"), True, True),
+    ("made up", lambda token: token, False, False),
+    ("made up, signed with another secret", lambda t: signed(t, "x" * 32), False, False),
+    ("another token's signature", lambda t: t + signed(new_token())[32:], False, False),
+    ("made up, for a learner that is not the one in the store", lambda t: t[::-1], True, False),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("why", "made", "known", "taken"), COOKIES)
+def test_only_cookies_the_server_issued_name_a_learner(
+    content: Content, why: str, made: Callable[[str], str], known: bool, taken: bool
+) -> None:
+    token = "Tk" + "k" * 28 + "Tz"
+    cookie, chat = made(token), chat_of(token)
+    with ServiceThread(web_settings(content, "memory://")) as app, httpx.Client() as client:
+        if known:
+            app.store.save(Learner(f"web:{chat}", created_at="2026-11-23T10:00:00+07:00"))
+        page = client.get(f"{app.url}/chat", headers=cookie_header(cookie))
+        sent = client.post(f"{app.url}{SEND}", json=OK_BODY, headers=cookie_header(cookie))
+        polled = client.get(f"{app.url}{POLL}", headers=cookie_header(cookie))
+        app.wait_sent()
+        learners = sorted(app.store.learner_ids())
+    issued = set_cookie(page)[0]
+    if taken:
+        assert issued == signed(token), why  # the same learner, signed now
+        assert (sent.status_code, polled.status_code) == (200, 200), why
+        resigned = [set_cookie(sent)[0], set_cookie(polled)[0]] if cookie != issued else []
+        assert resigned in ([], [issued, issued]), why  # the API signs an old cookie too
+        assert learners == [f"web:{chat}"], why
+    else:
+        assert chat_of(issued) != chat and issued == signed(issued.split(".")[0]), why
+        assert (sent.status_code, polled.status_code) == (401, 401), why
+        assert learners == ([f"web:{chat}"] if known else []), why
+
+
+def test_without_a_secret_set_workers_share_one_made_once(
+    content: Content, shared_store_url: str
+) -> None:
+    """No HOCSO_WEB_SECRET: the first worker makes one and keeps it in the store; every worker,
+    and the service restarted, signs with it."""
+    settings = web_settings(content, shared_store_url, web_secret=None)
+    with ServiceThread(settings) as a, ServiceThread(settings) as b:
+        cookie = set_cookie(httpx.get(f"{a.url}/chat"))[0]
+        on_b = httpx.post(f"{b.url}{SEND}", json=OK_BODY, headers=cookie_header(cookie))
+    with ServiceThread(settings) as again:
+        later = httpx.post(
+            f"{again.url}{SEND}", json={**OK_BODY, "id": "later-123"}, headers=cookie_header(cookie)
+        )
+    assert (on_b.status_code, later.status_code) == (200, 200)
+    assert "set-cookie" not in on_b.headers and "set-cookie" not in later.headers
 
 
 # the public address, the Host the request names, whether it came over https (a proxy's
@@ -248,7 +328,7 @@ def test_a_message_sent_again_is_applied_once(content: Content, shared_store_url
 
 # -- 4. bad requests: 4xx, never 5xx, nothing changed -------------------------------------------
 
-GOOD = "k" * 32  # a well-formed learner token
+GOOD = signed("k" * 32)  # a learner cookie the server issued
 ID = "abcd-1234"
 OK_BODY = {"id": ID, "text": "xin chào"}
 SEND, POLL = "/chat/api/send", "/chat/api/messages"
@@ -259,6 +339,9 @@ BAD_REQUESTS: list[tuple[str, str | None, str, str, Any, int]] = [
     ("poll without a cookie", None, "GET", POLL, None, 401),
     ("a cookie too short", "k" * 21, "POST", SEND, OK_BODY, 401),
     ("a cookie with a bad character", "k" * 30 + "!", "GET", POLL, None, 401),
+    ("a made-up cookie", "k" * 32, "POST", SEND, OK_BODY, 401),
+    ("a made-up cookie polling", "k" * 32, "GET", POLL, None, 401),
+    ("a made-up signature", "k" * 32 + "." + "s" * 22, "POST", SEND, OK_BODY, 401),
     ("not JSON", GOOD, "POST", SEND, b"{not json", 400),
     ("not UTF-8", GOOD, "POST", SEND, b'{"id": "\xff\xfe\xfd"}', 400),
     ("JSON nested too deep", GOOD, "POST", SEND, b"[" * 5000 + b"]" * 5000, 400),
@@ -450,27 +533,158 @@ def test_the_transcript_survives_a_restart(content: Content, tmp_path: Path) -> 
     assert android["text"] == "Trên Android, bác mở *CH Play*."
 
 
-def test_deleting_the_learners_data_clears_what_was_said(content: Content) -> None:
-    with ServiceThread(web_settings(content, "memory://")) as app, WebLearner(app.url) as lan:
+def test_deleting_the_learners_data_leaves_only_the_goodbye_for_an_hour(
+    content: Content, store_url: str
+) -> None:
+    """After `xóa dữ liệu`, nothing in the store holds the learner's id, their chat (the digest
+    of their cookie) or their token, but the goodbye the page shows, kept an hour. (With the
+    limits on: the learner's own rate-limit bucket goes too.)"""
+    with (
+        ServiceThread(web_settings(content, store_url, web_limits=WebLimits())) as app,
+        WebLearner(app.url) as lan,
+        WebLearner(app.url) as other,
+    ):
+        other.open()
+        other.start("mau")
+        other.replies()
         lan.open()
         lan.start("mau")
+        lan.replies()
+        lan.tap("Bắt đầu")
         lan.replies()
         lan.say(content.messages.words("commands.delete")[0])
         lan.replies()
         lan.tap(content.messages.text("buttons.delete_yes"))
         (done,) = lan.replies()
+        app.wait_sent()
         after = lan.poll(after=0)
-        learner = app.store.get(learner_of(app, lan))
+        learner, chat, token = learner_of(app, lan), chat_of(lan.token), lan.token
+        assert chat is not None and token is not None
+        store = app.store
+        left = holding(store, learner, chat, token)
+        if isinstance(store, RedisStore):
+            kv = [
+                f"{store.prefix}:kv:{key}"
+                for key in (Transcripts.key(chat), Transcripts.seq_key(chat))
+            ]
+            assert sorted(line.split(" ")[0] for line in left) == sorted(kv)
+            assert all(0 < store.client.pttl(key) <= GONE_TTL * 1000 for key in kv)
+        else:
+            assert isinstance(store, MemoryStore | SQLiteStore)
+            store.clock = Clock(time.time() + GONE_TTL + 1)
+            assert lan.poll(after=0) == {"seq": 0, "messages": []}
+            store.expire(store.clock())
+            assert holding(store, learner, chat, token) == []
+        kept = store.get(learner_of(app, other))
     assert done["text"] == content.messages.text("delete.done")
-    assert after == {"seq": 3, "messages": [done]}
-    assert learner is None
+    assert after == {"seq": 4, "messages": [done]}  # what the open page shows: the goodbye
+    assert kept is not None and kept.turns == 1  # another learner's data stays
+
+
+DAY = 24 * 3600.0
+
+
+@pytest.mark.parametrize("days", [30.0, 0.5])
+def test_an_idle_transcript_expires(content: Content, store_url: str, days: float) -> None:
+    """What was said to a learner is kept `HOCSO_WEB_TRANSCRIPT_DAYS` after the last message
+    (Redis: a TTL on both keys; SQLite and memory: not shown after it, deleted by `expire`)."""
+    settings = web_settings(content, store_url, web_transcript_days=days)
+    with ServiceThread(settings) as app, WebLearner(app.url) as lan:
+        lan.open()
+        lan.start("mau")
+        lan.replies()
+        chat = chat_of(lan.token)
+        assert chat is not None
+        keys = [Transcripts.key(chat), Transcripts.seq_key(chat)]
+        store = app.store
+        if isinstance(store, RedisStore):
+            left = [store.client.pttl(f"{store.prefix}:kv:{key}") for key in keys]
+            assert all(days * DAY * 1000 - 60_000 < ms <= days * DAY * 1000 for ms in left)
+            return
+        assert isinstance(store, MemoryStore | SQLiteStore)
+        store.clock = clock = Clock(time.time() + days * DAY - 60)
+        kept = lan.poll(after=0)
+        clock.now += 61
+        gone = lan.poll(after=0)
+        swept = store.expire(clock.now)
+        clock.now -= 3600  # deleted for good: not there even by an earlier clock
+        recalled = [store.recall(key) for key in keys]
+        learner = store.get(learner_of(app, lan))
+    assert kept["seq"] == 1 and len(kept["messages"]) == 1
+    assert gone == {"seq": 0, "messages": []}  # the page starts afresh: greeted again
+    assert swept == 2 and recalled == [None, None]
+    assert learner is not None and learner.turns == 1  # the learner's progress stays
+
+
+def test_a_worker_deletes_what_expired_while_it_was_stopped(
+    content: Content, tmp_path: Path
+) -> None:
+    """Each worker sweeps the store when it starts, then every ten minutes (SQLite here)."""
+    url = f"sqlite:///{tmp_path / 'hocso.db'}"
+    store = SQLiteStore(tmp_path / "hocso.db")
+    store.remember(Transcripts.key("old"), "{}", ttl=0.001)
+    store.remember("kept", "v")
+    time.sleep(0.01)
+    store.close()
+
+    def kept_only() -> bool:
+        with sqlite3.connect(tmp_path / "hocso.db") as check:
+            return check.execute("SELECT key FROM kv").fetchall() == [("kept",)]
+
+    assert not kept_only()
+    with ServiceThread(web_settings(content, url)):
+        wait_until(kept_only, 10, "the expired value to be deleted")
+
+
+# the environment, and the settings read from it (or the error)
+WEB_SETTINGS: list[tuple[dict[str, str], dict[str, Any] | str]] = [
+    ({}, {"web_transcript_days": 30.0}),
+    ({"HOCSO_WEB_TRANSCRIPT_DAYS": "7"}, {"web_transcript_days": 7.0}),
+    ({"HOCSO_WEB_TRANSCRIPT_DAYS": "0"}, "HOCSO_WEB_TRANSCRIPT_DAYS must be a number above 0"),
+    ({"HOCSO_WEB_TRANSCRIPT_DAYS": "x"}, "HOCSO_WEB_TRANSCRIPT_DAYS must be a number, not 'x'"),
+    ({}, {"web_secret": None}),
+    ({"HOCSO_WEB_SECRET": WEB_SECRET}, {"web_secret": WEB_SECRET}),
+    ({"HOCSO_WEB_SECRET": "short"}, "HOCSO_WEB_SECRET must be at least 16 characters"),
+    ({}, {"web_limits": WebLimits()}),
+    (
+        {
+            "HOCSO_WEB_RATE_LEARNER": "0.5",
+            "HOCSO_WEB_RATE_LEARNER_BURST": "4",
+            "HOCSO_WEB_RATE_CLIENT": "0",
+            "HOCSO_WEB_NEW_LEARNERS": "100",
+            "HOCSO_WEB_CLIENT_HEADER": "X-Real-IP",
+        },
+        {
+            "web_limits": WebLimits(
+                learner_rate=0.5,
+                learner_burst=4.0,
+                client_rate=0.0,
+                new_learners=100.0,
+                client_header="X-Real-IP",
+            )
+        },
+    ),
+    ({"HOCSO_WEB_RATE_LEARNER_BURST": "0.5"}, "HOCSO_WEB_RATE_LEARNER_BURST must be at least 1"),
+    ({"HOCSO_WEB_NEW_LEARNERS": "0.5"}, "HOCSO_WEB_NEW_LEARNERS must be 0"),
+    ({"HOCSO_WEB_RATE_CLIENT": "-1"}, "HOCSO_WEB_RATE_CLIENT must not be negative"),
+]
+
+
+@pytest.mark.parametrize(("environ", "expected"), WEB_SETTINGS)
+def test_the_web_chat_settings(environ: dict[str, str], expected: dict[str, Any] | str) -> None:
+    if isinstance(expected, str):
+        with pytest.raises(ValueError, match=expected):
+            Settings.from_env(environ)
+        return
+    settings = Settings.from_env(environ)
+    assert {name: getattr(settings, name) for name in expected} == expected
 
 
 def test_a_store_failure_while_sending_is_retried_later() -> None:
     """The delivery loop retries a SendError with backoff; any store error must become one."""
 
     class Broken(MemoryStore):
-        def remember(self, key: str, value: str) -> None:
+        def remember(self, key: str, value: str, *, ttl: float | None = None) -> None:
             raise ConnectionError("the store is down")
 
     store = Broken()
@@ -518,6 +732,40 @@ def test_the_store_down_is_a_503(content: Content) -> None:
     assert all(record.exc_info is None for record in records)
     for record in failed:  # refused; then not even tried, until Redis answers a ping
         assert str(getattr(record, "error", "")).startswith(("ConnectionError", "StoreUnavailable"))
+
+
+def test_with_limits_on_and_the_store_down_the_page_still_loads(content: Content) -> None:
+    """The limits live in the store: the page, which changes nothing there, is drawn without
+    them (a line says so); the API, which needs the store anyway, answers 503."""
+    down = f"redis://127.0.0.1:{free_port()}/0"
+    settings = web_settings(content, down, web_limits=WebLimits())
+    with ServiceThread(settings) as app, log_records("hocso") as records:
+        page = httpx.get(f"{app.url}/chat")
+        sent = httpx.post(f"{app.url}{SEND}", json=OK_BODY, headers=cookie_header(GOOD))
+    assert page.status_code == 200 and set_cookie(page)[0]
+    assert sent.status_code == 503
+    said = [record.getMessage() for record in records if record.name == "hocso.webhook"]
+    assert said == [
+        "web client limit not checked: the store failed",
+        "web client limit could not be checked",
+    ]
+    assert all(record.exc_info is None for record in records)
+
+
+def test_without_a_secret_set_the_page_is_a_503_while_the_store_is_down(content: Content) -> None:
+    """The secret kept in the store cannot be read: no cookie can be issued (one short line)."""
+    down = f"redis://127.0.0.1:{free_port()}/0"
+    settings = web_settings(content, down, web_secret=None)
+    with ServiceThread(settings) as app, log_records("hocso") as records:
+        page = httpx.get(f"{app.url}/chat")
+        sent = httpx.post(f"{app.url}{SEND}", json=OK_BODY, headers=cookie_header(GOOD))
+    assert (page.status_code, sent.status_code) == (503, 503)
+    failed = [record.getMessage() for record in records if getattr(record, "status", 0) == 503]
+    assert failed == [
+        "web page could not issue a learner cookie",
+        "web learner cookie could not be checked",
+    ]
+    assert all(record.exc_info is None for record in records)
 
 
 # -- 7. pictures ---------------------------------------------------------------------------------
@@ -687,7 +935,11 @@ def test_a_stop_ends_the_long_polls_at_once(content: Content, tmp_path: Path, wo
         for name, value in os.environ.items()
         if not name.startswith(("HOCSO_", "TELEGRAM_", "ZALO_"))
     }
-    env.update(HOCSO_CONTENT=str(content.root), HOCSO_STORE=f"sqlite:///{tmp_path / 'h.db'}")
+    env.update(
+        HOCSO_CONTENT=str(content.root),
+        HOCSO_STORE=f"sqlite:///{tmp_path / 'h.db'}",
+        HOCSO_WEB_SECRET=WEB_SECRET,
+    )
     server = ServeProcess(env, tmp_path / "serve.log", "--workers", workers).start()
     try:
         with ThreadPoolExecutor(4) as pool:
@@ -695,7 +947,7 @@ def test_a_stop_ends_the_long_polls_at_once(content: Content, tmp_path: Path, wo
                 pool.submit(
                     httpx.get,
                     f"{server.url}{POLL}?after=0&wait=25",
-                    headers=cookie_header("p" * 31 + str(n)),
+                    headers=cookie_header(signed("p" * 31 + str(n))),
                     timeout=30,
                 )
                 for n in range(4)
@@ -711,3 +963,112 @@ def test_a_stop_ends_the_long_polls_at_once(content: Content, tmp_path: Path, wo
     assert took < 8, server.output()
     assert [answer.status_code for answer in answers] == [503] * 4
     assert all(answer.headers["retry-after"] == "1" for answer in answers)
+
+
+# -- 10. limits: a person typing fast, a script, a crowd -----------------------------------------
+
+SLOW = 0.001  # a rate (per second) so slow that no token comes back while a test runs
+
+
+def limited(content: Content, store: str, **limits: Any) -> Settings:
+    return web_settings(content, store, web_limits=WebLimits(**limits))
+
+
+def at(address: str) -> dict[str, str]:
+    """A request's headers from `address`, through a proxy on this machine (uvicorn takes the
+    client's address from X-Forwarded-For when it comes from 127.0.0.1)."""
+    return {"X-Forwarded-For": address}
+
+
+def test_a_learner_sending_too_fast_is_told_to_wait(content: Content, store_url: str) -> None:
+    """A learner's messages beyond the burst get 429 and when to send again; nothing of them is
+    applied (the page sends each again, with its id, after the wait)."""
+    settings = limited(content, store_url, learner_rate=SLOW, learner_burst=3)
+    with (
+        ServiceThread(settings) as app,
+        WebLearner(app.url) as lan,
+        WebLearner(app.url) as other,
+        log_records("hocso") as records,
+    ):
+        lan.open()
+        other.open()
+        answers = [lan.post(expect=None, text=f"tin {n}") for n in range(8)]
+        theirs = other.post(expect=None, text="tin")  # another learner, same address
+        app.wait_sent()
+        learner = app.store.get(learner_of(app, lan))
+        pending = app.store.pending()
+    assert [answer.status_code for answer in answers] == [200] * 3 + [429] * 5
+    assert theirs.status_code == 200
+    for answer in answers[3:]:
+        body = answer.json()
+        assert body["ok"] is False and 0 < body["retry_after"] <= 1 / SLOW
+        assert answer.headers["retry-after"] == str(math.ceil(body["retry_after"]))
+    assert learner is not None and learner.turns == 3 and pending == 0
+    over = [record for record in records if getattr(record, "status", 0) == 429]
+    assert 1 <= len(over) <= 2, [record.getMessage() for record in over]  # one a second at most
+    assert all(record.exc_info is None for record in records)
+
+
+def test_a_client_sending_too_much_gets_429(content: Content) -> None:
+    """Every request of one client address counts, whichever learner it is for: a script
+    hammering the API or the page is held to the limit; other addresses are not."""
+    settings = limited(content, "memory://", client_rate=SLOW, client_burst=4)
+    with ServiceThread(settings) as app, httpx.Client(base_url=app.url) as client:
+        page = client.get("/chat", headers=at("203.0.113.7"))
+        cookie = cookie_header(set_cookie(page)[0])
+        script = [
+            client.post(SEND, json={**OK_BODY, "id": f"script-{n}"}, headers={**cookie, **at(a)})
+            for n, a in enumerate(["203.0.113.7"] * 5)
+        ]
+        polled = client.get(POLL, headers={**cookie, **at("203.0.113.7")})
+        elsewhere = client.get(POLL, headers={**cookie, **at("198.51.100.2")})
+        again = client.get("/chat", headers={**cookie, **at("203.0.113.7")})
+        learner = app.store.get(f"web:{chat_of(set_cookie(page)[0])}")
+    assert page.status_code == 200
+    assert [answer.status_code for answer in script] == [200, 200, 200, 429, 429]
+    assert (polled.status_code, elsewhere.status_code, again.status_code) == (429, 200, 429)
+    assert "set-cookie" not in again.headers
+    assert learner is not None and learner.turns == 3
+
+
+def test_new_learners_from_one_client_are_capped_per_hour(content: Content) -> None:
+    """A script loading the page again and again without a cookie gets a few learners, then a
+    kind page that tries again later; a learner who has a cookie is never refused for it."""
+    settings = limited(content, "memory://", new_learners=3)
+    with ServiceThread(settings) as app:
+        pages = [httpx.get(f"{app.url}/chat", headers=at("203.0.113.7")) for _ in range(6)]
+        cookies = [set_cookie(page)[0] for page in pages if page.status_code == 200]
+        mine = {**at("203.0.113.7"), **cookie_header(cookies[0])}
+        known = httpx.get(f"{app.url}/chat", headers=mine)
+        elsewhere = httpx.get(f"{app.url}/chat", headers=at("198.51.100.2"))
+    assert [page.status_code for page in pages] == [200] * 3 + [429] * 3
+    assert len(set(cookies)) == 3
+    busy = pages[-1]
+    assert "set-cookie" not in busy.headers
+    assert busy.headers["content-type"].startswith("text/html")
+    wait = page_config(busy.text)["busy"]
+    assert 0 < wait <= 3600 / 3 and busy.headers["retry-after"] == str(math.ceil(wait))
+    assert page_config(pages[0].text)["busy"] is None
+    assert (known.status_code, elsewhere.status_code) == (200, 200)
+    assert set_cookie(known)[0] == cookies[0]
+
+
+# the header named by HOCSO_WEB_CLIENT_HEADER (None: none), the headers of three requests, and
+# what they get: a client's address is the header's last one, only when the setting names it
+CLIENT_HEADERS: list[tuple[str | None, list[dict[str, str]], list[int]]] = [
+    (None, [{"X-Real-IP": "192.0.2.1"}, {"X-Real-IP": "192.0.2.2"}, {}], [200, 200, 429]),
+    ("X-Real-IP", [{"X-Real-IP": "192.0.2.1"}, {"X-Real-IP": "192.0.2.2"}, {}], [200, 200, 200]),
+    ("X-Real-IP", [{"X-Real-IP": "192.0.2.1"}] * 3, [200, 200, 429]),
+    ("X-Client", [{"X-Client": "10.0.0.1, 192.0.2.1"}, {"X-Client": "10.0.0.2, 192.0.2.1"}, {}],
+     [200, 200, 200]),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("header", "requests", "statuses"), CLIENT_HEADERS)
+def test_a_trusted_proxy_header_names_the_client_only_when_set(
+    content: Content, header: str | None, requests: list[dict[str, str]], statuses: list[int]
+) -> None:
+    settings = limited(content, "memory://", client_rate=SLOW, client_burst=2, client_header=header)
+    with ServiceThread(settings) as app, httpx.Client(base_url=app.url) as client:
+        got = [client.get("/chat", headers=headers).status_code for headers in requests]
+    assert got == statuses

@@ -32,6 +32,7 @@ from bot.stores import open_store
 from bot.stores.redis import UpdateConflictError
 from handlers.describe import clipped, describe
 from support.chat import fixture_content, plain
+from support.dump import holding
 from support.fake_telegram import (
     FakeTelegram,
     bad_gateway,
@@ -42,6 +43,7 @@ from support.fake_telegram import (
     slow,
 )
 from support.logs import applied_order, log_records
+from support.processes import holder, tcp_inode, workers
 from support.redis_server import RedisServer, free_port, start_redis_server
 from support.service import (
     NO_LIMITS,
@@ -64,6 +66,7 @@ from support.service import (
     user,
 )
 from support.waiting import wait_until
+from webhook.delivery import LEASE
 from webhook.settings import Settings
 from webhook.storefailures import StoreFailures
 
@@ -425,6 +428,47 @@ def test_a_crash_before_the_reply_is_sent(
     assert learner.position is not None and learner.position.step == "loai-may"
 
 
+def test_a_worker_killed_mid_send_has_its_chat_taken_over_in_seconds(
+    fake_telegram: FakeTelegram, content: Content, redis_store_url: str, tmp_path: Path
+) -> None:
+    """kill -9 of the worker whose send to a chat is in flight (Telegram is slow to answer):
+    the other workers send that chat's message once the dead one's lease ends, within seconds
+    (it was 30), once; and the chat's next message follows it."""
+    chat = 5602
+    fake_telegram.script("sendMessage", slow(120), chat=chat)
+    env = environment_for(fake_telegram, content.root, redis_store_url)
+    with ServeProcess(env, tmp_path / "serve.log", "--workers", "2") as server:
+        pids = wait_until(lambda: len(found := workers(server.pid)) == 2 and found, 20, "workers")
+
+        async def start() -> None:
+            async with Webhook(server.url) as hook:
+                await TelegramLearner(hook, fake_telegram, chat).start("mau")
+
+        asyncio.run(start())
+        (arrival,) = wait_until(lambda: fake_telegram.arrivals("sendMessage", chat), 10, "a send")
+        assert arrival.port is not None
+        inode = tcp_inode(arrival.port, fake_telegram.port)
+        sender = holder(inode, pids) if inode is not None else None
+        assert sender is not None, "the worker whose send is in flight"
+        os.kill(sender, signal.SIGKILL)
+        killed = time.monotonic()
+        (sent,) = fake_telegram.wait_for_messages(chat, 1, timeout=40)
+        taken_over = sent.at - killed
+
+        async def next_message() -> None:
+            async with Webhook(server.url) as hook:
+                lan = TelegramLearner(hook, fake_telegram, chat)
+                await lan.post(text_update(chat, "giúp"))
+
+        asyncio.run(next_message())
+        sent_after = fake_telegram.wait_for_messages(chat, 2, timeout=10)
+    # The lease's end and a poll, with room for a busy machine; the lease was 30 s.
+    assert taken_over < 10, f"taken over {taken_over:.1f} s after the kill (lease {LEASE} s)"
+    assert sent.visible.startswith("📘 Bài mẫu")
+    assert sent_after[1].visible.startswith(plain(content, "help").splitlines()[0])
+    assert len(fake_telegram.arrivals("sendMessage", chat)) == 3  # the hung one, then one each
+
+
 # -- 6. flood limits --------------------------------------------------------------------------
 
 
@@ -558,6 +602,42 @@ def test_permanent_failures_are_recorded_not_retried(
         (str(is_blocked), "Forbidden: bot was blocked by the user"),
         (str(is_gone), "Chat not found"),
     ]
+
+
+def test_deleting_data_leaves_nothing_of_the_learner(
+    fake_telegram: FakeTelegram, content: Content, store_url: str
+) -> None:
+    """A learner who blocked the bot for a while (a failure recorded: their chat id and the
+    bot's words), came back, then deleted their data: no key, row or value of the store holds
+    their learner id or chat id afterwards; another learner's failure stays."""
+    chat, other = 987654321, 6201
+    fake_telegram.script("sendMessage", blocked(), chat=chat)
+    fake_telegram.script("sendMessage", blocked(), chat=other)
+    with ServiceThread(settings_for(fake_telegram, content.root, store_url)) as app:
+
+        async def talk() -> None:
+            async with Webhook(app.url) as hook:
+                lan, them = (
+                    TelegramLearner(hook, fake_telegram, chat),
+                    TelegramLearner(hook, fake_telegram, other),
+                )
+                await lan.start("mau")  # blocked: recorded as a failure
+                await them.start("mau")
+                await asyncio.to_thread(app.wait_sent)
+                await lan.start("mau")
+                await lan.replies()
+                await lan.say(content.messages.words("commands.delete")[0])
+                await lan.replies()
+                await lan.tap(content.messages.text("buttons.delete_yes"))
+                await lan.replies()
+
+        asyncio.run(talk())
+        app.wait_sent()
+        left = holding(app.store, f"tg:{chat}", str(chat))
+        failures = [failure.delivery.chat for failure in app.store.failures()]
+    assert fake_telegram.messages(chat)[-1].visible == plain(content, "delete.done")
+    assert left == []
+    assert failures == [str(other)]
 
 
 def test_server_errors_and_timeouts_are_retried_then_delivered(

@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from support.chat import fixture_content
+from support.processes import alive, holder, tcp_inode, workers
 from support.service import ServeProcess, run_hocso
 from support.waiting import wait_until
 
@@ -48,65 +49,6 @@ def server(env: dict[str, str], tmp_path: Path) -> Iterator[ServeProcess]:
         yield serve
 
 
-# -- the process table ------------------------------------------------------------------------
-
-
-def workers(parent: int) -> set[int]:
-    """The worker processes of `parent` (multiprocessing's spawned children; not its resource
-    tracker), zombies left out."""
-    found = set()
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            stat = Path(f"/proc/{entry}/stat").read_text()
-            command = Path(f"/proc/{entry}/cmdline").read_bytes()
-        except OSError:  # it ended meanwhile
-            continue
-        state, ppid = stat.rpartition(")")[2].split()[:2]
-        if int(ppid) == parent and state != "Z" and b"spawn_main" in command:
-            found.add(int(entry))
-    return found
-
-
-def alive(pid: int) -> bool:
-    """Whether `pid` runs (a zombie does not)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rpartition(")")[2].split()[0] != "Z"
-
-
-def server_side_inode(server_port: int, client_port: int) -> str | None:
-    """The inode of the server's end of the 127.0.0.1 connection from `client_port`."""
-    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
-        fields = line.split()
-        local, remote, inode = fields[1], fields[2], fields[9]
-        if int(local.split(":")[1], 16) == server_port and int(remote.split(":")[1], 16) == (
-            client_port
-        ):
-            return inode
-    return None
-
-
-def holder(inode: str, pids: set[int]) -> int | None:
-    """Which of `pids` has the socket `inode` open."""
-    target = f"socket:[{inode}]"
-    for pid in pids:
-        try:
-            fds = os.listdir(f"/proc/{pid}/fd")
-        except OSError:
-            continue
-        for fd in fds:
-            try:
-                if os.readlink(f"/proc/{pid}/fd/{fd}") == target:
-                    return pid
-            except OSError:
-                continue
-    return None
-
-
 def healthz(port: int, pids: set[int] | None = None, timeout: float = 20) -> tuple[int, int | None]:
     """GET /healthz on a new connection: the status, and which of `pids` served it."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
@@ -116,7 +58,7 @@ def healthz(port: int, pids: set[int] | None = None, timeout: float = 20) -> tup
         response.read()
         # Still open (keep-alive): the server's end is in the table now.
         assert connection.sock is not None
-        inode = server_side_inode(port, connection.sock.getsockname()[1])
+        inode = tcp_inode(port, connection.sock.getsockname()[1])
         served_by = holder(inode, pids) if inode is not None and pids else None
         return response.status, served_by
     finally:

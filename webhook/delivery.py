@@ -1,9 +1,19 @@
 """The delivery loop: sends every chat's queued messages, in order, within the limits.
 
 Each chat's queue lives in the store (see `Store.claim`/`done`/`retry`), so any worker
-may send it and a crashed worker's messages are sent by another once its lease ends.
+may send it. A worker holds a queue under a short lease (`LEASE`, 6 s) that it renews every
+`LEASE / 3` seconds while it sends (`Store.renew`), however long a send takes: a worker that
+dies stops renewing, and another takes its queues over once their leases end, within `LEASE`
+seconds and a poll. A worker stalled past its lease (its event loop or store blocked) finds
+it gone at its next renewal, and says so.
+
 After a webhook commits, `kick` sends that chat's queue at once from this process; a
 poller picks up anything else that is due (retries, rate-limited chats, leftovers).
+
+Sent twice: Telegram and Zalo take no idempotency key for a send, so a message whose send
+went through but whose `done` was not recorded (the worker died between the two) is sent again
+by whoever takes the queue over: at most one message per queue the dead worker was sending
+(at most `concurrency` of them), each once more, all its parts.
 
 Limits: a token bucket per chat (Telegram: about one message a second, short bursts) and
 one for all chats (30 a second), both shared by every worker through the store; 429
@@ -34,6 +44,7 @@ T = TypeVar("T")
 
 
 MARGIN = 0.95  # of a platform's rate limits that the delivery loop uses
+LEASE = 6.0  # seconds a worker holds a queue without renewing it (every LEASE / 3 while it does)
 WAKE_SLACK = 0.005  # seconds
 SENT_REMEMBERED = 10_000  # partly sent deliveries whose progress a worker keeps
 
@@ -49,6 +60,14 @@ class Limits:
 
 
 NO_LIMITS = Limits(global_rate=0, chat_rate=0, chat_burst=0)
+
+
+@dataclass
+class Held:
+    """A queue this worker holds: its head being sent and when the lease ends."""
+
+    head: Delivery
+    until: float
 
 
 @dataclass(frozen=True)
@@ -68,7 +87,7 @@ class Courier:
         store: Store,
         outlets: dict[str, Outlet],
         *,
-        lease: float = 30.0,
+        lease: float = LEASE,
         poll: float = 0.5,
         max_attempts: int = 12,
         concurrency: int = 64,
@@ -86,7 +105,9 @@ class Courier:
         self.failures = failures or StoreFailures()
         self.metrics = metrics or Metrics()  # counts each attempt's outcome (webhook.metrics)
         self._store = calls or StoreCalls(store, concurrency)
+        self.concurrency = concurrency
         self._slots = asyncio.Semaphore(concurrency)
+        self._held = 0  # queues this process holds (claimed, not yet given back)
         self._active: dict[str, bool] = {}  # queue -> kicked again while being drained
         # delivery id -> parts of it sent before a failure, passed back as `skip` when this
         # process tries again (another worker, after a crash, sends the whole message again).
@@ -115,14 +136,17 @@ class Courier:
                 await asyncio.wait_for(self._stopping.wait(), self.poll)
 
     async def sweep(self, limit: int = 200) -> int:
-        """Claim due queues (up to `limit`) and start sending each; how many were claimed."""
+        """Claim due queues (up to `limit`, and no more than there are free slots to send
+        them: a claimed queue waiting for a slot would hold its lease for nothing) and start
+        sending each; how many were claimed."""
         claimed = 0
-        while claimed < limit:
-            head = await self._store(self.store.claim, None, self.clock(), self.lease)
+        while claimed < min(limit, self.concurrency - self._held):
+            now = self.clock()
+            head = await self._store(self.store.claim, None, now, self.lease)
             if head is None:
                 break
             claimed += 1
-            self._spawn(self._drain(head))
+            self._spawn(self._drain(head, now + self.lease))
         return claimed
 
     async def stop(self) -> None:
@@ -145,9 +169,10 @@ class Courier:
     async def _drain_queue(self, queue: str) -> None:
         try:
             while True:
-                head = await self._store(self.store.claim, queue, self.clock(), self.lease)
+                now = self.clock()
+                head = await self._store(self.store.claim, queue, now, self.lease)
                 if head is not None:
-                    await self._drain(head)
+                    await self._drain(head, now + self.lease)
                 if not self._active.get(queue):
                     return
                 self._active[queue] = False  # kicked while draining: look again
@@ -157,16 +182,50 @@ class Courier:
         finally:
             self._active.pop(queue, None)
 
-    async def _drain(self, head: Delivery | None) -> None:
-        """Send a claimed queue head by head until it is empty, or must wait."""
-        async with self._slots:
-            while head is not None:
-                wait = await self._wait_for_tokens(head)
-                if wait > 0:
-                    await self._store(self.store.retry, head, self.clock() + wait, count=False)
-                    self._wake(head.queue, wait)
-                    return
-                head = await self._send(head)
+    async def _drain(self, head: Delivery, until: float) -> None:
+        """Send a claimed queue head by head until it is empty, or must wait; its lease (to
+        `until`) renewed all along."""
+        held = Held(head, until)
+        self._held += 1
+        keeper = asyncio.get_running_loop().create_task(self._keep(held))
+        try:
+            async with self._slots:
+                while True:
+                    wait = await self._wait_for_tokens(held.head)
+                    if wait > 0:
+                        at = self.clock() + wait
+                        await self._store(self.store.retry, held.head, at, count=False)
+                        self._wake(held.head.queue, wait)
+                        return
+                    following = await self._send(held.head)
+                    if following is None:
+                        return
+                    held.head, held.until = following
+        finally:
+            keeper.cancel()
+            self._held -= 1
+
+    async def _keep(self, held: Held) -> None:
+        """Renew `held`'s lease every third of it, until cancelled. A renewal that finds the
+        lease gone (this worker was stalled past it, and another took the queue) is logged, and
+        renewing stops."""
+        while True:
+            await asyncio.sleep(self.lease / 3)
+            head, until = held.head, held.until
+            try:
+                renewed = await self._store(self.store.renew, head, until, self.clock(), self.lease)
+            except Exception as error:
+                message = "the lease of queue %s could not be renewed"
+                self.failures.log(log, message, error, {}, head.queue)
+                continue
+            if held.head is not head:  # done meanwhile: the next head came with its own lease
+                continue
+            if renewed is None:
+                log.warning(
+                    "the lease of queue %s was lost: another worker may send it", head.queue
+                )
+                return
+            held.until = renewed
 
     async def _wait_for_tokens(self, head: Delivery) -> float:
         """Seconds to wait before `head` may go, 0 when it may go now (its tokens taken).
@@ -186,13 +245,14 @@ class Courier:
             bucket = f"global:{head.channel}"
             wait = await self._store(self.store.take_token, bucket, rate, 1.0, now)
         if wait == 0 and limits.chat_rate > 0:
-            bucket = f"chat:{head.queue}"
+            bucket = f"chat:{head.queue}"  # bot.stores.base.CHAT_BUCKETS: goes with the learner
             rate, burst = limits.chat_rate * MARGIN, max(1.0, limits.chat_burst)
             wait = await self._store(self.store.take_token, bucket, rate, burst, now)
         return wait
 
-    async def _send(self, head: Delivery) -> Delivery | None:
-        """Send one head; return the next head to send, or None when the queue is given back."""
+    async def _send(self, head: Delivery) -> tuple[Delivery, float] | None:
+        """Send one head; return the next head to send and its lease's end, or None when the
+        queue is given back."""
         outlet = self.outlets.get(head.channel)
         try:
             if outlet is None:
@@ -207,8 +267,7 @@ class Courier:
                 reason = error.description if error.permanent else f"gave up: {error.description}"
                 log.warning("delivery %s to %s failed for good: %s", head.id, head.queue, reason)
                 await self._store(self.store.fail, head, reason, self.clock())
-                now = self.clock()
-                return await self._store(self.store.done, head, now, self.lease, now)
+                return await self._done(head)
             if error.sent > 0:
                 self._remember_sent(head.id, error.sent)
             delay = error.retry_after or min(60.0, 2.0**head.attempts) * (0.5 + random.random())
@@ -218,8 +277,13 @@ class Courier:
             self._wake(head.queue, delay)
             return None
         self.metrics.delivery(head.channel, "sent")
+        return await self._done(head)
+
+    async def _done(self, head: Delivery) -> tuple[Delivery, float] | None:
+        """`head` is sent (or failed for good): the next head, leased anew, if any."""
         now = self.clock()
-        return await self._store(self.store.done, head, now, self.lease, now)
+        following = await self._store(self.store.done, head, now, self.lease, now)
+        return None if following is None else (following, now + self.lease)
 
     def _remember_sent(self, delivery: str, parts: int) -> None:
         self._sent[delivery] = parts

@@ -20,6 +20,7 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import math
 import time
 from collections.abc import Callable
 from typing import Any, Protocol, TypeVar
@@ -51,15 +52,22 @@ class Parsed(Protocol):
 
 
 class Refused(Exception):
-    """A request answered with a 4xx before anything is read or changed."""
+    """A request answered with a 4xx before anything is read or changed; a 429 says in how
+    many seconds to try again (`retry_after`, in the body and as `Retry-After`)."""
 
-    def __init__(self, status: int, detail: str) -> None:
+    def __init__(self, status: int, detail: str, *, retry_after: float | None = None) -> None:
         super().__init__(detail)
         self.status = status
         self.detail = detail
+        self.retry_after = retry_after
 
     def response(self) -> JSONResponse:
-        return problem(self.status, self.detail)
+        if self.retry_after is None:
+            return problem(self.status, self.detail)
+        wait = max(0.001, round(self.retry_after, 3))
+        body = {"ok": False, "error": self.detail, "retry_after": wait}
+        headers = {"Retry-After": str(math.ceil(wait))}
+        return JSONResponse(body, status_code=self.status, headers=headers)
 
 
 def problem(status: int, detail: str) -> JSONResponse:

@@ -25,6 +25,9 @@ from webhook.storefailures import StoreFailures
 
 log = logging.getLogger("hocso.service")
 
+EXPIRE_EVERY = 600.0
+"""Seconds between a worker's sweeps of what has expired in the store (`Store.expire`)."""
+
 
 class StoreFileIds:
     """Uploaded photos' file ids, shared by every worker through the store."""
@@ -63,9 +66,12 @@ class Service:
             failures=self.store_failures,
             metrics=self.metrics,
         )
-        self.transcripts = Transcripts(self.store, self._store_calls)  # the web chat's
+        self.transcripts = Transcripts(  # the web chat's
+            self.store, self._store_calls, ttl=settings.web_transcript_days * 24 * 3600
+        )
         self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
         self._poller: asyncio.Task[None] | None = None
+        self._sweeper: asyncio.Task[None] | None = None
         self._closers: list[object] = []
         # Set when the server is asked to stop: long polls answer at once (webhook.signals).
         self.draining = asyncio.Event()
@@ -105,6 +111,7 @@ class Service:
         )
         self.outlets["web"] = Outlet(web, NO_LIMITS)
         self._poller = asyncio.get_running_loop().create_task(self.courier.run())
+        self._sweeper = asyncio.get_running_loop().create_task(self._expire())
         log.info("service started", extra={"channel": ",".join(self.outlets) or "none"})
 
     def _start_zalo_oa(self) -> None:
@@ -136,7 +143,19 @@ class Service:
         # Zalo's limit is on API calls (4000 a minute), not on chats: an overall rate only.
         self.outlets["zalo-oa"] = Outlet(sender, Limits(global_rate=RATE, chat_rate=0))
 
+    async def _expire(self) -> None:
+        """Delete what has expired (SQLite, memory: Redis expires keys itself) at the start and
+        every EXPIRE_EVERY seconds, until the service stops."""
+        while True:
+            try:
+                await self._store_calls(self.store.expire, time.time())
+            except Exception as error:
+                self.store_failures.log(log, "expired values could not be deleted", error, {})
+            await asyncio.sleep(EXPIRE_EVERY)
+
     async def stop(self) -> None:
+        if self._sweeper is not None:
+            self._sweeper.cancel()
         await self.courier.stop()
         if self._poller is not None:
             await self._poller

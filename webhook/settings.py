@@ -19,6 +19,12 @@
 | `HOCSO_STORE_TIMEOUT` | seconds a Redis call may wait before the store counts as down (1) |
 | `HOCSO_HEADER_TIMEOUT`, `HOCSO_BODY_TIMEOUT` | seconds for a request's headers, its body (10) |
 | `HOCSO_MAX_HEADER` | the most bytes of a request's line and headers (32768) |
+| `HOCSO_WEB_TRANSCRIPT_DAYS` | days a web transcript is kept after its last message (30) |
+| `HOCSO_WEB_SECRET` | signs the web chat's learner cookies (else one kept in the store) |
+| `HOCSO_WEB_RATE_LEARNER`, `HOCSO_WEB_RATE_LEARNER_BURST` | a web learner's messages (1/s, 5) |
+| `HOCSO_WEB_RATE_CLIENT`, `HOCSO_WEB_RATE_CLIENT_BURST` | a client's web requests (20/s, 60) |
+| `HOCSO_WEB_NEW_LEARNERS` | new web learners a client may start an hour (60) |
+| `HOCSO_WEB_CLIENT_HEADER` | the header a trusted proxy puts the client's address in |
 | `HOCSO_METRICS_TOKEN` | turns `GET /metrics` on, for requests with `Authorization: Bearer TOKEN` |
 | `HOCSO_DOCS` | `0` turns `/docs`, `/redoc` and `/openapi.json` off (default `1`, on) |
 """
@@ -39,6 +45,25 @@ DEFAULT_TELEGRAM_API = "https://api.telegram.org/bot"
 DEFAULT_ZALO_BOT_API = "https://bot-api.zaloplatforms.com/bot"
 DEFAULT_ZALO_OA_API = "https://openapi.zalo.me"
 DEFAULT_ZALO_OA_OAUTH = "https://oauth.zaloapp.com"
+
+
+@dataclass(frozen=True)
+class WebLimits:
+    """The web chat's limits (0 turns one off): a learner's messages a second (`learner_rate`,
+    `learner_burst` at once), a client's requests a second (`client_rate`, `client_burst`),
+    and the new learners a client may start an hour (`new_learners`). A client is an address:
+    the connection's (uvicorn's, which reads X-Forwarded-For from 127.0.0.1), or the last one
+    in `client_header` when it is set."""
+
+    learner_rate: float = 1.0
+    learner_burst: float = 5.0
+    client_rate: float = 20.0
+    client_burst: float = 60.0
+    new_learners: float = 60.0
+    client_header: str | None = None
+
+
+NO_WEB_LIMITS = WebLimits(learner_rate=0, client_rate=0, new_learners=0)
 
 
 @dataclass(frozen=True)
@@ -73,6 +98,11 @@ class Settings:
     header_timeout: float = 10.0
     body_timeout: float = 10.0
     max_header: int = 32 * 1024
+    # What the web chat said to a learner is kept this many days after its last message.
+    web_transcript_days: float = 30.0
+    # Signs the web chat's learner cookies; None: a secret made once and kept in the store.
+    web_secret: str | None = None
+    web_limits: WebLimits = field(default_factory=WebLimits)
     # GET /metrics answers requests that carry this bearer token; None: the route is a 404.
     metrics_token: str | None = None
     # False: no /docs, /redoc nor /openapi.json (production may keep its API to itself).
@@ -126,9 +156,26 @@ class Settings:
             header_timeout=_positive(environ, "HOCSO_HEADER_TIMEOUT", 10.0),
             body_timeout=_positive(environ, "HOCSO_BODY_TIMEOUT", 10.0),
             max_header=_bytes(environ, "HOCSO_MAX_HEADER", 32 * 1024),
+            web_transcript_days=_positive(environ, "HOCSO_WEB_TRANSCRIPT_DAYS", 30.0),
+            web_secret=_secret(environ, "HOCSO_WEB_SECRET"),
+            web_limits=WebLimits(
+                learner_rate=_number(environ, "HOCSO_WEB_RATE_LEARNER", 1.0),
+                learner_burst=_burst(environ, "HOCSO_WEB_RATE_LEARNER_BURST", 5.0),
+                client_rate=_number(environ, "HOCSO_WEB_RATE_CLIENT", 20.0),
+                client_burst=_burst(environ, "HOCSO_WEB_RATE_CLIENT_BURST", 60.0),
+                new_learners=_burst(environ, "HOCSO_WEB_NEW_LEARNERS", 60.0, zero=True),
+                client_header=environ.get("HOCSO_WEB_CLIENT_HEADER") or None,
+            ),
             metrics_token=environ.get("HOCSO_METRICS_TOKEN") or None,
             docs=_flag(environ, "HOCSO_DOCS", True),
         )
+
+
+def _secret(environ: Mapping[str, str], name: str) -> str | None:
+    value = environ.get(name) or None
+    if value is not None and len(value) < 16:
+        raise ValueError(f"{name} must be at least 16 characters (openssl rand -hex 32 makes one)")
+    return value
 
 
 def _url(environ: Mapping[str, str], name: str, default: str) -> str:
@@ -145,6 +192,16 @@ def _number(environ: Mapping[str, str], name: str, default: float) -> float:
         raise ValueError(f"{name} must be a number, not {raw!r}") from None
     if value < 0:
         raise ValueError(f"{name} must not be negative")
+    return value
+
+
+def _burst(environ: Mapping[str, str], name: str, default: float, *, zero: bool = False) -> float:
+    """A number of tokens at once: at least 1 (or, with `zero`, 0 to turn the limit off)."""
+    value = _number(environ, name, default)
+    if zero and value == 0:
+        return value
+    if not 1 <= value < math.inf:
+        raise ValueError(f"{name} must be {'0 or ' if zero else ''}at least 1")
     return value
 
 

@@ -2,7 +2,7 @@
 
 | route | what it does |
 |---|---|
-| `GET /chat?lesson=ID&v=CODE` | the page; sets the learner cookie `hocso_learner` when missing |
+| `GET /chat?lesson=ID&v=CODE` | the page; sets the learner cookie `hocso_learner` (signed) |
 | `GET /chat/static/<version>/<name>` | `chat.css`, `chat.js`, cached for a year under a version |
 | `POST /chat/api/send` | one learner message: `{"id", "text" \\| "payload" \\| "start"}` |
 | `GET /chat/api/messages?after=N&wait=S` | the messages numbered above N, waiting up to S s |
@@ -12,10 +12,30 @@ Telegram `t.me/<bot>?start=` link does (`bot.deeplink`). A message is applied at
 (its event id is `web:<chat>:<id>`), one at a time per learner, its replies queued in the
 outbox and "delivered" into the learner's transcript (`handlers.web.transcript`).
 
-Answers: 400 for a malformed body or query, 401 without a valid cookie, 403 from another
-site's page (`Origin`), 413 for a body over `MAX_BODY`, 415 for a body not sent as JSON, 503
-when the store failed (the page sends the message again, with the same id).
-Logs carry ids and kinds only, never a learner's words.
+The cookie is the server's, signed (`handlers.web.cookie`); its secret is `HOCSO_WEB_SECRET`,
+else one made once and kept in the store (`web:secret`) for every worker and restart. A cookie
+not signed with it names a learner only when that learner is in the store already (cookies from
+before signing, or from a secret since changed): it is then signed again, on the page or on the
+API's answer. Any other counts as no cookie: the page issues a new learner's, the API answers
+401, and nobody is created.
+
+Limits (`webhook.settings.WebLimits`, token buckets shared by all workers through the store):
+every request of one client address (`client:<digest>`), the messages of one learner
+(`in:web:<chat>`), and the new learners one address may start an hour (`new:<digest>`; a new
+learner is a page given a new cookie). Over one, the API answers 429 with `retry_after`
+seconds (the page shows `web.slow_down` and sends the same message again then), and the page
+429 with `web.busy`, loading itself again then. The address is kept only as a keyed digest.
+A line is logged for the first refusal of each limit, then at most one a second, counting the
+ones held back:
+
+```json
+{"msg": "web request over the learner limit", "channel": "web", "status": 429, "suppressed": 41}
+```
+
+Answers: 400 for a malformed body or query, 401 without a cookie that names a learner, 403 from
+another site's page (`Origin`), 413 for a body over `MAX_BODY`, 415 for a body not sent as JSON,
+429 over a limit, 503 when the store failed (the page sends the message again, with the same
+id). Logs carry ids and kinds only, never a learner's words.
 """
 
 from __future__ import annotations
@@ -23,6 +43,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+import secrets
 import time
 from collections.abc import Awaitable, Mapping
 from typing import Any, TypeVar
@@ -33,7 +54,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot import deeplink
-from handlers.web import COOKIE, BadMessage, ChatPage, chat_of, new_token, parse_message
+from handlers.web import COOKIE, BadMessage, ChatPage, Signer, parse_message
 from webhook.intake import Refused, bad, parse_json, problem, read_body, take
 from webhook.service import Service
 
@@ -44,6 +65,7 @@ CHANNEL = "web"
 MAX_BODY = 16 * 1024  # a learner's message is a few hundred bytes
 MAX_WAIT = 25.0  # seconds a poll may be held: under common proxies' idle timeouts
 COOKIE_AGE = 400 * 24 * 3600  # the longest browsers keep a cookie
+SECRET_KEY = "web:secret"  # where the store keeps the cookies' secret without HOCSO_WEB_SECRET
 NO_STORE = {"Cache-Control": "no-store"}
 PAGE_HEADERS = {
     **NO_STORE,
@@ -56,31 +78,160 @@ PAGE_HEADERS = {
 }
 
 
+class OverLimit:
+    """Logs the requests refused over a limit: one line for the first, then at most one a second
+    per limit, with how many were held back (`suppressed`)."""
+
+    def __init__(self, period: float = 1.0) -> None:
+        self.period = period
+        self._last: dict[str, tuple[float, int]] = {}  # limit -> when logged, held back since
+
+    def log(self, limit: str) -> None:
+        now = time.monotonic()
+        last, held = self._last.get(limit, (-math.inf, 0))
+        if now - last < self.period:
+            self._last[limit] = (last, held + 1)
+            return
+        self._last[limit] = (now, 0)
+        extra: dict[str, object] = {"channel": CHANNEL, "status": 429}
+        if held:
+            extra["suppressed"] = held
+        log.warning("web request over the %s limit", limit, extra=extra)
+
+
+class Signing:
+    """The cookies' signer, its secret read once: `HOCSO_WEB_SECRET`, else the one kept in the
+    store (made by whichever worker asked first). A store that fails meanwhile fails the request
+    (503); the next one asks again."""
+
+    def __init__(self, service: Service) -> None:
+        self.service = service
+        secret = service.settings.web_secret
+        self._signer = Signer(secret) if secret else None
+
+    async def signer(self) -> Signer:
+        if self._signer is None:
+            made = secrets.token_urlsafe(32)
+            secret = await self.service.store_calls(
+                self.service.store.remember_once, SECRET_KEY, made
+            )
+            self._signer = Signer(secret)
+        return self._signer
+
+
 def web_routes(service: Service) -> list[BaseRoute]:
     page = ChatPage()
+    signing = Signing(service)
+    limits = service.settings.web_limits
+    over = OverLimit()
     public = urlsplit(service.settings.public_url or "")
     # The public https address, reached through a proxy that does not say so: Secure too. Not
     # on another address (http://127.0.0.1:8000 while trying things): a browser would drop
     # a Secure cookie sent over plain http, and every message would be refused.
     secure_host = public.netloc if public.scheme == "https" else None
 
-    async def chat_page(request: Request) -> Response:
-        token = request.cookies.get(COOKIE) or ""
-        if chat_of(token) is None:
-            token = new_token()
-        start = start_payload(request.query_params)
-        body = page.html(service.content.current.messages, start)
-        response = HTMLResponse(body, headers=PAGE_HEADERS)
+    def give_cookie(response: Response, request: Request, value: str) -> None:
         # Set on every visit: the 400 days count from the learner's last visit.
         response.set_cookie(
             COOKIE,
-            token,
+            value,
             max_age=COOKIE_AGE,
             path="/",
             httponly=True,
             samesite="lax",
             secure=request.url.scheme == "https" or request.headers.get("host") == secure_host,
         )
+
+    def store_failed(error: Exception, what: str) -> Refused:
+        extra = {"channel": CHANNEL, "status": 503}
+        service.store_failures.log(log, what, error, extra)
+        return Refused(503, "the store failed; try again later")
+
+    async def signer(what: str) -> Signer:
+        try:
+            return await signing.signer()
+        except Exception as error:
+            raise store_failed(error, what) from error
+
+    async def known(chat: str, what: str) -> bool:
+        """Whether the learner of `chat` is in the store (a cookie we did not sign names them)."""
+        try:
+            return await service.store_calls(service.store.get, f"web:{chat}") is not None
+        except Exception as error:
+            raise store_failed(error, what) from error
+
+    def client(request: Request, signer: Signer) -> str:
+        """Whose requests these are, for the client limits: a keyed digest of the address."""
+        address = request.client.host if request.client else "-"
+        if limits.client_header:
+            given = request.headers.get(limits.client_header, "").split(",")[-1].strip()
+            address = given or address
+        return signer.digest(address)
+
+    async def limit(
+        name: str, bucket: str, rate: float, burst: float, *, page: bool = False
+    ) -> None:
+        """Take a token of `bucket`: Refused 429 (logged as over the `name` limit) when there
+        is none; nothing when the limit is off. A store that fails: 503, or for the page, no
+        limit (the page changes nothing in the store, and the API answers 503 meanwhile)."""
+        if rate <= 0:
+            return
+        store = service.store
+        try:
+            wait = await service.store_calls(store.take_token, bucket, rate, burst, time.time())
+        except Exception as error:
+            if not page:
+                raise store_failed(error, f"web {name} limit could not be checked") from error
+            why = "web %s limit not checked: the store failed"
+            service.store_failures.log(log, why, error, {"channel": CHANNEL}, name)
+            return
+        if wait > 0:
+            over.log(name)
+            raise too_many(wait)
+
+    async def learner(request: Request) -> tuple[str, str | None]:
+        """The chat the request's cookie names and, when it must be signed again, its signed
+        value. Refused: 401 when it names nobody, 429 over the client's limit, 503 when the
+        store failed."""
+        what = "web learner cookie could not be checked"
+        signed_with = await signer(what)
+        who = client(request, signed_with)
+        await limit("client", f"client:{who}", limits.client_rate, limits.client_burst)
+        cookie = signed_with.read(request.cookies.get(COOKIE))
+        if cookie is None:
+            raise unauthorised()
+        if cookie.signed:
+            return cookie.chat, None
+        if await known(cookie.chat, what):
+            return cookie.chat, signed_with.sign(cookie.token)
+        raise unauthorised("a learner cookie this server did not issue")
+
+    async def chat_page(request: Request) -> Response:
+        messages = service.content.current.messages
+        what = "web page could not issue a learner cookie"
+        try:
+            signed_with = await signer(what)
+            who = client(request, signed_with)
+            rate, burst = limits.client_rate, limits.client_burst
+            await limit("client", f"client:{who}", rate, burst, page=True)
+            cookie = signed_with.read(request.cookies.get(COOKIE))
+            if cookie is not None and (cookie.signed or await known(cookie.chat, what)):
+                value = signed_with.sign(cookie.token)
+            else:
+                hourly = limits.new_learners
+                await limit("new-learner", f"new:{who}", hourly / 3600, hourly, page=True)
+                value = signed_with.issue()
+        except Refused as refused:
+            if refused.retry_after is None:
+                return refused.response()
+            # Over a limit: a page that says so, and loads itself again when it may.
+            wait = math.ceil(refused.retry_after)
+            busy = HTMLResponse(page.html(messages, None, wait), 429, headers=PAGE_HEADERS)
+            busy.headers["Retry-After"] = str(wait)
+            return busy
+        start = start_payload(request.query_params)
+        response = HTMLResponse(page.html(messages, start), headers=PAGE_HEADERS)
+        give_cookie(response, request, value)
         return response
 
     async def static(request: Request) -> Response:
@@ -95,26 +246,32 @@ def web_routes(service: Service) -> list[BaseRoute]:
 
     async def send(request: Request) -> JSONResponse:
         started = time.perf_counter()
-        chat = chat_of(request.cookies.get(COOKIE))
         try:
-            if chat is None:
-                raise unauthorised()
+            chat, resigned = await learner(request)
             refuse_cross_site(request, service.settings.public_url)
             data = parse_json(await read_body(request, MAX_BODY, CHANNEL), CHANNEL)
             try:
                 received = parse_message(data, chat)
             except BadMessage as error:
                 raise bad(CHANNEL, error) from error
+            # Only well-formed messages count against the learner's limit.
+            rate, burst = limits.learner_rate, limits.learner_burst
+            await limit("learner", f"in:web:{chat}", rate, burst)  # a CHAT_BUCKETS name
             receipt = await take(service, CHANNEL, received, started)
         except Refused as refused:
             return refused.response()
         assert receipt is not None  # every web message has a learner and a chat
-        return JSONResponse({"ok": True, "duplicate": receipt.duplicate}, headers=NO_STORE)
+        body = {"ok": True, "duplicate": receipt.duplicate}
+        response = JSONResponse(body, headers=NO_STORE)
+        if resigned is not None:
+            give_cookie(response, request, resigned)
+        return response
 
     async def messages(request: Request) -> JSONResponse:
-        chat = chat_of(request.cookies.get(COOKIE))
-        if chat is None:
-            return unauthorised().response()
+        try:
+            chat, resigned = await learner(request)
+        except Refused as refused:
+            return refused.response()
         try:
             after, wait = poll_query(request.query_params)
         except ValueError as error:
@@ -134,7 +291,10 @@ def web_routes(service: Service) -> list[BaseRoute]:
         if transcript is None:  # the page was closed: nobody reads an answer
             return JSONResponse({"ok": False}, status_code=499)
         body = {"seq": transcript.seq, "messages": transcript.after(after)}
-        return JSONResponse(body, headers=NO_STORE)
+        response = JSONResponse(body, headers=NO_STORE)
+        if resigned is not None:
+            give_cookie(response, request, resigned)
+        return response
 
     return [
         Route("/chat", chat_page, methods=["GET"]),
@@ -185,9 +345,14 @@ async def disconnected(request: Request) -> None:
         pass
 
 
-def unauthorised() -> Refused:
-    log.warning("web request without a learner cookie", extra={"channel": CHANNEL, "status": 401})
-    return Refused(401, f"no learner cookie ({COOKIE}): open /chat first")
+def too_many(wait: float) -> Refused:
+    """429: over a limit, with the seconds until a request may come again."""
+    return Refused(429, "too many requests; send again later", retry_after=wait)
+
+
+def unauthorised(why: str = "no learner cookie") -> Refused:
+    log.warning("web request with %s", why, extra={"channel": CHANNEL, "status": 401})
+    return Refused(401, f"{why} ({COOKIE}): open /chat first")
 
 
 def start_payload(query: Mapping[str, str]) -> str | None:
@@ -218,7 +383,8 @@ def poll_query(query: Mapping[str, str]) -> tuple[int, float]:
 
 _ERRORS = {
     "400": "a malformed body or query",
-    "401": "no valid learner cookie: open /chat first",
+    "401": "no learner cookie this server issued (or of a learner it knows): open /chat first",
+    "429": "over a limit: send the same message (same id) again after `retry_after` seconds",
     "503": "the store failed: send the same message (same id) again later",
 }
 _JSON_OBJECT = {"application/json": {"schema": {"type": "object"}}}
@@ -228,13 +394,21 @@ WEB_OPENAPI: dict[str, Any] = {
         "get": {
             "summary": "The web chat page",
             "description": "The page for learners with no Telegram or Zalo. Sets the cookie "
-            f"`{COOKIE}` (the learner) when it is missing. `lesson` and `v` open a lesson and "
-            "credit a volunteer, as a lesson link or QR code does.",
+            f"`{COOKIE}` (the learner, signed by the server; a new learner's when the request "
+            "has none the server issued). `lesson` and `v` open a lesson and credit a "
+            "volunteer, as a lesson link or QR code does.",
             "parameters": [
                 {"name": "lesson", "in": "query", "required": False, "schema": {"type": "string"}},
                 {"name": "v", "in": "query", "required": False, "schema": {"type": "string"}},
             ],
-            "responses": {"200": {"description": "the page (text/html)"}},
+            "responses": {
+                "200": {"description": "the page (text/html)"},
+                "429": {
+                    "description": "too many requests, or new learners, from this address: "
+                    "a page that says so and loads itself again after `Retry-After` seconds"
+                },
+                "503": {"description": "the store failed: no cookie could be issued"},
+            },
         }
     },
     "/chat/api/send": {

@@ -68,6 +68,18 @@ def encode_failure(failure: Failure) -> str:
     )
 
 
+def failure_prefix(channel: str, chat: str) -> str:
+    """How the text of every failure of one chat begins (`encode_failure`, `Delivery.to_dict`
+    putting `channel` and `chat` first): how the Redis store finds a chat's failures."""
+    head = json.dumps({"channel": channel, "chat": chat}, ensure_ascii=False, separators=(",", ":"))
+    return '{"delivery":' + head[:-1] + ","
+
+
+def chats(deliveries: Iterable[Delivery]) -> list[tuple[str, str]]:
+    """The (channel, chat) of each chat the deliveries go to, once each."""
+    return list(dict.fromkeys((delivery.channel, delivery.chat) for delivery in deliveries))
+
+
 def decode_failure(text: str) -> Failure:
     data = json.loads(text)
     return Failure(Delivery.from_dict(data["delivery"]), data["reason"], float(data["at"]))

@@ -7,6 +7,9 @@ who earned them.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import math
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
@@ -34,6 +37,24 @@ class CertificateRecord:
 
 EVENT_TTL = 7 * 24 * 3600
 """Seconds an event id is remembered for dedupe (platforms redeliver for a day at most)."""
+
+
+def event_digest(event_id: str) -> str:
+    """What a store keeps of an event id: 22 characters of its SHA-256, base64url. A platform's
+    id may hold a chat id (`web:<chat>:<id>`, `zoa:follow:<user>:<time>`); its digest does not,
+    and cannot be turned back into it."""
+    digest = hashlib.sha256(event_id.encode("utf-8")).digest()
+    return base64.urlsafe_b64encode(digest).decode("ascii")[:22]
+
+
+CHAT_BUCKETS = ("chat", "in")
+"""The token buckets of one chat are named `<kind>:<queue>`: `chat` the courier's (what it
+sends there), `in` the intake's (what the learner sends)."""
+
+
+def chat_buckets(queue: str) -> list[str]:
+    """The names of the token buckets that belong to one chat (`CHAT_BUCKETS`)."""
+    return [f"{kind}:{queue}" for kind in CHAT_BUCKETS]
 
 
 @dataclass(frozen=True)
@@ -80,6 +101,12 @@ class Delivery:
         return replace(self, attempts=self.attempts + 1)
 
 
+def check_ttl(ttl: float | None) -> None:
+    """A ttl is None (for good) or a number of seconds above 0; ValueError otherwise."""
+    if ttl is not None and not 0 < ttl < math.inf:
+        raise ValueError(f"a value's ttl must be a number of seconds above 0, not {ttl!r}")
+
+
 @dataclass(frozen=True)
 class Failure:
     """A delivery given up on for good (the learner blocked the bot, the chat is gone)."""
@@ -124,17 +151,26 @@ class Store(ABC):
     ) -> list[Delivery] | None:
         """Apply one platform event at most once, as ONE atomic step: unless `event_id` was
         handled before (then return None and change nothing), run `change` on the learner,
-        write the learner it returns, remember `event_id` for `EVENT_TTL` seconds, and append
+        write the learner it returns, remember the event for `EVENT_TTL` seconds, and append
         the deliveries it returns to their queues, in order, each with a unique `id`
         (`f"{event_id}/{n}"`). A queue that was not queued before becomes due at `now`.
-        Returns the deliveries as queued."""
+        Returns the deliveries as queued.
+
+        An event is remembered by its `event_digest` alone, filed under its learner. When
+        `change` deletes the learner (returns None for one that was stored), every event
+        filed under them is forgotten with them, and this one is remembered under no one: it
+        is still known as handled, and nothing in the store names the learner. So are the
+        records of the chats this event's deliveries go to (the learner's): their failures
+        and their token buckets (`chat_buckets`); the deliveries themselves are queued, and
+        go once sent."""
 
     @abstractmethod
     def claim(self, queue: str | None, now: float, lease: float) -> Delivery | None:
         """Take the head delivery of `queue` (or, with None, of any due queue: priority 0 before
         1, then the earliest due) when that queue is due (due time <= now) and not leased;
         lease the queue to the caller until `now + lease`: nobody else can claim it before the
-        lease ends or `done`/`retry` gives it back. None when there is nothing to claim."""
+        lease ends or `done`/`retry` gives it back (`renew` keeps it longer). None when there is
+        nothing to claim."""
 
     @abstractmethod
     def done(self, delivery: Delivery, now: float, lease: float, next_at: float) -> Delivery | None:
@@ -142,6 +178,14 @@ class Store(ABC):
         queue has more and `next_at <= now`, return the new head, the lease renewed to
         `now + lease`; otherwise make the queue due at `next_at` (unleased), or forget it when
         empty, and return None."""
+
+    @abstractmethod
+    def renew(self, delivery: Delivery, until: float, now: float, lease: float) -> float | None:
+        """Keep a lease while its delivery is being sent: when `delivery` is still its queue's
+        head and the queue is leased until `until` (the end `claim`, `done` or `renew` gave the
+        caller), extend the lease to `now + lease` (never shorten it) and return its new end.
+        None, changing nothing, when the lease is not the caller's any more (done, retried,
+        or ended and claimed by someone else)."""
 
     @abstractmethod
     def retry(self, delivery: Delivery, at: float, *, count: bool = True) -> None:
@@ -174,17 +218,33 @@ class Store(ABC):
 
     @abstractmethod
     def recall(self, key: str) -> str | None:
-        """A small shared value (e.g. an uploaded photo's file_id), or None."""
+        """A small shared value (e.g. an uploaded photo's file_id), or None (never kept, or
+        its ttl is over)."""
 
     @abstractmethod
-    def remember(self, key: str, value: str) -> None:
-        """Keep a small shared value under `key`."""
+    def remember(self, key: str, value: str, *, ttl: float | None = None) -> None:
+        """Keep a small shared value under `key`: for good, or with `ttl` for that many
+        seconds from now (each `remember` counts them again; `check_ttl` says what a ttl may
+        be). Redis forgets it by its own clock; the other stores stop recalling it at once
+        and delete it at the next `expire`."""
+
+    @abstractmethod
+    def remember_once(self, key: str, value: str) -> str:
+        """Keep `value` under `key` for good unless a value is there already; the value kept
+        (whoever's came first: every process gets the same one)."""
+
+    def expire(self, now: float) -> int:
+        """Delete for good what has expired by `now` (values kept with a ttl, events older
+        than `EVENT_TTL`, full token buckets); how many values went. Every worker calls it now
+        and then (`webhook.service`). Redis expires keys itself: nothing to do."""
+        return 0
 
     def close(self) -> None:  # noqa: B027 - optional: not every store holds connections
         """Release connections. The store must not be used afterwards."""
 
     def delete(self, learner_id: str) -> bool:
-        """Forget a learner and their certificate codes; True when there was one."""
+        """Forget a learner, their certificate codes and their events; True when there was
+        one. (A learner deleted by `update`'s change goes the same way.)"""
         return self.update(learner_id, lambda learner: (None, learner is not None))
 
     def save(self, learner: Learner) -> None:

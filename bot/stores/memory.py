@@ -5,18 +5,22 @@ What it keeps, behind one lock:
 - `learners`: learner id -> the learner's JSON text (text, not objects, so that nobody can
   change stored state by editing a Learner they were given);
 - `codes`: certificate code -> `CertificateRecord`;
-- `events`: event id -> when it was handled (forgotten after `EVENT_TTL`);
+- `events`: an event's digest -> when it was handled and its learner (None for the event that
+  deleted them), forgotten after `EVENT_TTL` or with the learner;
 - `queues`: queue -> its deliveries as JSON text (head first) and when each was queued, how
   many of them are priority 0, and `ready_at` (see `bot.stores._outbox`); a queue exists
   while it holds a delivery;
-- `failures`, `buckets` (token buckets) and `values` (`remember`/`recall`).
+- `failures`, `buckets` (token buckets, with when each is full again: `expire` drops it
+  then) and `values` (`remember`/`recall`: the value and when
+  it expires, by `clock`).
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -26,13 +30,24 @@ from bot.stores._outbox import (
     FAILURES_KEPT,
     Bucket,
     by_queue,
+    chats,
     check_bucket,
     decode_delivery,
     encode_delivery,
     number,
     take_token,
 )
-from bot.stores.base import EVENT_TTL, CertificateRecord, Change, Delivery, Failure, Store
+from bot.stores.base import (
+    EVENT_TTL,
+    CertificateRecord,
+    Change,
+    Delivery,
+    Failure,
+    Store,
+    chat_buckets,
+    check_ttl,
+    event_digest,
+)
 
 T = TypeVar("T")
 
@@ -60,12 +75,14 @@ class MemoryStore(Store):
         self._lock = threading.Lock()
         self._learners: dict[str, str] = {}
         self._codes: dict[str, CertificateRecord] = {}
-        self._events: dict[str, float] = {}
-        self._event_order: deque[tuple[float, str]] = deque()
+        self._events: dict[str, tuple[float, str | None]] = {}  # digest -> at, learner
+        self._event_order: deque[tuple[float, str]] = deque()  # (at, digest), oldest first
         self._queues: dict[str, _Queue] = {}
         self._failures: deque[Failure] = deque(maxlen=FAILURES_KEPT)
-        self._buckets: dict[str, Bucket] = {}
-        self._values: dict[str, str] = {}
+        self._buckets: dict[str, tuple[Bucket, float]] = {}  # -> state, when full again
+        self._values: dict[str, tuple[str, float | None]] = {}  # -> value, expires at
+        self.clock: Callable[[], float] = time.time
+        """What `remember` and `recall` count a ttl by (a test may move it)."""
 
     def get(self, learner_id: str) -> Learner | None:
         with self._lock:
@@ -90,6 +107,11 @@ class MemoryStore(Store):
                 raise code_taken(record, owner.learner)
         if write.text is None:
             del self._learners[learner_id]
+            self._events = {
+                digest: (at, owner)
+                for digest, (at, owner) in self._events.items()
+                if owner != learner_id
+            }
         else:
             self._learners[learner_id] = write.text
         for code in write.dropped:
@@ -115,9 +137,10 @@ class MemoryStore(Store):
     def handle(
         self, learner_id: str, event_id: str, change: Change[list[Delivery]], now: float
     ) -> list[Delivery] | None:
+        digest = event_digest(event_id)
         with self._lock:
             self._forget_events(now)
-            if event_id in self._events:
+            if digest in self._events:
                 return None
 
             def numbered(learner: Learner | None) -> tuple[Learner | None, list[Delivery]]:
@@ -125,8 +148,11 @@ class MemoryStore(Store):
                 return after, number(event_id, deliveries)  # may refuse: before any write
 
             queued = self._change(learner_id, numbered)
-            self._events[event_id] = now
-            self._event_order.append((now, event_id))
+            kept = learner_id in self._learners
+            self._events[digest] = (now, learner_id if kept else None)
+            self._event_order.append((now, digest))
+            if not kept:
+                self._forget_chats(queued)
             for name, deliveries in by_queue(queued).items():
                 queue = self._queues.get(name)
                 if queue is None:
@@ -136,11 +162,20 @@ class MemoryStore(Store):
                 queue.urgent += sum(1 for delivery in deliveries if delivery.priority == 0)
         return queued
 
+    def _forget_chats(self, deliveries: list[Delivery]) -> None:
+        """Forget the failures and token buckets of the chats `deliveries` go to."""
+        queues = {f"{channel}:{chat}" for channel, chat in chats(deliveries)}
+        kept = [failure for failure in self._failures if failure.delivery.queue not in queues]
+        self._failures = deque(kept, maxlen=FAILURES_KEPT)
+        for queue in queues:
+            for bucket in chat_buckets(queue):
+                self._buckets.pop(bucket, None)
+
     def _forget_events(self, now: float) -> None:
         while self._event_order and self._event_order[0][0] <= now - EVENT_TTL:
-            at, event_id = self._event_order.popleft()
-            if self._events.get(event_id) == at:
-                del self._events[event_id]
+            at, digest = self._event_order.popleft()
+            if self._events.get(digest, (None,))[0] == at:
+                del self._events[digest]
 
     def claim(self, queue: str | None, now: float, lease: float) -> Delivery | None:
         with self._lock:
@@ -184,6 +219,14 @@ class MemoryStore(Store):
             held.ready_at = next_at
             return None
 
+    def renew(self, delivery: Delivery, until: float, now: float, lease: float) -> float | None:
+        with self._lock:
+            held = self._head(delivery)
+            if held is None or held.ready_at != until:
+                return None
+            held.ready_at = max(until, now + lease)
+            return held.ready_at
+
     def retry(self, delivery: Delivery, at: float, *, count: bool = True) -> None:
         with self._lock:
             held = self._head(delivery)
@@ -212,13 +255,35 @@ class MemoryStore(Store):
     def take_token(self, bucket: str, rate: float, burst: float, now: float) -> float:
         check_bucket(rate, burst)
         with self._lock:
-            self._buckets[bucket], wait = take_token(self._buckets.get(bucket), rate, burst, now)
+            held = self._buckets.get(bucket)
+            state, wait = take_token(None if held is None else held[0], rate, burst, now)
+            self._buckets[bucket] = (state, state.full_at(rate, burst))
         return wait
 
     def recall(self, key: str) -> str | None:
         with self._lock:
-            return self._values.get(key)
+            value, expires = self._values.get(key, (None, None))
+        return value if expires is None or expires > self.clock() else None
 
-    def remember(self, key: str, value: str) -> None:
+    def remember(self, key: str, value: str, *, ttl: float | None = None) -> None:
+        check_ttl(ttl)
         with self._lock:
-            self._values[key] = value
+            self._values[key] = (value, None if ttl is None else self.clock() + ttl)
+
+    def remember_once(self, key: str, value: str) -> str:
+        with self._lock:
+            kept, expires = self._values.get(key, (None, None))
+            if kept is None or (expires is not None and expires <= self.clock()):
+                self._values[key] = (kept := value, None)
+            return kept
+
+    def expire(self, now: float) -> int:
+        with self._lock:
+            self._forget_events(now)
+            gone = [key for key, (_, at) in self._values.items() if at is not None and at <= now]
+            for key in gone:
+                del self._values[key]
+            full = [name for name, (_, at) in self._buckets.items() if at <= now]
+            for name in full:  # a full bucket is the same as none
+                del self._buckets[name]
+        return len(gone)

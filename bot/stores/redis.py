@@ -6,7 +6,13 @@ Key layout (`{prefix}` is `hocso` unless the URL says otherwise):
 - `{prefix}:learner:{learner id}`: a string, the Learner as JSON (see bot.learner);
 - `{prefix}:cert:{code}`: a hash `{learner, certificate, earned_at}` for each certificate
   verification code, mirroring the learners' `certificates`;
-- `{prefix}:event:{event id}`: "1" for a handled platform event, expiring after `EVENT_TTL`;
+- `{prefix}:event:{digest}`: "1" for a handled platform event, by its `event_digest`,
+  expiring after `EVENT_TTL` (before digests, `{prefix}:event:{event id}`: still recognised
+  until they expire);
+- `{prefix}:events:{learner id}`: a sorted set, the digests of the learner's events scored by
+  when, so that they go with the learner: those older than `EVENT_TTL` are dropped at each
+  event, the key expires `EVENT_TTL` after the last; when the learner is deleted, their events'
+  keys and this one are deleted, and the deleting event is kept (by digest) under no one;
 - `{prefix}:out:{queue}`: a list, the queue's deliveries as JSON (`Delivery.to_dict`), head
   first; it exists exactly while the queue holds a delivery;
 - `{prefix}:urgent:{queue}`: how many of those are priority 0 (missing: none);
@@ -19,7 +25,7 @@ Key layout (`{prefix}` is `hocso` unless the URL says otherwise):
 - `{prefix}:failures`: a list of `{delivery, reason, at}` JSON, oldest first, the last
   `FAILURES_KEPT`;
 - `{prefix}:token:{bucket}`: a hash `{tokens, at}`, a token bucket, expiring once full;
-- `{prefix}:kv:{key}`: a string kept by `remember`.
+- `{prefix}:kv:{key}`: a string kept by `remember`, expiring after its ttl when it has one.
 
 An update WATCHes the learner's key (and the code keys it is about to write), reads, runs the
 change, and writes the learner and its codes in one MULTI/EXEC. If another client changed a
@@ -32,7 +38,7 @@ the one read, that no new certificate code belongs to another learner, and only 
 the learner and its codes, marks the event and queues the deliveries. When the learner changed
 meanwhile it writes nothing and answers `stale`, and `handle` starts again from a fresh read, a
 bounded number of times. Two clients handling one event: the second finds it handled.
-`claim`, `done`, `retry` and `take_token` are each one Lua script,
+`claim`, `done`, `renew`, `retry` and `take_token` are each one Lua script,
 so one round trip and atomic across workers. The ready sets never need to tell a lease from a
 due time: a queue is claimable when its score is `<= now`, whichever it is, and `handle` only
 scores a queue that held nothing (leaving a leased queue's lease alone). The scripts build the
@@ -42,6 +48,7 @@ server, not a cluster.
 
 from __future__ import annotations
 
+import math
 import random
 import re
 import time
@@ -56,14 +63,26 @@ from bot.stores._document import Write, code_taken, decode, run_change
 from bot.stores._outbox import (
     FAILURES_KEPT,
     by_queue,
+    chats,
     check_bucket,
     decode_delivery,
     decode_failure,
     encode_delivery,
     encode_failure,
+    failure_prefix,
     number,
 )
-from bot.stores.base import EVENT_TTL, CertificateRecord, Change, Delivery, Failure, Store
+from bot.stores.base import (
+    EVENT_TTL,
+    CertificateRecord,
+    Change,
+    Delivery,
+    Failure,
+    Store,
+    chat_buckets,
+    check_ttl,
+    event_digest,
+)
 
 T = TypeVar("T")
 
@@ -93,16 +112,20 @@ HANDLE = (
     _PLACE
     + """
 -- One event, after the caller read the learner (MGET) and ran the change on it.
--- KEYS: learner, event, ready:0, ready:1, pending, queued; then the `cert:` key of each code
--- record to write, then of each code to drop; then `out` and `urgent` of each queue.
+-- KEYS: learner, the event (by digest), ready:0, ready:1, pending, queued, the event as kept
+-- before digests (by id), the learner's events; then the `cert:` key of each code record to
+-- write, then of each code to drop; then `out` and `urgent` of each queue; then, when there is
+-- no learner after this event, the token buckets of the chats it answers (deleted).
 -- ARGV: [1] '1' when the learner was there when read, else '0'; [2] the text read; [3] 'keep',
 -- 'set' or 'delete'; [4] the new text; [5] the event's TTL; [6] now; [7] the learner id;
--- [8] how many codes to write; [9] how many to drop; then certificate and earned_at of each
--- code to write; then for each queue: its name, how many of its deliveries are priority 0,
--- how many deliveries, then each delivery's id and JSON.
+-- [8] how many codes to write; [9] how many to drop; [10] the event's digest; [11] the key
+-- prefix; [12] how many failure prefixes follow: the failures of those chats begin so
+-- (deleted); then certificate and earned_at of each code to write; then for each queue: its
+-- name, how many of its deliveries are priority 0, how many deliveries, then each delivery's
+-- id and JSON.
 -- Returns 'dup' (event handled before), 'stale' (the learner changed since it was read),
 -- {'taken', code key, owner} (nothing written in all three cases), or 'ok'.
-if redis.call('EXISTS', KEYS[2]) == 1 then return 'dup' end
+if redis.call('EXISTS', KEYS[2], KEYS[7]) > 0 then return 'dup' end
 local current = redis.call('GET', KEYS[1])
 if ARGV[1] == '1' then
     if current ~= ARGV[2] then return 'stale' end
@@ -111,25 +134,50 @@ elseif current then
 end
 local written, dropped = tonumber(ARGV[8]), tonumber(ARGV[9])
 for i = 1, written do
-    local owner = redis.call('HGET', KEYS[6 + i], 'learner')
-    if owner and owner ~= ARGV[7] then return {'taken', KEYS[6 + i], owner} end
+    local owner = redis.call('HGET', KEYS[8 + i], 'learner')
+    if owner and owner ~= ARGV[7] then return {'taken', KEYS[8 + i], owner} end
 end
 if ARGV[3] == 'set' then
     redis.call('SET', KEYS[1], ARGV[4])
 elseif ARGV[3] == 'delete' then
     redis.call('DEL', KEYS[1])
 end
-local a = 10
+local a = 13 + tonumber(ARGV[12])
 for i = 1, written do
-    redis.call('HSET', KEYS[6 + i], 'learner', ARGV[7], 'certificate', ARGV[a],
+    redis.call('HSET', KEYS[8 + i], 'learner', ARGV[7], 'certificate', ARGV[a],
         'earned_at', ARGV[a + 1])
     a = a + 2
 end
 for i = 1, dropped do
-    redis.call('DEL', KEYS[6 + written + i])
+    redis.call('DEL', KEYS[8 + written + i])
 end
 redis.call('SET', KEYS[2], '1', 'EX', ARGV[5])
-local k = 7 + written + dropped
+if ARGV[3] == 'delete' or (ARGV[3] == 'keep' and ARGV[1] == '0') then
+    -- No learner after this event: their events go; this one stays, filed under no one.
+    for _, digest in ipairs(redis.call('ZRANGE', KEYS[8], 0, -1)) do
+        redis.call('DEL', ARGV[11] .. ':event:' .. digest)
+    end
+    redis.call('DEL', KEYS[8])
+    local failures, gone = ARGV[11] .. ':failures', false
+    if tonumber(ARGV[12]) > 0 then
+        for i, text in ipairs(redis.call('LRANGE', failures, 0, -1)) do
+            for p = 13, 12 + tonumber(ARGV[12]) do
+                if string.sub(text, 1, #ARGV[p]) == ARGV[p] then
+                    redis.call('LSET', failures, i - 1, '')  -- no failure's text is empty
+                    gone = true
+                    break
+                end
+            end
+        end
+    end
+    if gone then redis.call('LREM', failures, 0, '') end
+else
+    local old = string.format('%.17g', tonumber(ARGV[6]) - tonumber(ARGV[5]))
+    redis.call('ZADD', KEYS[8], ARGV[6], ARGV[10])
+    redis.call('ZREMRANGEBYSCORE', KEYS[8], '-inf', old)
+    redis.call('EXPIRE', KEYS[8], ARGV[5])
+end
+local k = 9 + written + dropped
 while a <= #ARGV do
     local queue, urgent, n = ARGV[a], tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2])
     local before = redis.call('LLEN', KEYS[k])
@@ -147,6 +195,9 @@ while a <= #ARGV do
     end
     place(queue, score or ARGV[6], KEYS[k + 1])
     a, k = a + 3 + 2 * n, k + 2
+end
+for i = k, #KEYS do
+    redis.call('DEL', KEYS[i])
 end
 return 'ok'
 """
@@ -242,6 +293,21 @@ return 1
 """
 )
 
+RENEW = """
+-- KEYS: out, ready:0, ready:1. ARGV: queue, id, the lease's end, its new end.
+local head = redis.call('LINDEX', KEYS[1], 0)
+if not head or cjson.decode(head)['id'] ~= ARGV[2] then return 0 end
+for i = 2, 3 do
+    local score = redis.call('ZSCORE', KEYS[i], ARGV[1])
+    if score then
+        if tonumber(score) ~= tonumber(ARGV[3]) then return 0 end
+        redis.call('ZADD', KEYS[i], 'XX', ARGV[4], ARGV[1])
+        return 1
+    end
+end
+return 0
+"""
+
 TAKE_TOKEN = """
 -- KEYS: the bucket. ARGV: rate, burst, now. The arithmetic of bot.stores._outbox.take_token.
 local rate, burst, now = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
@@ -293,6 +359,7 @@ class RedisStore(Store):
         self._claim = client.register_script(CLAIM)
         self._done = client.register_script(DONE)
         self._retry = client.register_script(RETRY)
+        self._renew = client.register_script(RENEW)
         self._take_token = client.register_script(TAKE_TOKEN)
 
     @classmethod
@@ -319,7 +386,11 @@ class RedisStore(Store):
         return f"{self.prefix}:cert:{code}"
 
     def _event_key(self, event_id: str) -> str:
+        """An event's key: by its digest, or (events kept before) by its id."""
         return f"{self.prefix}:event:{event_id}"
+
+    def _events_key(self, learner_id: str) -> str:
+        return f"{self.prefix}:events:{learner_id}"
 
     def _queue_keys(self, queue: str) -> list[str]:
         """The keys the queue scripts take: out, urgent, ready:0, ready:1, pending."""
@@ -347,8 +418,9 @@ class RedisStore(Store):
                     write, result = run_change(learner_id, stored, change)
                     if write is not None:
                         self._check_codes(pipe, learner_id, write)
+                        events = self._learner_events(pipe, learner_id, write)
                         pipe.multi()
-                        self._queue_write(pipe, key, write)
+                        self._queue_write(pipe, key, write, events)
                         pipe.execute()
                     return result
                 except redis.WatchError:
@@ -371,10 +443,21 @@ class RedisStore(Store):
                 if owner is not None and owner != learner_id:
                     raise code_taken(record, owner)
 
-    def _queue_write(self, pipe: Pipeline, key: str, write: Write) -> None:
-        """Queue the learner's and its codes' writes in the MULTI that `pipe` has begun."""
+    def _learner_events(self, pipe: Pipeline, learner_id: str, write: Write) -> list[str]:
+        """When `write` deletes the learner: the keys of their events, and of their list
+        (WATCHed, so that no event is filed under them before EXEC)."""
+        if write.text is not None:
+            return []
+        events = self._events_key(learner_id)
+        pipe.watch(events)  # type: ignore[no-untyped-call]
+        digests = cast(list[str], pipe.zrange(events, 0, -1))
+        return [events, *(self._event_key(digest) for digest in digests)]
+
+    def _queue_write(self, pipe: Pipeline, key: str, write: Write, events: list[str]) -> None:
+        """Queue the learner's and its codes' writes in the MULTI that `pipe` has begun; a
+        deleted learner's `events` keys go with them."""
         if write.text is None:
-            pipe.delete(key)
+            pipe.delete(key, *events)
         else:
             pipe.set(key, write.text)
         for code in write.dropped:
@@ -420,16 +503,21 @@ class RedisStore(Store):
     def handle(
         self, learner_id: str, event_id: str, change: Change[list[Delivery]], now: float
     ) -> list[Delivery] | None:
-        key, event_key = self._learner_key(learner_id), self._event_key(event_id)
+        key, digest = self._learner_key(learner_id), event_digest(event_id)
+        event_key, before_digests = self._event_key(digest), self._event_key(event_id)
         for attempt in range(self.max_attempts):
             if attempt:
                 time.sleep(random.uniform(0, min(0.05, 0.001 * 2**attempt)))
-            stored, seen = cast(list[str | None], self.client.mget(key, event_key))
-            if seen is not None:
+            read = self.client.mget(key, event_key, before_digests)
+            stored, seen, seen_before = cast(list[str | None], read)
+            if seen is not None or seen_before is not None:
                 return None
             write, deliveries = run_change(learner_id, stored, change)
             queued = number(event_id, deliveries)
             keys = [key, event_key, *self._queue_keys("")[2:], self._queued_key]
+            keys += [before_digests, self._events_key(learner_id)]
+            # No learner after this event: what belongs to their chats goes with them.
+            gone = chats(queued) if (write.text if write else stored) is None else []
             args: list[str | float | int] = [
                 "0" if stored is None else "1",
                 stored or "",
@@ -440,6 +528,10 @@ class RedisStore(Store):
                 learner_id,
                 0 if write is None else len(write.written),
                 0 if write is None else len(write.dropped),
+                digest,
+                self.prefix,
+                len(gone),
+                *(failure_prefix(channel, chat) for channel, chat in gone),
             ]
             if write is not None:
                 keys += [self._code_key(record.code) for record in write.written]
@@ -452,6 +544,8 @@ class RedisStore(Store):
                 args += [queue, urgent, len(group)]
                 for delivery in group:
                     args += [delivery.id, encode_delivery(delivery)]
+            for channel, chat in gone:
+                keys += [self._token_key(b) for b in chat_buckets(f"{channel}:{chat}")]
             answer: Any = self._handle(keys=keys, args=args)
             if answer == "ok":
                 return queued
@@ -477,6 +571,14 @@ class RedisStore(Store):
             args=[delivery.queue, delivery.id, now, now + lease, next_at],
         )
         return None if head is None else decode_delivery(cast(str, head))
+
+    def renew(self, delivery: Delivery, until: float, now: float, lease: float) -> float | None:
+        renewed = max(until, now + lease)
+        keys = self._queue_keys(delivery.queue)
+        done: Any = self._renew(
+            keys=[keys[0], keys[2], keys[3]], args=[delivery.queue, delivery.id, until, renewed]
+        )
+        return renewed if done == 1 else None
 
     def retry(self, delivery: Delivery, at: float, *, count: bool = True) -> None:
         self._retry(
@@ -504,18 +606,30 @@ class RedisStore(Store):
         )
         return float(oldest[0][1]) if oldest else None
 
+    def _token_key(self, bucket: str) -> str:
+        return f"{self.prefix}:token:{bucket}"
+
     def take_token(self, bucket: str, rate: float, burst: float, now: float) -> float:
         check_bucket(rate, burst)
-        wait: Any = self._take_token(
-            keys=[f"{self.prefix}:token:{bucket}"], args=[rate, burst, now]
-        )
+        wait: Any = self._take_token(keys=[self._token_key(bucket)], args=[rate, burst, now])
         return float(wait)
 
     def recall(self, key: str) -> str | None:
         return cast(str | None, self.client.get(f"{self.prefix}:kv:{key}"))
 
-    def remember(self, key: str, value: str) -> None:
-        self.client.set(f"{self.prefix}:kv:{key}", value)
+    def remember(self, key: str, value: str, *, ttl: float | None = None) -> None:
+        check_ttl(ttl)
+        # At least a millisecond: PX 0 is an error, and the value must not outlive its ttl.
+        px = None if ttl is None else max(1, math.floor(ttl * 1000))
+        self.client.set(f"{self.prefix}:kv:{key}", value, px=px)
+
+    def remember_once(self, key: str, value: str) -> str:
+        full = f"{self.prefix}:kv:{key}"
+        with self.client.pipeline() as pipe:  # MULTI: nobody's DEL between the two
+            pipe.set(full, value, nx=True)
+            pipe.get(full)
+            _, kept = pipe.execute()
+        return cast(str, kept)
 
     def close(self) -> None:
         self.client.close()

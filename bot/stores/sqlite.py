@@ -1,7 +1,7 @@
 """`SQLiteStore` (`sqlite:///relative/path.db`, `sqlite:////absolute/path.db`): one file on
 one machine, shared safely by any number of threads and processes.
 
-Schema (version 2, kept in `PRAGMA user_version`):
+Schema (version 4, kept in `PRAGMA user_version`):
 
     CREATE TABLE learners (
         id         TEXT PRIMARY KEY,  -- the learner id, e.g. 'tg:12345'
@@ -18,10 +18,13 @@ Schema (version 2, kept in `PRAGMA user_version`):
 
     -- version 2: events and the outbox
     CREATE TABLE events (
-        id TEXT PRIMARY KEY,          -- a handled platform event's id
-        at REAL NOT NULL              -- when (the `now` given to handle); pruned after EVENT_TTL
-    );
+        id TEXT PRIMARY KEY,          -- a handled platform event's digest (version 4; its id
+                                      -- before: rewritten as digests by the upgrade)
+        at REAL NOT NULL,             -- when (the `now` given to handle); pruned after EVENT_TTL
+        learner TEXT                  -- version 4: learners.id; NULL for the event that
+    );                                -- deleted its learner (whose others went with them)
     CREATE INDEX events_by_at ON events (at);
+    CREATE INDEX events_by_learner ON events (learner) WHERE learner IS NOT NULL;
     CREATE TABLE outbox (
         seq      INTEGER PRIMARY KEY AUTOINCREMENT,  -- the order of sending, within a queue
         queue    TEXT NOT NULL,       -- Delivery.queue, e.g. 'telegram:12345'
@@ -51,21 +54,27 @@ Schema (version 2, kept in `PRAGMA user_version`):
     CREATE INDEX tokens_by_full_at ON tokens (full_at);
     CREATE TABLE kv (
         key   TEXT PRIMARY KEY,       -- remember / recall
-        value TEXT NOT NULL
-    );
+        value TEXT NOT NULL,
+        expires REAL                  -- version 3: when it expires (NULL: never); recall
+    );                                -- ignores it from then on, `expire` deletes it
+    CREATE INDEX kv_by_expires ON kv (expires) WHERE expires IS NOT NULL;
 
 `certificate_codes` mirrors the `certificates` of every learner and is written in the same
 transaction as the learner. The file is in WAL mode; every update runs in `BEGIN IMMEDIATE`,
 which takes the file's write lock before reading, so concurrent updates queue (up to
-`busy_timeout_ms`) instead of losing each other's writes.
+`busy_timeout_ms`) instead of losing each other's writes. Deleted rows are overwritten with
+zeros (`secure_delete`), and after a learner is deleted the write-ahead log, which holds old
+versions of their pages, is checkpointed into the file and truncated: a deleted learner can be
+read from neither file.
 
 `handle` checks and records the event, writes the learner and queues the deliveries in one
 such transaction; `claim`, `done`, `retry` and `take_token` each run in one too (`claim`
 first looks, without the write lock, whether there is anything to claim at all). A queue
 has a `queues` row exactly while `outbox` holds a delivery for it. Events older than
-`EVENT_TTL` and full token buckets are pruned by every `prune_every`-th `handle` of a
-process, through their indexes. `oldest_pending` reads when a delivery was queued from its
-event's row (a delivery's id is its event's id, "/" and a number).
+`EVENT_TTL`, full token buckets and expired values are deleted by `expire` (each worker calls
+it now and then) and by every `prune_every`-th `handle` of a process, through their indexes.
+`oldest_pending` reads when a delivery was queued from its event's row, found by the digest of
+the event id its own id begins with (a delivery's id is its event's id, "/" and a number).
 """
 
 from __future__ import annotations
@@ -74,8 +83,9 @@ import itertools
 import os
 import sqlite3
 import threading
+import time
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
@@ -86,6 +96,7 @@ from bot.stores._outbox import (
     FAILURES_KEPT,
     Bucket,
     by_queue,
+    chats,
     check_bucket,
     decode_delivery,
     encode_delivery,
@@ -99,11 +110,14 @@ from bot.stores.base import (
     Delivery,
     Failure,
     Store,
+    chat_buckets,
+    check_ttl,
+    event_digest,
 )
 
 T = TypeVar("T")
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 4
 
 # _MIGRATIONS[n] takes a database from schema version n to n + 1. Add, never edit.
 _MIGRATIONS: tuple[tuple[str, ...], ...] = (
@@ -153,6 +167,15 @@ _MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX tokens_by_full_at ON tokens (full_at)",
         "CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
     ),
+    (
+        "ALTER TABLE kv ADD COLUMN expires REAL",
+        "CREATE INDEX kv_by_expires ON kv (expires) WHERE expires IS NOT NULL",
+    ),
+    (
+        "ALTER TABLE events ADD COLUMN learner TEXT",
+        "CREATE INDEX events_by_learner ON events (learner) WHERE learner IS NOT NULL",
+        "UPDATE events SET id = hocso_event_digest(id)",  # registered by _migrate
+    ),
 )
 assert len(_MIGRATIONS) == SCHEMA_VERSION
 
@@ -181,6 +204,8 @@ class SQLiteStore(Store):
         self._connections: weakref.WeakSet[_Connection] = weakref.WeakSet()
         self._closed = False
         self._handled = itertools.count()
+        self.clock: Callable[[], float] = time.time
+        """What `remember` and `recall` count a ttl by (a test may move it)."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         connection = self._connection()
         connection.execute("PRAGMA journal_mode = WAL")
@@ -207,6 +232,9 @@ class SQLiteStore(Store):
             ) from exc
         connection.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
         connection.execute("PRAGMA synchronous = FULL")
+        connection.execute("PRAGMA secure_delete = ON")  # deleted rows are zeroed, not freed
+        # For `_migrate`'s upgrade to digests and `oldest_pending`'s join.
+        connection.create_function("hocso_event_digest", 1, event_digest, deterministic=True)
         self._local.connection = connection
         self._local.pid = os.getpid()
         self._connections.add(connection)
@@ -241,22 +269,37 @@ class SQLiteStore(Store):
 
     def update(self, learner_id: str, change: Change[T]) -> T:
         with self._transaction() as connection:
-            return self._change(connection, learner_id, change)
+            result, before, after = self._change(connection, learner_id, change)
+        if before and not after:
+            self._wipe_log(connection)
+        return result
 
-    def _change(self, connection: sqlite3.Connection, learner_id: str, change: Change[T]) -> T:
-        """Read, change and write one learner inside the caller's transaction."""
+    def _wipe_log(self, connection: sqlite3.Connection) -> None:
+        """After a learner is deleted: copy the write-ahead log into the file and truncate it,
+        so that the old versions of their pages it holds are gone. It waits (up to the busy
+        timeout) for readers of older pages to finish; when they do not, the log is truncated
+        at a later deletion or overwritten as it is used again."""
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+
+    def _change(
+        self, connection: sqlite3.Connection, learner_id: str, change: Change[T]
+    ) -> tuple[T, bool, bool]:
+        """Read, change and write one learner inside the caller's transaction; the change's
+        result, and whether the learner was stored before, and is after."""
         row = connection.execute("SELECT doc FROM learners WHERE id = ?", (learner_id,)).fetchone()
         stored: str | None = row[0] if row else None
         write, result = run_change(learner_id, stored, change)
-        if write is not None:
-            self._write(connection, learner_id, write)
-        return result
+        if write is None:
+            return result, stored is not None, stored is not None
+        self._write(connection, learner_id, write)
+        return result, stored is not None, write.text is not None
 
     @staticmethod
     def _write(connection: sqlite3.Connection, learner_id: str, write: Write) -> None:
         if write.text is None:
             connection.execute("DELETE FROM learners WHERE id = ?", (learner_id,))
             connection.execute("DELETE FROM certificate_codes WHERE learner = ?", (learner_id,))
+            connection.execute("DELETE FROM events WHERE learner = ?", (learner_id,))
             return
         connection.execute(
             "INSERT INTO learners (id, doc, updated_at) VALUES (?, ?, ?) "
@@ -338,12 +381,19 @@ class SQLiteStore(Store):
     def handle(
         self, learner_id: str, event_id: str, change: Change[list[Delivery]], now: float
     ) -> list[Delivery] | None:
+        digest = event_digest(event_id)
         with self._transaction() as connection:
-            seen = connection.execute("SELECT 1 FROM events WHERE id = ?", (event_id,))
+            seen = connection.execute("SELECT 1 FROM events WHERE id = ?", (digest,))
             if seen.fetchone() is not None:
                 return None
-            queued = number(event_id, self._change(connection, learner_id, change))
-            connection.execute("INSERT INTO events (id, at) VALUES (?, ?)", (event_id, now))
+            deliveries, existed, kept = self._change(connection, learner_id, change)
+            queued = number(event_id, deliveries)
+            connection.execute(
+                "INSERT INTO events (id, at, learner) VALUES (?, ?, ?)",
+                (digest, now, learner_id if kept else None),
+            )
+            if not kept:
+                self._forget_chats(connection, queued)
             connection.executemany(
                 "INSERT INTO outbox (queue, id, priority, doc) VALUES (?, ?, ?, ?)",
                 [(d.queue, d.id, d.priority, encode_delivery(d)) for d in queued],
@@ -360,12 +410,34 @@ class SQLiteStore(Store):
             )
             if next(self._handled) % self.prune_every == 0:
                 self._prune(connection, now)
+        if existed and not kept:
+            self._wipe_log(connection)
         return queued
 
     @staticmethod
-    def _prune(connection: sqlite3.Connection, now: float) -> None:
+    def _forget_chats(connection: sqlite3.Connection, deliveries: list[Delivery]) -> None:
+        """Delete the failures and token buckets of the chats `deliveries` go to."""
+        for channel, chat in chats(deliveries):
+            connection.execute(
+                "DELETE FROM failures "
+                "WHERE json_extract(doc, '$.channel') = ? AND json_extract(doc, '$.chat') = ?",
+                (channel, chat),
+            )
+            connection.executemany(
+                "DELETE FROM tokens WHERE bucket = ?",
+                [(bucket,) for bucket in chat_buckets(f"{channel}:{chat}")],
+            )
+
+    @staticmethod
+    def _prune(connection: sqlite3.Connection, now: float) -> int:
+        """Delete old events, full buckets and expired values; how many values went."""
         connection.execute("DELETE FROM events WHERE at <= ?", (now - EVENT_TTL,))
         connection.execute("DELETE FROM tokens WHERE full_at <= ?", (now,))
+        return connection.execute("DELETE FROM kv WHERE expires <= ?", (now,)).rowcount
+
+    def expire(self, now: float) -> int:
+        with self._transaction() as connection:
+            return self._prune(connection, now)
 
     _READY = "SELECT queue FROM queues WHERE priority = ? AND due <= ? ORDER BY due, queue LIMIT 1"
 
@@ -437,6 +509,17 @@ class SQLiteStore(Store):
             )
             return decode_delivery(row[0]) if going_on else None
 
+    def renew(self, delivery: Delivery, until: float, now: float, lease: float) -> float | None:
+        renewed = max(until, now + lease)
+        with self._transaction() as connection:
+            if self._head(connection, delivery) is None:
+                return None
+            changed = connection.execute(
+                "UPDATE queues SET due = ? WHERE queue = ? AND due = ?",
+                (renewed, delivery.queue, until),
+            )
+            return renewed if changed.rowcount == 1 else None
+
     def retry(self, delivery: Delivery, at: float, *, count: bool = True) -> None:
         with self._transaction() as connection:
             head = self._head(connection, delivery)
@@ -473,11 +556,14 @@ class SQLiteStore(Store):
         return int(count)
 
     # A delivery's id is its event's id, "/" and its place in the event's replies ("tg:881/0"),
-    # and the event was recorded with the same `now` in the same transaction: the event's `at`
-    # is when the delivery was queued. (Events outlive any delivery: EVENT_TTL is a week.)
+    # and the event was recorded (by its digest) with the same `now` in the same transaction:
+    # the event's `at` is when the delivery was queued. (Events outlive any delivery: EVENT_TTL
+    # is a week. A deleted learner's events go with them, so a reply queued before the event
+    # that deleted them and still unsent is not counted here: the goodbye, whose event is kept,
+    # is queued after it in the same chat.)
     _OLDEST = (
-        "SELECT min(events.at) FROM outbox JOIN events "
-        "ON events.id = substr(outbox.id, 1, length(rtrim(outbox.id, '0123456789')) - 1)"
+        "SELECT min(events.at) FROM outbox JOIN events ON events.id = "
+        "hocso_event_digest(substr(outbox.id, 1, length(rtrim(outbox.id, '0123456789')) - 1))"
     )
 
     def oldest_pending(self) -> float | None:
@@ -500,15 +586,34 @@ class SQLiteStore(Store):
         return wait
 
     def recall(self, key: str) -> str | None:
-        row = self._connection().execute("SELECT value FROM kv WHERE key = ?", (key,)).fetchone()
+        row = (
+            self._connection()
+            .execute(
+                "SELECT value FROM kv WHERE key = ? AND (expires IS NULL OR expires > ?)",
+                (key, self.clock()),
+            )
+            .fetchone()
+        )
         return None if row is None else str(row[0])
 
-    def remember(self, key: str, value: str) -> None:
+    def remember(self, key: str, value: str, *, ttl: float | None = None) -> None:
+        check_ttl(ttl)
         self._connection().execute(
-            "INSERT INTO kv (key, value) VALUES (?, ?) "
-            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            (key, value),
+            "INSERT INTO kv (key, value, expires) VALUES (?, ?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires = excluded.expires",
+            (key, value, None if ttl is None else self.clock() + ttl),
         )
+
+    def remember_once(self, key: str, value: str) -> str:
+        with self._transaction() as connection:
+            connection.execute(
+                "INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE "
+                "SET value = excluded.value, expires = NULL "
+                "WHERE expires IS NOT NULL AND expires <= ?",
+                (key, value, self.clock()),
+            )
+            row = connection.execute("SELECT value FROM kv WHERE key = ?", (key,)).fetchone()
+        return str(row[0])
 
     def close(self) -> None:
         self._closed = True

@@ -29,7 +29,7 @@ PAGE_TEXTS = (
     "title", "heading", "log", "input_label", "placeholder", "send", "shortcuts",
     "menu", "back", "help", "noscript",
 )  # fmt: skip
-SCRIPT_TEXTS = ("you", "bot", "offline", "no_cookie", "new_tab", "image")
+SCRIPT_TEXTS = ("you", "bot", "offline", "slow_down", "busy", "no_cookie", "new_tab", "image")
 SHORTCUTS = ("menu", "back", "help")  # quick buttons, each sending its command's first word
 MEDIA_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8"}
 
@@ -65,13 +65,16 @@ class ChatPage:
         self.template = string.Template((HERE / "chat.html").read_text(encoding="utf-8"))
         self.assets = load_assets()
 
-    def html(self, messages: Messages, start: str | None) -> str:
+    def html(self, messages: Messages, start: str | None, busy: int | None = None) -> str:
         """The page, in the words of `messages`; `start` is the deep-link payload the page
-        sends first (None: none, and a first visit sends "" to be greeted)."""
+        sends first (None: none, and a first visit sends "" to be greeted). `busy`: the page
+        could not start a learner (too many new ones from this address): it says so, sends
+        nothing, and loads itself again after that many seconds."""
         words = {key: html.escape(messages.text(f"web.{key}")) for key in PAGE_TEXTS}
         config = {
             "api": API_PREFIX,
             "start": start,
+            "busy": busy,
             "texts": {key: messages.text(f"web.{key}") for key in SCRIPT_TEXTS},
             "commands": {name: messages.words(f"commands.{name}")[0] for name in SHORTCUTS},
         }

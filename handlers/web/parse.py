@@ -1,8 +1,8 @@
-"""What the web chat page posts, read into an `Inbound`, and who the learner is.
+"""What the web chat page posts, read into an `Inbound`.
 
-The page keeps a random token in the cookie `hocso_learner`; the learner is `web:<chat>`, where
-`<chat>` is a digest of the token, so that logs, reports and the store never hold the token
-itself (whoever has it can speak as the learner). `POST /chat/api/send` bodies:
+The learner is `web:<chat>`, where `<chat>` is a digest of the token in their cookie
+(`handlers.web.cookie`), so that logs, reports and the store never hold the token itself
+(whoever has it can speak as the learner). `POST /chat/api/send` bodies:
 
 ```json
 {"id": "k3J9-a81Qz", "text": "chi minh toi"}
@@ -15,21 +15,16 @@ of it, so the event id `web:<chat>:<id>` makes a repeated POST count once.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import re
-import secrets
 from dataclasses import dataclass
 from typing import Any
 
 from bot.inbound import Inbound
 
-__all__ = ["COOKIE", "BadMessage", "Received", "chat_of", "new_token", "parse_message"]
+__all__ = ["BadMessage", "Received", "parse_message"]
 
-COOKIE = "hocso_learner"
 MAX_PAYLOAD = 256  # the engine's button payloads are far shorter
 
-_TOKEN = re.compile(r"[A-Za-z0-9_-]{22,64}")
 _CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
 _START = re.compile(r"[A-Za-z0-9_-]{0,64}")  # bot.deeplink's format
 _KINDS = {"text": "text", "payload": "button", "start": "start"}
@@ -47,20 +42,6 @@ class Received:
     chat: str
     inbound: Inbound
     kind: str
-
-
-def new_token() -> str:
-    """A fresh learner token for the cookie: 32 characters, 192 random bits."""
-    return secrets.token_urlsafe(24)
-
-
-def chat_of(token: str | None) -> str | None:
-    """The chat a cookie's token stands for (22 characters of a SHA-256 digest); None when the
-    token is missing or malformed."""
-    if token is None or not _TOKEN.fullmatch(token):
-        return None
-    digest = hashlib.sha256(token.encode("ascii")).digest()
-    return base64.urlsafe_b64encode(digest).decode("ascii")[:22]
 
 
 def parse_message(data: Any, chat: str) -> Received:

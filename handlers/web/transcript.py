@@ -6,8 +6,10 @@ the learner's transcript, kept under `web-transcript:<chat>` (the last `KEEP` me
 ```json
 {"seq": 7, "messages": [{"seq": 6, "text": "…", ...}, {"seq": 7, "text": "…", ...}]}
 ```
-and the number alone under `web-transcript-seq:<chat>`, for cheap polling. The courier sends
-one chat's queue one message at a time under a lease, so read-change-write is safe here.
+and the number alone under `web-transcript-seq:<chat>`, for cheap polling. Both are kept `ttl`
+seconds after the last message (`HOCSO_WEB_TRANSCRIPT_DAYS`), then forgotten: a page opened
+after that starts afresh, and is greeted; the learner's progress stays. The courier sends one
+chat's queue one message at a time under a lease, so read-change-write is safe here.
 
 A page waits for news with `Transcripts.wait`: woken at once by a message this process
 stores, and otherwise (another worker sent it) by re-reading the number every `POLL` seconds.
@@ -15,7 +17,8 @@ Sequence numbers only grow; a page that asks after a number the transcript never
 store was emptied) gets the whole transcript again.
 
 When the learner is gone from the store (they deleted their data), what was said to them goes
-too: the transcript starts again from the message being sent.
+too: the transcript starts again from the message being sent (the goodbye), and is kept
+`GONE_TTL` seconds only, long enough for the open page to show it.
 """
 
 from __future__ import annotations
@@ -32,12 +35,14 @@ from bot.stores.base import Store
 from handlers.base import SendError
 from handlers.web.render import ImageUrl, render
 
-__all__ = ["KEEP", "POLL", "Transcript", "Transcripts", "WebSender"]
+__all__ = ["GONE_TTL", "KEEP", "POLL", "TTL", "Transcript", "Transcripts", "WebSender"]
 
 T = TypeVar("T")
 
 KEEP = 50  # messages kept per learner: enough to scroll back over a lesson
 POLL = 0.5  # seconds between reads of the store while a page waits
+TTL = 30 * 24 * 3600.0  # seconds a transcript is kept after its last message
+GONE_TTL = 3600.0  # seconds the goodbye to a learner who deleted their data is kept
 
 
 class StoreCalls(Protocol):
@@ -74,11 +79,20 @@ class Transcript:
 class Transcripts:
     """Every web learner's transcript, and this process's pages waiting on them."""
 
-    def __init__(self, store: Store, calls: StoreCalls, *, keep: int = KEEP, poll: float = POLL):
+    def __init__(
+        self,
+        store: Store,
+        calls: StoreCalls,
+        *,
+        keep: int = KEEP,
+        poll: float = POLL,
+        ttl: float = TTL,
+    ) -> None:
         self.store = store
         self.calls = calls
         self.keep = keep
         self.poll = poll
+        self.ttl = ttl
         self._waiting: dict[str, set[asyncio.Event]] = {}
 
     @staticmethod
@@ -108,11 +122,15 @@ class Transcripts:
         messages.append({**entry(seq), "delivery": key} if key else entry(seq))
         transcript = Transcript(seq, tuple(messages[-self.keep :]))
         # The transcript first: a reader who sees the new number finds the message there.
-        await self.calls(self.store.remember, self.key(chat), transcript.to_json())
-        await self.calls(self.store.remember, self.seq_key(chat), str(seq))
+        ttl = min(self.ttl, GONE_TTL) if gone else self.ttl
+        await self._remember(self.key(chat), transcript.to_json(), ttl)
+        await self._remember(self.seq_key(chat), str(seq), ttl)
         for event in self._waiting.get(chat, ()):
             event.set()
         return transcript
+
+    async def _remember(self, key: str, value: str, ttl: float) -> None:
+        await self.calls(lambda: self.store.remember(key, value, ttl=ttl))
 
     async def wait(self, chat: str, after: int, timeout: float) -> Transcript:
         """The transcript as soon as its number is not `after`, or after `timeout` seconds."""

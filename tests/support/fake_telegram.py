@@ -115,6 +115,17 @@ class Call:
 
 
 @dataclass(frozen=True)
+class Arrival:
+    """A request as it arrived, before it is answered (a slow answer's caller is known at
+    once): the method, the chat, when (time.monotonic()), and the caller's port."""
+
+    method: str
+    chat: str | None
+    at: float
+    port: int | None
+
+
+@dataclass(frozen=True)
 class Sent:
     """One message that went through: its text (or caption) as sent, and its keyboard."""
 
@@ -232,6 +243,7 @@ class FakeTelegram(StandIn[Call, Sent, Scripted]):
         self._file_numbers = itertools.count(1)
         self._window: deque[float] = deque()
         self._buckets: dict[str, tuple[float, float]] = {}
+        self._arrivals: list[Arrival] = []
 
     # -- running ----------------------------------------------------------------------------
 
@@ -255,6 +267,20 @@ class FakeTelegram(StandIn[Call, Sent, Scripted]):
 
     # -- reading what happened --------------------------------------------------------------
 
+    def clear(self) -> None:
+        super().clear()
+        with self._lock:
+            self._arrivals.clear()
+
+    def arrivals(self, method: str, chat: str | int) -> list[Arrival]:
+        """The requests of `method` to `chat` as they arrived, answered yet or not."""
+        with self._lock:
+            return [
+                arrival
+                for arrival in self._arrivals
+                if arrival.method.lower() == method.lower() and arrival.chat == str(chat)
+            ]
+
     def calls(self, method: str | None = None, chat: str | int | None = None) -> list[Call]:
         """Every request (answered well or not), oldest first."""
         with self._lock:
@@ -276,6 +302,9 @@ class FakeTelegram(StandIn[Call, Sent, Scripted]):
         params, files = await _read_params(request)
         chat = None if params.get("chat_id") is None else str(params["chat_id"])
         now = time.monotonic()
+        port = request.client.port if request.client else None
+        with self._lock:
+            self._arrivals.append(Arrival(method, chat, now, port))
         status, body = await self._answer(token, method, params, files, chat, now)
         call = Call(method, chat, params, tuple(files), now, status, token, request.method)
         self._keep_call(call)

@@ -1,4 +1,6 @@
-"""Running short Python scripts in several processes at once, for tests of shared stores."""
+"""Running short Python scripts in several processes at once, for tests of shared stores; and
+reading the process table: a server's workers, and which of them holds a connection (its socket,
+`/proc/net/tcp`, is an open file of exactly one process, `/proc/PID/fd`)."""
 
 from __future__ import annotations
 
@@ -46,3 +48,59 @@ def run_at_once(script: str, url: str, args: list[list[str]]) -> list[str]:
     for worker, (_, errors) in zip(workers, outputs, strict=True):
         assert worker.returncode == 0, errors
     return [out.splitlines()[-1] for out, _ in outputs]
+
+
+def workers(parent: int) -> set[int]:
+    """The worker processes of `parent` (multiprocessing's spawned children; not its resource
+    tracker), zombies left out."""
+    found = set()
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+            command = Path(f"/proc/{entry}/cmdline").read_bytes()
+        except OSError:  # it ended meanwhile
+            continue
+        state, ppid = stat.rpartition(")")[2].split()[:2]
+        if int(ppid) == parent and state != "Z" and b"spawn_main" in command:
+            found.add(int(entry))
+    return found
+
+
+def alive(pid: int) -> bool:
+    """Whether `pid` runs (a zombie does not)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rpartition(")")[2].split()[0] != "Z"
+
+
+def tcp_inode(local_port: int, remote_port: int) -> str | None:
+    """The inode of the 127.0.0.1 socket from `local_port` to `remote_port`."""
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        local, remote, inode = fields[1], fields[2], fields[9]
+        if int(local.split(":")[1], 16) == local_port and int(remote.split(":")[1], 16) == (
+            remote_port
+        ):
+            return inode
+    return None
+
+
+def holder(inode: str, pids: set[int]) -> int | None:
+    """Which of `pids` has the socket `inode` open."""
+    target = f"socket:[{inode}]"
+    for pid in pids:
+        try:
+            fds = os.listdir(f"/proc/{pid}/fd")
+        except OSError:
+            continue
+        for fd in fds:
+            try:
+                if os.readlink(f"/proc/{pid}/fd/{fd}") == target:
+                    return pid
+            except OSError:
+                continue
+    return None

@@ -5,8 +5,12 @@
  * only ever goes in as text nodes, never as HTML.
  *
  * Sending: one message at a time, in order, each with an id of its own that stays the same
- * when it is sent again after a network failure, so the server applies it once.
+ * when it is sent again after a network failure, so the server applies it once. A 429 (the
+ * learner types faster than the server takes) says when to send it again: the page says so
+ * (texts.slow_down) and does, keeping the message meanwhile.
  * Receiving: long polls of /chat/api/messages?after=<last seq>.
+ * A page drawn with config.busy (too many new learners from this network) says so
+ * (texts.busy), sends nothing, and loads itself again after that many seconds.
  *
  * ES2017 and nothing newer (no ?., ??, object spread or lookbehind): old Android phones.
  */
@@ -27,7 +31,7 @@
   var lastSeq = 0;
   var outbox = []; // learner messages not yet acknowledged, oldest first
   var sending = false;
-  var trouble = { send: false, poll: false };
+  var trouble = { send: false, poll: false, slow: false };
   var stopped = false;
 
   // -- ids and requests -----------------------------------------------------------------
@@ -122,14 +126,24 @@
   function setTrouble(kind, on) {
     trouble[kind] = on;
     if (stopped) return;
+    var text = null;
     if (trouble.send || trouble.poll) {
-      if (notice.hidden || notice.textContent !== texts.offline) {
-        notice.textContent = texts.offline;
-        notice.hidden = false;
-      }
-    } else {
-      notice.hidden = true;
+      text = texts.offline;
+    } else if (trouble.slow) {
+      text = texts.slow_down;
     }
+    if (text === null) {
+      notice.hidden = true;
+    } else if (notice.hidden || notice.textContent !== text) {
+      notice.textContent = text;
+      notice.hidden = false;
+    }
+  }
+
+  /* The milliseconds a 429 asks to wait (its retry_after), at least one second. */
+  function retryAfter(result) {
+    var seconds = result && result.data && Number(result.data.retry_after);
+    return Math.max(1000, isFinite(seconds) ? Math.ceil(seconds * 1000) : 1000);
   }
 
   function worked() {
@@ -316,13 +330,20 @@
         unauthorised();
         break;
       }
-      if (status === 200 || (status >= 400 && status < 500 && status !== 408 && status !== 429)) {
+      if (status === 429) { // too fast: the same message again when the server says
+        setTrouble('send', false);
+        setTrouble('slow', true);
+        await sleep(retryAfter(result));
+        continue;
+      }
+      if (status === 200 || (status >= 400 && status < 500 && status !== 408)) {
         // Taken (or refused for good: sending it again cannot help).
         outbox.shift();
         if (item.bubble) item.bubble.classList.remove('pending');
         if (status === 200) worked();
         delay = 1000;
         setTrouble('send', false);
+        setTrouble('slow', false);
         continue;
       }
       setTrouble('send', true);
@@ -369,10 +390,10 @@
   // -- receiving --------------------------------------------------------------------------
 
   async function fetchMessages(wait) {
-    var url = config.api + '/messages?after=' + lastSeq + '&wait=' + wait;
     var delay = 1000;
     for (;;) {
       if (stopped) return null;
+      var url = config.api + '/messages?after=' + lastSeq + '&wait=' + wait;
       var result = null;
       try {
         result = await request('GET', url, undefined, (wait + 15) * 1000);
@@ -388,10 +409,13 @@
         worked();
         return result.data;
       }
+      if (result && result.status === 429) { // this network asks too often: wait as told
+        await sleep(retryAfter(result));
+        continue;
+      }
       setTrouble('poll', true);
       await sleep(delay);
       delay = backoff(delay);
-      url = config.api + '/messages?after=' + lastSeq + '&wait=' + wait;
     }
   }
 
@@ -419,5 +443,12 @@
     poll();
   }
 
-  begin();
+  if (config.busy !== null) {
+    stopped = true;
+    notice.textContent = texts.busy;
+    notice.hidden = false;
+    setTimeout(function () { window.location.reload(); }, config.busy * 1000);
+  } else {
+    begin();
+  }
 }());
