@@ -217,7 +217,8 @@ def test_web_chat_send(service: Service, body: object, token: str, origin: str |
         headers["Origin"] = origin
     status = post(service, "/chat/api/send", body, headers)
     service.check(status, body)
-    assert status in (200, 400, 403, 413)
+    # 401: a cookie this server did not sign (and whose learner it does not know)
+    assert status in (200, 400, 401, 403, 413, 429)
 
 
 # -- any request at all, sent raw -------------------------------------------------------------
