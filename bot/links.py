@@ -148,30 +148,6 @@ def zalo_oa_link(oa_id: str) -> str:
     return f"https://zalo.me/{oa_id}"
 
 
-def telegram_username(token: str, api_url: str) -> str:
-    """The bot's user name, asked of the Bot API (getMe); LinkError says why it is not known,
-    without the token (the message may be pasted where people ask for help)."""
-    import asyncio
-
-    # Imported here: only this lookup needs the Telegram client.
-    from telegram.error import InvalidToken, TelegramError
-
-    from handlers.telegram import make_bot
-
-    async def get_me() -> str:
-        bot = make_bot(token, api_url, connections=1)
-        async with bot:  # initialize() calls getMe
-            return bot.username
-
-    try:
-        return asyncio.run(get_me())
-    except InvalidToken:
-        raise LinkError(f"{api_url} refused TELEGRAM_BOT_TOKEN") from None
-    except TelegramError as error:
-        said = str(error).replace(token, "<TELEGRAM_BOT_TOKEN>")
-        raise LinkError(f"{api_url} did not answer ({type(error).__name__}: {said})") from None
-
-
 def qr_code(url: str) -> segno.QRCode:
     return segno.make_qr(url, error="q")
 

@@ -20,9 +20,9 @@ from bot.engine import compose
 from bot.outbound import Outbound
 from bot.quizlint import quiz_warnings
 from bot.render import Renderer
-from handlers.text import plain, runs
 from lessons import screen
 from lessons.events import Shown, Wrong
+from lessons.markup import plain, runs
 from lessons.model import Lesson
 from lessons.problems import Problem
 from lessons.steps import Quiz, Say, Step

@@ -12,7 +12,7 @@ The budget, counted in lines:
 
 A lesson step's text may also have at most `MAX_CHARACTERS` (350) characters: the lesson
 format's own limit (`lesson-format.md`). Pass text as the learner reads it, without the
-`*bold*` and `_italic_` markers (`handlers.text.plain`).
+`*bold*` and `_italic_` markers (`lessons.markup.plain`).
 
 Why these numbers. The phone is 360×740 dp held upright, the size the lesson format names,
 with Android's status bar (24 dp) and three-button navigation bar (48 dp).

@@ -25,8 +25,8 @@ from selenium import webdriver
 
 from bot.content import load_content
 from bot.lint import measure, step_messages
-from handlers.text import runs
 from lessons import screen
+from lessons.markup import runs
 
 REPO = Path(__file__).resolve().parent.parent
 WIDTH, HEIGHT = 360, 740 - 24 - 56 - 48

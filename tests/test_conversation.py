@@ -180,7 +180,7 @@ def test_the_sittings_through_hocso_chat_json(tmp_path: Path) -> None:
         args = ["chat", "--json", "--learner", "ba-tu", "--store", store]
         args += ["--lesson", lesson] if lesson else []
         done = subprocess.run(
-            [sys.executable, "-m", "bot.cli", *args], input="".join(f"{line}\n" for line in lines),
+            [sys.executable, "-m", "cli", *args], input="".join(f"{line}\n" for line in lines),
             capture_output=True, text=True, timeout=60, cwd=REPO, check=True,
         )  # fmt: skip
         return [json.loads(line) for line in done.stdout.splitlines()]

@@ -27,7 +27,7 @@ def hocso(
     *args: str, env: dict[str, str] | None = None, cwd: Path = REPO
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
+        [sys.executable, "-m", "cli", *args],
         capture_output=True,
         text=True,
         timeout=60,
@@ -267,7 +267,7 @@ def test_a_qr_code_that_cannot_be_written_is_a_plain_error(
 
 def test_the_qr_code_in_text_on_a_terminal(content_dir: Path, tmp_path: Path) -> None:
     screen = run_on_terminal(
-        [sys.executable, "-m", "bot.cli", "link", "mau", "--content", str(content_dir)],
+        [sys.executable, "-m", "cli", "link", "mau", "--content", str(content_dir)],
         cwd=tmp_path,
         env=clean_env({"HOCSO_PUBLIC_URL": PUBLIC}),
     )

@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 import yaml
 
-from bot import cli, payloads
+import cli
+from bot import payloads
 from bot.content import Content, load_content
 from bot.engine import Engine
 from bot.inbound import Inbound

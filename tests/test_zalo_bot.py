@@ -22,11 +22,11 @@ import pytest
 
 import handlers.zalo_bot
 import handlers.zalo_bot.send
-from bot import cli
 from bot.content import Content
 from bot.inbound import Inbound
 from bot.outbound import Button, Link, Outbound
 from bot.progress import progress_json
+from cli import serve as cli
 from handlers import base
 from handlers.zalo_bot import (
     DEFAULT_RETRY_AFTER,

@@ -27,8 +27,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import InlineKeyboardButtonLimit, MessageLimit
 
 from bot.outbound import Button, Link, Outbound
-from handlers import text as shared
-from handlers.text import Run, runs
+from lessons import markup as shared
+from lessons.markup import Run, runs
 
 __all__ = ["Part", "Run", "keyboard", "render", "runs", "split", "to_html"]
 
@@ -118,5 +118,5 @@ def _html(styled: Sequence[Run]) -> str:
 
 def split(styled: Sequence[Run], limit: int) -> list[str]:
     """The text as HTML parts of at most `limit` visible UTF-16 units each, trimmed of
-    surrounding white space; no part when there is no text (see `handlers.text.split`)."""
+    surrounding white space; no part when there is no text (see `lessons.markup.split`)."""
     return shared.split(styled, limit, _html)

@@ -7,7 +7,7 @@
  "links": [{"label": "Mở App Store", "url": "https://apps.apple.com"}],
  "image": "/media/ch-play.png"}
 ```
-`runs` is the text read the way every channel reads it (`handlers.text.runs`), so the page
+`runs` is the text read the way every channel reads it (`lessons.markup.runs`), so the page
 styles it without parsing markers itself and never puts server text into HTML. `image` is a
 URL the page can load (relative `/media/...` for a content file), or null.
 """
@@ -19,7 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 from bot.outbound import Outbound
-from handlers.text import runs
+from lessons.markup import runs
 
 log = logging.getLogger(__name__)
 

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 from bot.messages import Messages
 from bot.outbound import Outbound
-from handlers.text import Run, plain, runs, split
+from lessons.markup import Run, plain, runs, split
 
 __all__ = ["MAX_TEXT", "Part", "render"]
 
@@ -83,6 +83,6 @@ def _texts(body: str, tail: str) -> list[Part]:
 
 
 def _fits(text: str) -> bool:
-    """Whether `text` fits one message, counted in UTF-16 units like `handlers.text.split`
+    """Whether `text` fits one message, counted in UTF-16 units like `lessons.markup.split`
     (Zalo's servers are Java: an emoji is likely two characters to them)."""
     return len(text.encode("utf-16-le")) // 2 <= MAX_TEXT

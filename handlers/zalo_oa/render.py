@@ -27,7 +27,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.outbound import Button, Link, Outbound
-from handlers.text import runs, split
+from lessons.markup import runs, split
 
 __all__ = ["MAX_BUTTONS", "MAX_TEXT", "render"]
 

@@ -214,7 +214,7 @@ class ServiceThread(Started):
 def hocso_command() -> list[str]:
     """The installed console command next to this Python, else the module it runs."""
     script = Path(sys.executable).with_name("hocso")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "bot.cli"]
+    return [str(script)] if script.exists() else [sys.executable, "-m", "cli"]
 
 
 class ServeProcess(Started):

@@ -1,0 +1,65 @@
+"""The `hocso` command. Each command is one module of this package with a `register`
+function that adds its parser; `COMMANDS` lists them in the order `hocso --help` shows.
+
+hocso chat [--lesson ID | --start PAYLOAD] [--learner ID] [--json]
+hocso lint [CONTENT]
+hocso serve [--host H] [--port P] [--workers N]
+hocso progress LEARNER [--json]
+hocso verify CODE
+hocso link LESSON [--volunteer CODE] [--json]
+hocso backup [DEST]
+hocso restore SRC [--force]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from types import ModuleType
+
+from cli import backup, chat, link, lint, progress, serve, verify
+
+COMMANDS: tuple[ModuleType, ...] = (chat, lint, serve, progress, verify, link, backup)
+
+DESCRIPTION = """\
+hocso teaches digital skills in Vietnamese, one small step at a time, in a chat.
+
+Commands:
+  chat      talk to the tutor here in the terminal, as a learner would
+  lint      check a lesson folder and list every mistake with its file and line
+  serve     run the service: the web chat, and the Telegram and Zalo webhooks
+  progress  show one learner's lessons, scores and certificates
+  verify    check a certificate's verification code
+  link      the links and the QR code that open a lesson, for volunteers to share
+  backup    copy the learners' store while the service runs
+  restore   put a backup back in place of the store
+
+Run `hocso COMMAND --help` to see a command's options."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "run", None):
+        parser.print_help()
+        return 0
+    try:
+        code: int = args.run(args)
+    except KeyboardInterrupt:
+        return 130
+    return code
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="hocso", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+    for command in COMMANDS:
+        command.register(commands)
+    return parser
+
+
+if __name__ == "__main__":
+    sys.exit(main())
