@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from bot.learner import Earned, Learner, Result
@@ -30,21 +31,33 @@ def new_code() -> str:
     return f"HS-{chars[:4]}-{chars[4:]}"
 
 
-def record(learner: Learner, finished: Finished, at: str) -> Result:
+def record(learner: Learner, finished: Finished, at: str, started_at: str | None = None) -> Result:
     """Store a finished attempt; a retake keeps the best result (passed beats failed, then
-    the higher score). Returns the result of this attempt."""
+    the higher score). Returns the result of this attempt, with the seconds it took when
+    `started_at` is known."""
     attempt = Result(
         status="passed" if finished.passed else "failed",
         score=finished.score,
         completed_at=at,
+        seconds=_seconds(started_at, at),
     )
     previous = learner.results.get(finished.lesson_id)
     attempts = previous.attempts + 1 if previous else 1
     best = attempt if previous is None or _rank(attempt) > _rank(previous) else previous
     learner.results[finished.lesson_id] = Result(
-        best.status, best.score, best.completed_at, attempts
+        best.status, best.score, best.completed_at, attempts, best.seconds
     )
     return attempt
+
+
+def _seconds(started_at: str | None, at: str) -> int | None:
+    if started_at is None:
+        return None
+    try:
+        taken = datetime.fromisoformat(at) - datetime.fromisoformat(started_at)
+    except ValueError:
+        return None
+    return max(0, round(taken.total_seconds()))
 
 
 def _rank(result: Result) -> tuple[bool, float]:
