@@ -18,9 +18,9 @@ import sys
 from collections.abc import Sequence
 from types import ModuleType
 
-from cli import backup, chat, link, lint, progress, serve, verify
+from cli import backup, chat, link, lint, progress, report, serve, verify
 
-COMMANDS: tuple[ModuleType, ...] = (chat, lint, serve, progress, verify, link, backup)
+COMMANDS: tuple[ModuleType, ...] = (chat, lint, serve, progress, verify, link, report, backup)
 
 DESCRIPTION = """\
 hocso teaches digital skills in Vietnamese, one small step at a time, in a chat.
@@ -32,6 +32,7 @@ Commands:
   progress  show one learner's lessons, scores and certificates
   verify    check a certificate's verification code
   link      the links and the QR code that open a lesson, for volunteers to share
+  report    the figures by area and village, volunteer or lesson, as a table, CSV or JSON
   backup    copy the learners' store while the service runs
   restore   put a backup back in place of the store
 
