@@ -78,6 +78,8 @@ class Engine:
         turn = _Turn(self.content, learner, now, self._make_code)
         learner.turns += 1
         learner.seen_at = now
+        if inbound.name:
+            learner.name = inbound.name
         turn.run(inbound, new=stored is None)
         replies = compose(turn.out)
         if turn.deleted:
