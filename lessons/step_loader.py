@@ -56,7 +56,7 @@ def _misplaced(key: str, kind: str) -> str:
     return f"{key!r} belongs to {owner} step, not to {_A[kind]} step"
 
 
-_ANY_STEP_KEYS = (*COMMON_KEYS, *KINDS, *_ALL_KIND_KEYS)
+ANY_STEP_KEYS = (*COMMON_KEYS, *KINDS, *_ALL_KIND_KEYS)
 _STEP_KEYS = {kind: (*COMMON_KEYS, kind, *keys) for kind, keys in KIND_KEYS.items()}
 _ELSEWHERE = {
     kind: {key: _misplaced(key, kind) for key in _ALL_KIND_KEYS} | _OPTION_KEY_ON_STEP
@@ -143,7 +143,7 @@ def read_step(
             fields.line(kinds[1]), f"a step has exactly one of 'say', 'ask' or 'quiz', not {both}"
         )
     if kind is None:
-        fields.unknown_keys(_ANY_STEP_KEYS, "a step", _OPTION_KEY_ON_STEP)
+        fields.unknown_keys(ANY_STEP_KEYS, "a step", _OPTION_KEY_ON_STEP)
     else:
         fields.unknown_keys(_STEP_KEYS[kind], "a step", _ELSEWHERE[kind])
 

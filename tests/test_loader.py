@@ -164,6 +164,8 @@ CASES: list[tuple[str, str, int, str]] = [
     ("bai.yaml", (HEAD + "  - id: a\n    ask: Có không?\n    options:\n      - label: Có\n     - label: Không\n"), 8, "this '- ' is indented 5 spaces, 1 less than the '- ' on line 7"),
     ("bai.yaml", "id: bai\n title: Bài học\nsteps:\n" + SAY, 2, "'title:' is indented 1 space, 1 more than 'id:' on line 1: keys that belong together start in the same column; start it at the margin, right under 'id:'"),
     ("bai.yaml", " id: bai\ntitle: Bài học\nsteps:\n" + SAY, 1, "'id:' is indented 1 space, but the keys of a file start at the margin, like 'title:' on line 2: start it at the margin"),
+    ("bai.yaml", HEAD + SAY + "button: Tiếp\n", 6, "'button' belongs to a step (under 'steps'), not to the lesson: indent it like the other keys of its step"),
+    ("bai.yaml", HEAD + "  - id: a\n    ask: Có không?\n    options:\n      - label: Có\n      - label: Không\ngoto: a\n", 9, "'goto' belongs to an option (under 'options'), not to the lesson"),
     ("bai.yaml", (HEAD + "  - id: a\n    say: |\n      Xin chào.\n      button: Tiếp\n"), 7, "'button:' is indented like the text under 'say: |' (line 5), so it would be read as part of that text: indent it 4 spaces, right under 'say:'"),
     ("bai.yaml", (HEAD + "  - id: a\n    say: |\n      Mở trang web.\n      links:\n      - {label: Mở, url: 'https://vneid.gov.vn'}\n"), 7, "'links:' is indented like the text under 'say: |' (line 5)"),
     # a line of text that lost its indentation
