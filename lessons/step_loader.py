@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from lessons.checks import Goto, Route
 from lessons.fields import Fields, Report, peek_text
-from lessons.source import Map, Node, describe, shorten
+from lessons.source import Map, Node, Scalar, describe, shorten
 from lessons.steps import KINDS, Ask, Link, Option, Quiz, Say, Step
 
 STEP_ID = re.compile(r"[a-z0-9-]+")
@@ -230,9 +230,20 @@ def _options(step: _Step) -> None:
     fields = step.fields
     if not fields.has("options"):
         return
-    items = fields.items("options")
+    items = fields.items("options", "of options, one '- label: …' a line")
     if items is None:
         step.graph_known = False
+        return
+    texts = [item for item in items if isinstance(item, Scalar) and not item.null]
+    if len(items) > 1 and len(texts) == len(items):
+        # The options written as texts, `[Có, Không]`: one mistake, said once.
+        written = ", ".join(f"'- label: {shorten(text.text, 20)}'" for text in texts[:3])
+        fields.problem(
+            items[0].line,
+            f"each option needs its 'label:': write the options as {written}"
+            f"{', …' if len(items) > 3 else ''}, one a line",
+        )
+        step.graph_known = step.options_known = False
         return
     options = []
     labels: dict[str, int] = {}

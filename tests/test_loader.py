@@ -193,6 +193,10 @@ CASES: list[tuple[str, str, int, str]] = [
     ("bai.yaml", (HEAD + "  - id: a\n\tsay: Xin chào\n"), 5, "this line is indented with a tab: indent with spaces, not tabs"),
     ("bai.yaml", (HEAD + "  - id: a\n    say: |\n\tDòng một.\n"), 6, "this line is indented with a tab: indent with spaces, not tabs"),
     ("bai.yaml", (HEAD + "  - id: a\n    say: |\n      Một.\n  \t\n      Hai.\n"), 7, "this line is indented with a tab: indent with spaces, not tabs"),
+    # options written as texts, not as '- label: …'
+    ("bai.yaml", (HEAD + "  - id: a\n    ask: Có không?\n    options: Có, Không\n"), 6, "'options' must be a list of options, one '- label: …' a line, not 'Có, Không'"),
+    ("bai.yaml", (HEAD + "  - id: a\n    ask: Có không?\n    options: [Có, Không]\n"), 6, "each option needs its 'label:': write the options as '- label: Có', '- label: Không', one a line"),
+    ("bai.yaml", (HEAD + "  - id: a\n    ask: Có không?\n    options:\n      - Có\n      - Không\n"), 7, "each option needs its 'label:': write the options as '- label: Có', '- label: Không', one a line"),
 ]  # fmt: skip
 
 
