@@ -140,9 +140,13 @@ def row(learner: Learner) -> dict[str, Any]:
 
 
 def ranks(learner: Learner) -> dict[str, float]:
-    """The sorted sets a learner belongs to, scored by when they were last seen (epoch s)."""
+    """The sorted sets a learner belongs to: `all` and their group's, scored by when they
+    were last seen, and `certified` (those with a certificate) by their latest one (epoch s)."""
     seen = seconds(learner.seen_at or learner.created_at)
-    return {"all": seen, f"g:{Group.of(learner).key}": seen}
+    found = {"all": seen, f"g:{Group.of(learner).key}": seen}
+    if learner.certificates:
+        found["certified"] = max(seconds(e.earned_at) for e in learner.certificates.values())
+    return found
 
 
 def tally(before: Learner | None, after: Learner | None) -> Tally:
