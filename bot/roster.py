@@ -190,3 +190,41 @@ def follow_up(store: Store, places: Places, code: str, now: float, most: int = 5
             learning.append(line)
     passed = [line for line in page.lines if line.passed]
     return FollowUp(stuck, away, learning, passed, page.total)
+
+
+@dataclass(frozen=True)
+class CertificateLine:
+    """One certificate in the registry."""
+
+    code: str
+    certificate: str
+    learner: str
+    """The learner's id."""
+    name: str
+    """Masked."""
+    earned_at: str
+    area: str
+    village: str
+
+
+def registry(
+    store: Store, places: Places, start: int = 0, limit: int = 50
+) -> tuple[list[CertificateLine], int]:
+    """A page of certificates, the learners who earned one most lately first (each with all
+    their certificates, newest first), and how many learners hold one."""
+    ids = [learner_id for learner_id, _ in store.ranked("certified", start, start + limit)]
+    lines = []
+    for learner_id in ids:
+        learner = store.get(learner_id)
+        if learner is None:
+            continue
+        area, village = places.where(Group.of(learner))
+        name = mask_name(learner.name or "") or mask_id(learner.id)
+        earned = sorted(learner.certificates.items(), key=lambda item: item[1].earned_at)
+        for certificate, got in reversed(earned):
+            lines.append(
+                CertificateLine(
+                    got.code, certificate, learner.id, name, got.earned_at, area, village
+                )
+            )
+    return lines, store.rank_count("certified")

@@ -3,14 +3,17 @@ a village or a volunteer, searches, and a volunteer's follow-up lists."""
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 import pytest
 
-from bot.learner import VIETNAM, Learner, Position, Result
+from bot.exports import BOM, CHUNK_ROWS, csv_chunks, learners_csv
+from bot.learner import VIETNAM, Earned, Learner, Position, Result
 from bot.places import Area, Places, Village, Volunteer
-from bot.roster import Filter, follow_up, mask_id, mask_name, roster
+from bot.roster import Filter, follow_up, mask_id, mask_name, registry, roster
 from bot.stores import Store, open_store
 
 NOW = datetime(2026, 12, 7, 9, 0, tzinfo=VIETNAM)
@@ -112,3 +115,36 @@ def test_a_volunteer_sees_who_is_stuck_away_and_passed(store: Store) -> None:
     assert [line.id for line in found.learning] == ["tg:1"]
     assert [line.id for line in found.passed] == ["tg:2", "tg:3"]
     assert found.total == 3
+
+
+def test_the_learners_csv_opens_in_excel_and_reads_back(store: Store) -> None:
+    places = seed(store)
+    data = b"".join(learners_csv(store, places))
+    assert data.startswith(BOM.encode("utf-8"))
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    assert len(rows) == len(PEOPLE)
+    lan = next(row for row in rows if row["learner"] == "tg:1")
+    assert (lan["name"], lan["area"], lan["village"], lan["lesson"]) == (
+        "N***** T** L**", "an-phu", "thon-1", "an-toan-otp"
+    )  # fmt: skip
+    assert "Nguyễn" not in data.decode("utf-8")
+
+
+def test_a_csv_streams_in_chunks() -> None:
+    chunks = list(csv_chunks(["n"], ([n] for n in range(CHUNK_ROWS * 2 + 1))))
+    assert len(chunks) == 3
+
+
+def test_the_registry_lists_certificates_the_latest_first(store: Store) -> None:
+    places = seed(store)
+    for number, days in [(1, 5), (4, 1)]:
+        learner = store.get(f"tg:{number}")
+        assert learner is not None
+        learner.certificates["co-ban"] = Earned(ago(days), f"HS-000{number}")
+        store.save(learner)
+    lines, total = registry(store, places)
+    assert [(line.code, line.name, line.area) for line in lines] == [
+        ("HS-0004", "P*** M***", ""),
+        ("HS-0001", "N***** T** L**", "an-phu"),
+    ]
+    assert total == 2
