@@ -422,7 +422,7 @@ class _Turn:
 
     def finish(self, lesson: Lesson, finished: Finished) -> None:
         """Say how the lesson went, award certificates, and offer what to do next."""
-        record(self.learner, finished, self.now)
+        record(self.learner, finished, self.now, self.content.version)
         if not finished.passed:
             needed = math.ceil(lesson.pass_score * finished.asked - 1e-9)
             buttons: tuple[Button, ...] = (
