@@ -5,9 +5,10 @@ switching to what was published."""
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
-from bot.content import content_version, load_content
+from bot.content import Content, ContentHolder, content_version, load_content
 from bot.learner import Learner, Result
 from bot.progress import progress_json
 from support.chat import Chat, fixture_content
@@ -54,3 +55,101 @@ def test_a_result_stored_before_versions_loads_without_one() -> None:
     assert learner.results["mau"] == Result("passed", 1.0, "2026-11-20T09:00:00+07:00")
     assert learner.results["mau"].version is None
     assert "version" not in progress_json(learner)["lessons"]["mau"]
+
+
+# -- learners under an edit -------------------------------------------------------------------
+
+
+def edited(
+    content: Content, name: str, change: Callable[[str], str] | None, lesson: str = "mau"
+) -> Content:
+    """A copy of `content` under `name`, with one lesson file changed (None: deleted)."""
+    root = content.root.parent / name
+    shutil.copytree(content.root, root)
+    return edit(root, change, lesson)
+
+
+def edit(root: Path, change: Callable[[str], str] | None, lesson: str = "mau") -> Content:
+    """The folder with lesson `lesson` changed (None: deleted), loaded."""
+    path = root / "lessons" / f"{lesson}.yaml"
+    if change is None:
+        path.unlink()
+        certificates = root / "certificates.yaml"
+        text = certificates.read_text(encoding="utf-8").replace(f", {lesson}]", "]")
+        certificates.write_text(text, encoding="utf-8")
+    else:
+        path.write_text(change(path.read_text(encoding="utf-8")), encoding="utf-8")
+    return load_content(root)
+
+
+def rename_android(text: str) -> str:
+    return text.replace("goto: android", "goto: may-android").replace(
+        "- id: android", "- id: may-android"
+    )
+
+
+def test_a_learner_on_a_renamed_step_goes_back_kindly_and_finishes(tmp_path: Path) -> None:
+    content = fixture_content(tmp_path)
+    holder = ContentHolder(content)
+    chat = Chat(holder)
+    chat.send(start="mau")
+    chat.send("dc r")
+    chat.send("samsung")
+    assert chat.step == "android"
+    holder.swap(edited(content, "v2", rename_android))
+    chat.tap("Tiếp tục")  # the continue button of the step that is gone
+    assert chat.says("lesson.changed", title="Bài mẫu")
+    assert chat.step == "loai-may" and chat.buttons == ["Android", "iPhone"]
+    for reply in ["samsung", "ok", "chi minh toi", "156"]:
+        chat.send(reply)
+    assert chat.learner is not None and chat.learner.position is None
+    result = chat.learner.results["mau"]
+    assert (result.status, result.score, result.version) == ("passed", 1.0, holder.version)
+
+
+def test_a_learner_in_a_removed_lesson_is_told_and_keeps_their_results(tmp_path: Path) -> None:
+    content = fixture_content(tmp_path)
+    holder = ContentHolder(content)
+    chat = Chat(holder)
+    chat.send(start="mau")
+    for reply in PERFECT_MAU:
+        chat.send(reply)
+    chat.send(start="sau")
+    chat.send("tiếp")
+    assert chat.learner is not None and chat.step == "da-xong"
+    holder.swap(edited(content, "v2", None, lesson="sau"))
+    chat.send("rồi")
+    assert chat.says("lesson.removed")
+    assert chat.learner.position is None and chat.buttons[0].startswith("✓ Bài mẫu")
+    assert chat.learner.results["mau"].status == "passed"
+    assert "chi-mau" in chat.learner.certificates
+
+
+def test_a_button_from_before_its_options_were_reordered_is_stale_not_misread(
+    tmp_path: Path,
+) -> None:
+    """Option k of a step whose options changed is another option: the old button is
+    answered as stale (the question again), never as the option now at its place."""
+    content = fixture_content(tmp_path)
+    holder = ContentHolder(content)
+    chat = Chat(holder)
+    chat.send(start="mau")
+    for reply in ["dc r", "samsung", "ok"]:
+        chat.send(reply)
+    assert chat.step == "cau-1" and chat.buttons[0] == "Chỉ mình tôi"
+    old_buttons = chat.replies
+
+    def swap_first_two(text: str) -> str:
+        first = "      - label: Chỉ mình tôi\n        correct: true\n"
+        second = "      - label: Công an gọi điện hỏi\n"
+        return text.replace(first + second, second + first)
+
+    holder.swap(edited(content, "v2", swap_first_two))
+    chat.replies = old_buttons
+    chat.tap("Chỉ mình tôi")
+    assert chat.says("reading.stale_button") and chat.step == "cau-1"
+    assert chat.learner is not None and chat.learner.position is not None
+    assert chat.learner.position.first_try == {}, "no answer was taken"
+    assert chat.buttons == ["Công an gọi điện hỏi", "Chỉ mình tôi", "Nhân viên ngân hàng"]
+    chat.tap("Chỉ mình tôi")
+    assert chat.learner.position.first_try == {"cau-1": True}
