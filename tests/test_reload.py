@@ -9,8 +9,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bot.content import Content, ContentHolder, content_version, load_content
-from bot.learner import Learner, Result
+from bot.learner import Learner, Position, Result
 from bot.progress import progress_json
+from bot.publish import Published, Refused, publish, published_version
+from bot.standing import standing
+from bot.stores.memory import MemoryStore
 from support.chat import Chat, fixture_content
 
 PERFECT_MAU = ["dc r", "samsung", "ok", "chi minh toi", "156"]
@@ -153,3 +156,70 @@ def test_a_button_from_before_its_options_were_reordered_is_stale_not_misread(
     assert chat.buttons == ["Công an gọi điện hỏi", "Chỉ mình tôi", "Nhân viên ngân hàng"]
     chat.tap("Chỉ mình tôi")
     assert chat.learner.position.first_try == {"cau-1": True}
+
+
+# -- who stands where, and what an edit does to them ------------------------------------------
+
+
+def learner_at(learner_id: str, lesson: str, step: str, **places: str) -> Learner:
+    learner = Learner.new(learner_id)
+    learner.position = Position(lesson, step, "2026-11-23T10:00:00+07:00")
+    for other, where in places.items():
+        learner.places[other] = Position(other, where, "2026-11-22T10:00:00+07:00")
+    return learner
+
+
+def test_standing_counts_where_each_learner_is_and_the_lessons_they_left() -> None:
+    store = MemoryStore()
+    store.save(learner_at("t:1", "mau", "cau-1", sau="da-xong"))
+    store.save(learner_at("t:2", "mau", "cau-1"))
+    store.save(learner_at("t:3", "sau", "da-xong"))
+    store.save(Learner.new("t:4"))  # in no lesson
+    assert standing(store) == {("mau", "cau-1"): 2, ("sau", "da-xong"): 2}
+
+
+def test_publishing_warns_about_the_steps_learners_stand_on_that_are_gone(
+    tmp_path: Path,
+) -> None:
+    content = fixture_content(tmp_path)
+    store = MemoryStore()
+    first = publish(content.root, store)
+    assert isinstance(first, Published) and first.warnings == [] and first.previous is None
+    assert published_version(store) == content.version
+    store.save(learner_at("t:1", "mau", "android", sau="da-xong"))
+    store.save(learner_at("t:2", "mau", "android"))
+    store.save(learner_at("t:3", "mau", "gone-long-ago"))  # warned about when it went
+    store.save(learner_at("t:4", "mau", "cau-1"))
+    edit(content.root, rename_android)
+    v2 = edit(content.root, None, lesson="sau")
+    outcome = publish(content.root, store)
+    assert isinstance(outcome, Published)
+    assert (outcome.version, outcome.previous) == (v2.version, content.version)
+    assert [str(warning) for warning in outcome.warnings] == [
+        f"{content.root}/lessons/mau.yaml:1: warning: step 'android' is gone (removed or "
+        "renamed) and 2 learners stand on it: each goes back to the last step of the lesson "
+        "they reached that is still there (else its first step), told the lesson has changed, "
+        "with their answers so far kept",
+        f"{content.root}/lessons/sau.yaml:1: warning: lesson 'sau' is gone (removed or renamed) "
+        "and 1 learner is part-way through it: those in it now are told it was taken away and "
+        "shown the lesson menu when they next write; every lesson they finished stays in their "
+        "results",
+    ]
+    assert published_version(store) == v2.version
+
+
+def test_a_broken_folder_is_refused_and_nothing_is_published(tmp_path: Path) -> None:
+    content = fixture_content(tmp_path)
+    store = MemoryStore()
+    publish(content.root, store)
+    (content.root / "lessons" / "sau.yaml").write_text(
+        "id: sau\ntitle: Bài sau\nsteps:\n  - id: mot\n    say: Một.\n    next: khong-co\n",
+        encoding="utf-8",
+    )
+    outcome = publish(content.root, store)
+    assert isinstance(outcome, Refused)
+    assert (
+        f"{content.root}/lessons/sau.yaml:6: steps[0] (id 'mot'): 'next' names no step 'khong-co'"
+        in [str(problem) for problem in outcome.problems]
+    )
+    assert published_version(store) == content.version
