@@ -2,8 +2,9 @@
 function that adds its parser; `COMMANDS` lists them in the order `hocso --help` shows.
 
 hocso chat [--lesson ID | --start PAYLOAD] [--learner ID] [--json]
-hocso lint [CONTENT]
+hocso lint [CONTENT] [--store URL]
 hocso serve [--host H] [--port P] [--workers N]
+hocso reload
 hocso progress LEARNER [--json]
 hocso verify CODE
 hocso link LESSON [--volunteer CODE] [--json]
@@ -18,9 +19,9 @@ import sys
 from collections.abc import Sequence
 from types import ModuleType
 
-from cli import backup, chat, link, lint, progress, serve, verify
+from cli import backup, chat, link, lint, progress, reload, serve, verify
 
-COMMANDS: tuple[ModuleType, ...] = (chat, lint, serve, progress, verify, link, backup)
+COMMANDS: tuple[ModuleType, ...] = (chat, lint, serve, reload, progress, verify, link, backup)
 
 DESCRIPTION = """\
 hocso teaches digital skills in Vietnamese, one small step at a time, in a chat.
@@ -29,6 +30,7 @@ Commands:
   chat      talk to the tutor here in the terminal, as a learner would
   lint      check a lesson folder and list every mistake with its file and line
   serve     run the service: the web chat, and the Telegram and Zalo webhooks
+  reload    make the running service load the lesson folder again, without a restart
   progress  show one learner's lessons, scores and certificates
   verify    check a certificate's verification code
   link      the links and the QR code that open a lesson, for volunteers to share

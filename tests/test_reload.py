@@ -8,12 +8,16 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from bot.content import Content, ContentHolder, content_version, load_content
 from bot.learner import Learner, Position, Result
 from bot.progress import progress_json
 from bot.publish import Published, Refused, publish, published_version
 from bot.standing import standing
+from bot.stores import open_store
 from bot.stores.memory import MemoryStore
+from cli import main
 from support.chat import Chat, fixture_content
 
 PERFECT_MAU = ["dc r", "samsung", "ok", "chi minh toi", "156"]
@@ -223,3 +227,68 @@ def test_a_broken_folder_is_refused_and_nothing_is_published(tmp_path: Path) -> 
         in [str(problem) for problem in outcome.problems]
     )
     assert published_version(store) == content.version
+
+
+# -- hocso lint --store and hocso reload, in this process -------------------------------------
+
+
+def test_lint_warns_about_learners_only_with_store(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    content = fixture_content(tmp_path)
+    url = f"sqlite:///{tmp_path / 'hocso.db'}"
+    store = open_store(url)
+    try:
+        publish(content.root, store)
+        store.save(learner_at("t:1", "mau", "android"))
+        store.save(learner_at("t:2", "mau", "android"))
+        store.save(learner_at("t:3", "mau", "android"))
+    finally:
+        store.close()
+    edit(content.root, rename_android)
+    monkeypatch.setenv("HOCSO_STORE", url)  # read by other commands, not by lint
+    assert main(["lint", str(content.root)]) == 0
+    alone = capsys.readouterr().out.splitlines()
+    assert alone[-1].endswith("no problems, 1 warning")  # the fixture's few quizzes
+    assert main(["lint", str(content.root), "--store", url]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out == [
+        f"{content.root}/lessons/mau.yaml:1: warning: step 'android' is gone (removed or "
+        "renamed) and 3 learners stand on it: each goes back to the last step of the lesson "
+        "they reached that is still there (else its first step), told the lesson has changed, "
+        "with their answers so far kept",
+        alone[0],
+        alone[-1].replace("1 warning", "2 warnings"),
+    ]
+    assert main(["lint", str(content.root), "--store", "nowhere://"]) == 1
+    assert "cannot open the store" in capsys.readouterr().err
+
+
+def test_reload_refuses_a_broken_folder_and_confirms_a_good_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    content = fixture_content(tmp_path)
+    url = f"sqlite:///{tmp_path / 'hocso.db'}"
+    args = ["reload", "--content", str(content.root), "--store", url]
+    assert main(args) == 0
+    assert f"published content version {content.version} (2 lessons)" in capsys.readouterr().out
+    lesson = content.root / "lessons" / "mau.yaml"
+    good = lesson.read_text(encoding="utf-8")
+    lesson.write_text(good.replace("goto: iphone", "goto: ipone"), encoding="utf-8")
+    assert main(args) == 1
+    captured = capsys.readouterr()
+    assert (
+        f"{lesson}:16: steps[1] (id 'loai-may'): options[1]: 'goto' names no step 'ipone'; "
+        "did you mean 'iphone'?" in captured.out.splitlines()
+    )
+    assert "nothing was reloaded" in captured.err
+    assert main(["lint", str(content.root)]) == 1
+    assert capsys.readouterr().out == captured.out, "the lines hocso lint prints"
+    store = open_store(url)
+    try:
+        assert published_version(store) == content.version, "nothing changed"
+    finally:
+        store.close()
+    lesson.write_text(good, encoding="utf-8")
+    assert main(args) == 0
+    assert "is the one published already: nothing changed" in capsys.readouterr().out
