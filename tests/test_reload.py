@@ -4,7 +4,11 @@ switching to what was published."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import os
 import shutil
+import signal
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,6 +23,12 @@ from bot.stores import open_store
 from bot.stores.memory import MemoryStore
 from cli import main
 from support.chat import Chat, fixture_content
+from support.fake_telegram import FakeTelegram
+from support.service import ServeProcess, TelegramLearner, Webhook, environment_for, run_hocso
+from support.waiting import await_until
+from webhook.reload import ContentFollower
+from webhook.storecalls import StoreCalls
+from webhook.storefailures import StoreFailures
 
 PERFECT_MAU = ["dc r", "samsung", "ok", "chi minh toi", "156"]
 
@@ -292,3 +302,193 @@ def test_reload_refuses_a_broken_folder_and_confirms_a_good_one(
     lesson.write_text(good, encoding="utf-8")
     assert main(args) == 0
     assert "is the one published already: nothing changed" in capsys.readouterr().out
+
+
+# -- a worker following what is published -----------------------------------------------------
+
+
+def test_a_worker_keeps_its_content_until_its_folder_holds_the_published_version(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Another machine's folder, say, not brought up to date yet: the worker keeps what it
+    runs and says so once; once its folder holds the published files, it switches."""
+    content = fixture_content(tmp_path)
+    newer = edited(content, "newer", rename_android)
+    store = MemoryStore()
+    holder = ContentHolder(content)
+    follower = ContentFollower(
+        holder, content.root, store, StoreCalls(store), StoreFailures(), every=0
+    )
+
+    async def checks(times: int) -> None:
+        for _ in range(times):
+            await follower.check()
+
+    asyncio.run(checks(1))  # nothing published: nothing to follow
+    assert holder.current is content
+    publish(newer.root, store)
+    with caplog.at_level(logging.INFO, logger="hocso.reload"):
+        asyncio.run(checks(3))
+    assert holder.current is content
+    [refusal] = [r for r in caplog.records if r.name == "hocso.reload"]
+    assert refusal.getMessage() == (
+        f"content version {newer.version} was published; this worker keeps {content.version}"
+    )
+    assert refusal.reason == (
+        f"the folder {content.root} holds version {content.version}, not {newer.version}"
+    )
+    caplog.clear()
+    shutil.copy(newer.root / "lessons" / "mau.yaml", content.root / "lessons" / "mau.yaml")
+    follower._refused.clear()  # rather than wait RETRY_EVERY seconds
+    with caplog.at_level(logging.INFO, logger="hocso.reload"):
+        asyncio.run(checks(1))
+    assert holder.version == newer.version and holder.current.lessons["mau"].has("may-android")
+    assert [r.getMessage() for r in caplog.records] == [f"content version {newer.version} in use"]
+
+
+# -- hocso serve: two workers on Redis, one process on SQLite ---------------------------------
+
+
+def in_use(server: ServeProcess, version: str) -> int:
+    """How many workers logged that they switched to `version`."""
+    return server.output().count(f'"msg": "content version {version} in use"')
+
+
+def test_a_reload_reaches_every_worker_and_learners_keep_going(
+    fake_telegram: FakeTelegram, redis_store_url: str, tmp_path: Path
+) -> None:
+    content = fixture_content(tmp_path)
+    env = environment_for(fake_telegram, content.root, redis_store_url)
+    mau = content.root / "lessons" / "mau.yaml"
+    sau = content.root / "lessons" / "sau.yaml"
+    with ServeProcess(env, tmp_path / "serve.log", "--workers", "2") as server:
+
+        async def story() -> tuple[str, str]:
+            async with Webhook(server.url) as hook:
+                lan = TelegramLearner(hook, fake_telegram, 5801)  # will stand on 'android'
+                binh = TelegramLearner(hook, fake_telegram, 5802)  # will stand on 'cau-1'
+                for learner, replies in ((lan, ["samsung"]), (binh, ["samsung", "ok"])):
+                    await learner.start("mau")
+                    await learner.replies()
+                    await learner.tap("Bắt đầu")
+                    await learner.replies()
+                    for reply in replies:
+                        await learner.say(reply)
+                        await learner.replies()
+
+                # A broken file: refused with path:line, and the old content keeps answering.
+                good_sau = sau.read_text(encoding="utf-8")
+                sau.write_text(good_sau.replace("goto: giup", "goto: giupp"), encoding="utf-8")
+                refused = await asyncio.to_thread(run_hocso, "reload", env=env)
+                assert refused.returncode == 1, refused
+                assert (
+                    f"{sau}:13: steps[1] (id 'da-xong'): options[1]: 'goto' names no step "
+                    "'giupp'; did you mean 'giup'?" in refused.stdout.splitlines()
+                )
+                assert "nothing was reloaded" in refused.stderr
+                await binh.say("chi minh toi")
+                (praise,) = await binh.replies()
+                assert praise.visible.endswith("Muốn báo lừa đảo, bác nhắn tin đến số mấy?")
+
+                # Fixed, and 'android' renamed under lan, cau-2 reworded under binh.
+                sau.write_text(good_sau, encoding="utf-8")
+                mau.write_text(
+                    rename_android(mau.read_text(encoding="utf-8")).replace(
+                        "Muốn báo lừa đảo, bác nhắn tin đến số mấy?",
+                        "Bác nhắn tin báo lừa đảo đến tổng đài số mấy?",
+                    ),
+                    encoding="utf-8",
+                )
+                v2 = content_version(content.root)
+                done = await asyncio.to_thread(run_hocso, "reload", env=env)
+                assert done.returncode == 0, done
+                assert done.stdout.splitlines() == [
+                    f"{mau}:1: warning: step 'android' is gone (removed or renamed) and 1 "
+                    "learner stands on it: each goes back to the last step of the lesson they "
+                    "reached that is still there (else its first step), told the lesson has "
+                    "changed, with their answers so far kept",
+                    f"hocso: published content version {v2} (2 lessons, 1 warning), in place "
+                    f"of {content.version}; the workers of `hocso serve` switch to it within a "
+                    "few seconds",
+                ]
+                await await_until(lambda: in_use(server, v2) == 2, 15, "both workers on v2")
+
+                # binh, mid-lesson on a step that stayed, finishes under the new version.
+                await binh.say("156")
+                await binh.replies(2)
+                # lan taps the continue button of the step that is gone: told kindly, taken
+                # back to the last step still there, and goes on in the new lesson.
+                await lan.tap("Tiếp tục")
+                (back,) = await lan.replies()
+                changed = content.messages.text("lesson.changed", title="Bài mẫu")
+                assert back.visible.startswith(changed.replace("*", ""))
+                assert back.labels == ["Android", "iPhone"]
+                for reply in ["samsung", "ok", "chi minh toi"]:
+                    await lan.say(reply)
+                    (got,) = await lan.replies()
+                assert got.visible.endswith("Bác nhắn tin báo lừa đảo đến tổng đài số mấy?")
+
+                # SIGHUP to the parent does what `hocso reload` does.
+                mau.write_text(
+                    mau.read_text(encoding="utf-8").replace("tổng đài số mấy", "số nào"),
+                    encoding="utf-8",
+                )
+                v3 = content_version(content.root)
+                os.kill(server.pid, signal.SIGHUP)
+                await await_until(lambda: in_use(server, v3) == 2, 15, "both workers on v3")
+                await lan.say("lặp lại")
+                (again,) = await lan.replies()
+                assert again.visible == "Bác nhắn tin báo lừa đảo đến số nào?"
+                return v2, v3
+
+        v2, v3 = asyncio.run(story())
+        assert f'"msg": "content version {v3} published (SIGHUP)"' in server.output()
+        assert server.process is not None and server.process.poll() is None, "still serving"
+    store = open_store(redis_store_url)
+    try:
+        binh = store.get("tg:5802")
+        assert binh is not None and binh.results["mau"].status == "passed"
+        assert binh.results["mau"].version == v2, "earned after the reload"
+    finally:
+        store.close()
+
+
+def test_sighup_to_a_single_process_serve_publishes_its_folder(
+    fake_telegram: FakeTelegram, tmp_path: Path
+) -> None:
+    """On SQLite (the follower's reads in a thread): a broken folder is logged with its
+    problems and changes nothing; a good one is switched to."""
+    content = fixture_content(tmp_path)
+    env = environment_for(fake_telegram, content.root, f"sqlite:///{tmp_path / 'hocso.db'}")
+    mau = content.root / "lessons" / "mau.yaml"
+    good = mau.read_text(encoding="utf-8")
+    with ServeProcess(env, tmp_path / "serve.log") as server:
+
+        async def story() -> str:
+            async with Webhook(server.url) as hook:
+                lan = TelegramLearner(hook, fake_telegram, 5811)
+                await lan.start("mau")
+                (opening,) = await lan.replies()
+                assert opening.visible.endswith("Chào bác! Đây là bài mẫu.")
+
+                mau.write_text(good.replace("goto: iphone", "goto: ipone"), encoding="utf-8")
+                os.kill(server.pid, signal.SIGHUP)
+                refused = "has problems; nothing was published (SIGHUP)"
+                await await_until(lambda: refused in server.output(), 10, "the refusal")
+                assert f"{mau}:16: steps[1] (id 'loai-may'): options[1]: 'goto' names no step " \
+                    "'ipone'; did you mean 'iphone'?" in server.output()  # fmt: skip
+                await lan.say("lặp lại")
+                (same,) = await lan.replies()
+                assert same.visible == opening.visible, "the old content keeps answering"
+
+                mau.write_text(good.replace("Đây là bài mẫu.", "Đây là bài mẫu mới."), "utf-8")
+                version = content_version(content.root)
+                os.kill(server.pid, signal.SIGHUP)
+                await await_until(lambda: in_use(server, version) == 1, 10, "the new version")
+                await lan.say("lặp lại")
+                (new,) = await lan.replies()
+                assert new.visible.endswith("Chào bác! Đây là bài mẫu mới.")
+                return version
+
+        version = asyncio.run(story())
+        assert f'"msg": "content version {version} published (SIGHUP)"' in server.output()
