@@ -17,7 +17,7 @@ import pytest
 from bot.content import Content, ContentHolder, content_version, load_content
 from bot.learner import Learner, Position, Result
 from bot.progress import progress_json
-from bot.publish import Published, Refused, publish, published_version
+from bot.publish import Published, Refused, announce, publish, published_version
 from bot.standing import standing
 from bot.stores import open_store
 from bot.stores.memory import MemoryStore
@@ -237,6 +237,27 @@ def test_a_broken_folder_is_refused_and_nothing_is_published(tmp_path: Path) -> 
         in [str(problem) for problem in outcome.problems]
     )
     assert published_version(store) == content.version
+
+
+def test_publishing_a_folder_other_than_the_one_served_here_is_warned_about(
+    tmp_path: Path,
+) -> None:
+    """The workers load the folder `hocso serve` was started with: one published from
+    another folder reaches them only if that folder holds the same files."""
+    served = fixture_content(tmp_path)
+    other = edited(served, "other", rename_android)
+    store = MemoryStore()
+    announce(store, served, serving=True)
+    assert published_version(store) == served.version
+    outcome = publish(other.root, store)
+    assert isinstance(outcome, Published)
+    assert [str(warning) for warning in outcome.warnings] == [
+        f"{other.root}:1: warning: `hocso serve` on this machine was started with the content "
+        f"folder {served.root.resolve()}: its workers load that folder, and switch only when it "
+        "holds these same files"
+    ]
+    again = publish(served.root, store)
+    assert isinstance(again, Published) and again.warnings == []
 
 
 # -- hocso lint --store and hocso reload, in this process -------------------------------------
