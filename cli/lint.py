@@ -23,7 +23,9 @@ def register(commands: Any) -> None:
         description="Check every lesson, certificates.yaml and messages.yaml in a content "
         "folder. Prints one line per problem as path:line: message and exits 1, or exits 0 "
         "when everything is right. Warnings (a lesson message too long for one phone screen) "
-        "are printed the same way, as path:line: warning: message, and do not make it fail.",
+        "are printed the same way, as path:line: warning: message, and do not make it fail. "
+        "With --store, it also warns about what publishing the folder (hocso reload) would "
+        "do to the learners in that store.",
     )
     parser.add_argument(
         "folder", nargs="?", type=Path, metavar="CONTENT", help="the content folder (or --content)"

@@ -27,9 +27,10 @@ def register(commands: Any) -> None:
         help="make a running service load the lesson folder again",
         description="Check the content folder as `hocso lint` does and, when it has no "
         "problem, tell every worker of the running `hocso serve` (all machines sharing the "
-        "store) to switch to it, without a restart; each does within a few seconds. Warns "
-        "first about steps that learners stand on and the folder no longer has (they are "
-        "taken back to a step still there). A folder with a problem is refused: one line per "
+        "store) to switch to it, without a restart; each does within a few seconds. It warns "
+        "about steps that learners stand on and the folder no longer has (they are taken back "
+        "to a step still there): `hocso lint --store` shows those before publishing. A folder "
+        "with a problem is refused: one line per "
         "problem, path:line: message, exit 1, and the service keeps what it runs. SIGHUP to "
         "`hocso serve` does the same with the folder it was started with.",
     )
