@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 
-from bot import deeplink, payloads
+from bot import deeplink, payloads, trail
 from bot.content import Content, ContentHolder
 from bot.inbound import Inbound
 from bot.learner import Learner, now_vn
@@ -77,6 +77,7 @@ class Engine:
         learner = stored.copy() if stored else Learner.new(inbound.learner, self._clock())
         turn = _Turn(self.content, learner, now, self._make_code)
         learner.turns += 1
+        learner.seen_at = now
         turn.run(inbound, new=stored is None)
         replies = compose(turn.out)
         if turn.deleted:
@@ -414,15 +415,17 @@ class _Turn:
         self.apply(lesson, position, events)
 
     def apply(self, lesson: Lesson, position: Position | None, events: list[Event]) -> None:
+        before = self.learner.position
         self.learner.position = position
+        trail.note(self.learner, lesson.id, events)
         self.out += self.renderer(lesson).events(events)
         for event in events:
             if isinstance(event, Finished):
-                self.finish(lesson, event)
+                self.finish(lesson, event, before.started_at if before else None)
 
-    def finish(self, lesson: Lesson, finished: Finished) -> None:
+    def finish(self, lesson: Lesson, finished: Finished, started_at: str | None) -> None:
         """Say how the lesson went, award certificates, and offer what to do next."""
-        record(self.learner, finished, self.now, self.content.version)
+        record(self.learner, finished, self.now, started_at, self.content.version)
         if not finished.passed:
             needed = math.ceil(lesson.pass_score * finished.asked - 1e-9)
             buttons: tuple[Button, ...] = (

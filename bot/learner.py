@@ -10,9 +10,12 @@ certificate codes they index):
  "position": {"lesson": "an-toan-otp", "step": "cau-1", "wrong": 0,
               "history": ["chao"], "first_try": {"cau-0": true}, "started_at": "..."},
  "places": {"thanh-toan-qr": {"lesson": "thanh-toan-qr", "step": "buoc-2", "...": "..."}},
- "misread": 0,
+ "misread": 0, "name": "Lan", "area": null, "village": null,
+ "seen_at": "2026-11-23T10:05:00+07:00",
+ "trail": {"an-toan-otp": ["chao", "buoc-1", "cau-1"]},
+ "firsts": {"an-toan-otp": {"cau-1": true}},
  "results": {"an-toan-otp": {"status": "passed", "score": 1.0, "completed_at": "...",
-                             "attempts": 1, "version": "3f9a1c0b2d4e"}},
+                             "attempts": 1, "seconds": 540, "version": "3f9a1c0b2d4e"}},
  "certificates": {"ky-nang-so-co-ban": {"earned_at": "...", "code": "HS-7K2P-9QXD"}}}
 ```
 `buttons` are the (label, payload) pairs last sent, so a typed number or label works as a
@@ -52,6 +55,7 @@ class Result:
     score: float
     completed_at: str
     attempts: int = 1
+    seconds: int | None = None
     version: str | None = None
 
 
@@ -78,6 +82,12 @@ class Learner:
     certificates: dict[str, Earned] = field(default_factory=dict)
     places: dict[str, Position] = field(default_factory=dict)
     misread: int = 0
+    name: str | None = None
+    area: str | None = None
+    village: str | None = None
+    seen_at: str | None = None
+    trail: dict[str, list[str]] = field(default_factory=dict)
+    firsts: dict[str, dict[str, bool]] = field(default_factory=dict)
 
     @classmethod
     def new(cls, learner_id: str, at: datetime | None = None) -> Learner:
@@ -113,6 +123,12 @@ class Learner:
             certificates=dict(self.certificates),
             places={lesson: place.copy() for lesson, place in self.places.items()},
             misread=self.misread,
+            name=self.name,
+            area=self.area,
+            village=self.village,
+            seen_at=self.seen_at,
+            trail={lesson: list(steps) for lesson, steps in self.trail.items()},
+            firsts={lesson: dict(answers) for lesson, answers in self.firsts.items()},
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -129,6 +145,12 @@ class Learner:
             "certificates": {k: asdict(v) for k, v in self.certificates.items()},
             "places": {k: asdict(v) for k, v in self.places.items()},
             "misread": self.misread,
+            "name": self.name,
+            "area": self.area,
+            "village": self.village,
+            "seen_at": self.seen_at,
+            "trail": self.trail,
+            "firsts": self.firsts,
         }
 
     @classmethod
@@ -146,4 +168,10 @@ class Learner:
             certificates={k: Earned(**v) for k, v in data.get("certificates", {}).items()},
             places={k: Position(**v) for k, v in data.get("places", {}).items()},
             misread=data.get("misread", 0),
+            name=data.get("name"),
+            area=data.get("area"),
+            village=data.get("village"),
+            seen_at=data.get("seen_at"),
+            trail={k: list(v) for k, v in data.get("trail", {}).items()},
+            firsts={k: dict(v) for k, v in data.get("firsts", {}).items()},
         )

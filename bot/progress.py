@@ -18,6 +18,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from bot.learner import Earned, Learner, Result
@@ -34,14 +35,21 @@ def new_code() -> str:
     return f"HS-{chars[:4]}-{chars[4:]}"
 
 
-def record(learner: Learner, finished: Finished, at: str, version: str | None = None) -> Result:
+def record(
+    learner: Learner,
+    finished: Finished,
+    at: str,
+    started_at: str | None = None,
+    version: str | None = None,
+) -> Result:
     """Store a finished attempt, made under content `version`; a retake keeps the best result
     (passed beats failed, then the higher score), with the version it was made under. Returns
-    the result of this attempt."""
+    the result of this attempt, with the seconds it took when `started_at` is known."""
     attempt = Result(
         status="passed" if finished.passed else "failed",
         score=finished.score,
         completed_at=at,
+        seconds=_seconds(started_at, at),
         version=version or None,
     )
     previous = learner.results.get(finished.lesson_id)
@@ -49,6 +57,16 @@ def record(learner: Learner, finished: Finished, at: str, version: str | None = 
     best = attempt if previous is None or _rank(attempt) > _rank(previous) else previous
     learner.results[finished.lesson_id] = replace(best, attempts=attempts)
     return attempt
+
+
+def _seconds(started_at: str | None, at: str) -> int | None:
+    if started_at is None:
+        return None
+    try:
+        taken = datetime.fromisoformat(at) - datetime.fromisoformat(started_at)
+    except ValueError:
+        return None
+    return max(0, round(taken.total_seconds()))
 
 
 def _rank(result: Result) -> tuple[bool, float]:

@@ -19,9 +19,35 @@ import sys
 from collections.abc import Sequence
 from types import ModuleType
 
-from cli import backup, chat, link, lint, progress, reload, serve, verify
+from cli import (
+    area,
+    backup,
+    chat,
+    learner,
+    link,
+    lint,
+    progress,
+    reload,
+    report,
+    serve,
+    verify,
+    volunteer,
+)
 
-COMMANDS: tuple[ModuleType, ...] = (chat, lint, serve, reload, progress, verify, link, backup)
+COMMANDS: tuple[ModuleType, ...] = (
+    chat,
+    lint,
+    serve,
+    reload,
+    progress,
+    verify,
+    link,
+    report,
+    area,
+    volunteer,
+    learner,
+    backup,
+)
 
 DESCRIPTION = """\
 hocso teaches digital skills in Vietnamese, one small step at a time, in a chat.
@@ -34,6 +60,10 @@ Commands:
   progress  show one learner's lessons, scores and certificates
   verify    check a certificate's verification code
   link      the links and the QR code that open a lesson, for volunteers to share
+  report    the figures by area and village, volunteer or lesson, as a table, CSV or JSON
+  area      the communes the campaign covers, their villages and numbers of adults
+  volunteer the volunteers and village teams, their codes and private links
+  learner   assign a learner to an area and village
   backup    copy the learners' store while the service runs
   restore   put a backup back in place of the store
 

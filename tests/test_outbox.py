@@ -456,10 +456,9 @@ def test_an_emptied_queue_starts_again_due_at_its_next_event(store: Store) -> No
         assert head is not None and store.done(head, 50.0, LEASE, 50.0) is None
         keys = set(store.client.scan_iter(match=f"{store.prefix}:*"))
         digests = [f"event:{event_digest(event)}" for event in ("e1", "e2")]
-        assert keys == {
-            f"{store.prefix}:{key}"
-            for key in (f"learner:{LEARNER}", f"events:{LEARNER}", *digests, "pending")
-        }
+        records = ("counts", "rows", "rank:all", "rank:g:||")  # the learner's (bot.tally)
+        kept = (f"learner:{LEARNER}", f"events:{LEARNER}", *digests, "pending", *records)
+        assert keys == {f"{store.prefix}:{key}" for key in kept}
 
 
 def test_a_handle_for_a_leased_queue_does_not_free_it(store: Store) -> None:
@@ -903,6 +902,7 @@ def test_the_outbox_is_shared_by_stores_on_one_url(shared_store_url: str) -> Non
 def test_an_older_sqlite_file_is_migrated(tmp_path: Path, version: int) -> None:
     path = tmp_path / f"v{version}.db"
     connection = sqlite3.connect(path)
+    connection.create_function("hocso_event_digest", 1, event_digest)  # as the store does
     for statements in _MIGRATIONS[:version]:
         for statement in statements:
             connection.execute(statement)
@@ -912,7 +912,9 @@ def test_an_older_sqlite_file_is_migrated(tmp_path: Path, version: int) -> None:
     )
     if version >= 2:
         connection.execute("INSERT INTO kv (key, value) VALUES ('file-id:x', 'AgAC')")
-        connection.execute(f"INSERT INTO events (id, at) VALUES ('web:{WEB_CHAT}:k3J9', 0.5)")
+        event = f"web:{WEB_CHAT}:k3J9"
+        kept = event_digest(event) if version >= 4 else event  # digests since version 4
+        connection.execute("INSERT INTO events (id, at) VALUES (?, 0.5)", (kept,))
     connection.execute(f"PRAGMA user_version = {version}")
     connection.commit()
     connection.close()
@@ -920,6 +922,9 @@ def test_an_older_sqlite_file_is_migrated(tmp_path: Path, version: int) -> None:
     store = SQLiteStore(path)
     try:
         assert turns(store) == 0 and store.get(LEARNER) is not None
+        # The records (version 5) are filled from the learners already there.
+        assert store.counts() == {"learners|||": 1}
+        assert [row["id"] for row in store.each_row()] == [LEARNER]
         send(store, "e1", 1.0, message("1", "một"))
         assert turns(store) == 1
         assert drain(store, "telegram:1", 1.0) == ["một"]

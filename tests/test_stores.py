@@ -57,7 +57,11 @@ def full_learner(learner_id: str = "tg:12345") -> Learner:
         ),
         results={
             "mat-khau": Result(
-                status="passed", score=0.75, completed_at="2026-11-20T09:00:00+07:00", attempts=2
+                status="passed",
+                score=0.75,
+                completed_at="2026-11-20T09:00:00+07:00",
+                attempts=2,
+                seconds=540,
             ),
             "lua-dao": Result(
                 status="failed", score=0.25, completed_at="2026-11-21T09:00:00+07:00"
@@ -76,6 +80,12 @@ def full_learner(learner_id: str = "tg:12345") -> Learner:
             )
         },
         misread=1,
+        name="Lan",
+        area="an-phu",
+        village="thon-1",
+        seen_at="2026-11-23T10:06:00+07:00",
+        trail={"an-toan-otp": ["chao", "cau-1", "cau-2"]},
+        firsts={"an-toan-otp": {"cau-1": True, "cau-0": False}},
     )
 
 
@@ -121,7 +131,7 @@ def test_save_and_get_round_trip_every_field(store: Store) -> None:
     assert got is not saved
     assert got.to_dict() == saved.to_dict()
     assert got.position is not None and got.position.score == 0.5
-    assert got.results["mat-khau"] == Result("passed", 0.75, "2026-11-20T09:00:00+07:00", 2)
+    assert got.results["mat-khau"] == Result("passed", 0.75, "2026-11-20T09:00:00+07:00", 2, 540)
     assert got.certificates["ky-nang-so-co-ban"].code == "HS-7K2P-9QXD"
     assert got.buttons[0] == ("Tiếp tục ▶", "c:3f9a1c0b2d")
 

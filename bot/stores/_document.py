@@ -6,11 +6,12 @@ Shared by the three backends so that they encode, validate and index learners th
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 from bot.learner import Learner
 from bot.stores.base import CertificateRecord, Change
+from bot.tally import Tally, tally
 
 T = TypeVar("T")
 
@@ -56,11 +57,13 @@ def code_taken(record: CertificateRecord, owner: str) -> ValueError:
 @dataclass(frozen=True)
 class Write:
     """What one update must write: the learner's new text (None: delete the learner), the
-    codes to remove from the index and the code records to add or rewrite."""
+    codes to remove from the index and the code records to add or rewrite, and what the
+    change does to the records reports read (`bot.tally`), to apply in the same step."""
 
     text: str | None
     dropped: tuple[str, ...]
     written: tuple[CertificateRecord, ...]
+    tally: Tally = field(default_factory=Tally)
 
 
 def plan_write(
@@ -84,6 +87,8 @@ def plan_write(
         written=tuple(
             record for code, record in codes_after.items() if codes_before.get(code) != record
         ),
+        # Decoded afresh: the change may have edited the learner it was given.
+        tally=tally(decode(stored), after),
     )
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 from bot.learner import Learner
+from bot.stores.records import Directory, Records
 
 T = TypeVar("T")
 
@@ -116,8 +117,9 @@ class Failure:
     at: float
 
 
-class Store(ABC):
-    """Where learners live. Safe to share between threads, processes and (Redis) machines."""
+class Store(Records, Directory, ABC):
+    """Where learners live, with the records reports read and the console's directory. Safe
+    to share between threads, processes and (Redis) machines."""
 
     waits_on_disk = False
     """True when calls wait on a disk (SQLite): async callers run them in threads."""
@@ -239,7 +241,7 @@ class Store(ABC):
         and then (`webhook.service`). Redis expires keys itself: nothing to do."""
         return 0
 
-    def close(self) -> None:  # noqa: B027 - optional: not every store holds connections
+    def close(self) -> None:
         """Release connections. The store must not be used afterwards."""
 
     def delete(self, learner_id: str) -> bool:

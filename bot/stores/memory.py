@@ -12,19 +12,23 @@ What it keeps, behind one lock:
   while it holds a delivery;
 - `failures`, `buckets` (token buckets, with when each is full again: `expire` drops it
   then) and `values` (`remember`/`recall`: the value and when
-  it expires, by `clock`).
+  it expires, by `clock`);
+- the records (`bot.tally`): `counts`, `rows` (learner -> row JSON) and `ranks` (set name ->
+  learner -> score), changed with the learner; `docs` (kind -> id -> JSON) and `audit`.
 """
 
 from __future__ import annotations
 
+import json
 import threading
 import time
-from collections import deque
-from collections.abc import Callable, Iterator
+from collections import Counter, deque
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from bot.learner import Learner
+from bot.stores import records
 from bot.stores._document import code_taken, decode, run_change
 from bot.stores._outbox import (
     FAILURES_KEPT,
@@ -48,8 +52,12 @@ from bot.stores.base import (
     check_ttl,
     event_digest,
 )
+from bot.tally import Tally
 
 T = TypeVar("T")
+
+AUDIT_KEPT = 10_000
+"""How many audit entries this store keeps (the others keep them all)."""
 
 
 @dataclass
@@ -81,6 +89,11 @@ class MemoryStore(Store):
         self._failures: deque[Failure] = deque(maxlen=FAILURES_KEPT)
         self._buckets: dict[str, tuple[Bucket, float]] = {}  # -> state, when full again
         self._values: dict[str, tuple[str, float | None]] = {}  # -> value, expires at
+        self._counts: Counter[str] = Counter()
+        self._rows: dict[str, str] = {}
+        self._ranks: dict[str, dict[str, float]] = {}
+        self._docs: dict[str, dict[str, str]] = {}
+        self._audit: deque[str] = deque(maxlen=AUDIT_KEPT)
         self.clock: Callable[[], float] = time.time
         """What `remember` and `recall` count a ttl by (a test may move it)."""
 
@@ -118,6 +131,7 @@ class MemoryStore(Store):
             self._codes.pop(code, None)
         for record in write.written:
             self._codes[record.code] = record
+        self._apply(learner_id, write.tally)
         return result
 
     def learner_ids(self) -> Iterator[str]:
@@ -287,3 +301,72 @@ class MemoryStore(Store):
             for name in full:  # a full bucket is the same as none
                 del self._buckets[name]
         return len(gone)
+
+    # -- records and the directory ----------------------------------------------------------
+
+    def _apply(self, learner_id: str, tally: Tally) -> None:
+        """Apply a learner's tally; the caller holds the lock."""
+        self._counts.update(tally.counts)
+        self._counts = +self._counts
+        if tally.row is None:
+            self._rows.pop(learner_id, None)
+        else:
+            self._rows[learner_id] = tally.row
+        for name, score in tally.ranks.items():
+            self._ranks.setdefault(name, {})[learner_id] = score
+        for name in tally.unranked:
+            ranked = self._ranks.get(name, {})
+            ranked.pop(learner_id, None)
+            if not ranked:
+                self._ranks.pop(name, None)
+
+    def counts(self) -> dict[str, int]:
+        with self._lock:
+            return dict(self._counts)
+
+    def rows(self, learner_ids: Sequence[str]) -> list[dict[str, Any] | None]:
+        with self._lock:
+            texts = [self._rows.get(learner_id) for learner_id in learner_ids]
+        return [records.decode(text) for text in texts]
+
+    def each_row(self) -> Iterator[dict[str, Any]]:
+        with self._lock:
+            texts = list(self._rows.values())
+        for text in texts:
+            yield json.loads(text)
+
+    def ranked(
+        self, name: str, start: int = 0, stop: int = 50, since: float | None = None
+    ) -> list[tuple[str, float]]:
+        with self._lock:
+            members = list(self._ranks.get(name, {}).items())
+        if since is not None:
+            members = [(learner, score) for learner, score in members if score >= since]
+        members.sort(key=lambda member: (member[1], member[0]), reverse=True)
+        return members[start:stop]
+
+    def rank_count(self, name: str, since: float | None = None) -> int:
+        with self._lock:
+            scores = list(self._ranks.get(name, {}).values())
+        return len(scores) if since is None else sum(1 for score in scores if score >= since)
+
+    def put_doc(self, kind: str, doc_id: str, doc: dict[str, Any] | None) -> None:
+        with self._lock:
+            if doc is None:
+                self._docs.get(kind, {}).pop(doc_id, None)
+            else:
+                self._docs.setdefault(kind, {})[doc_id] = records.encode(doc)
+
+    def docs(self, kind: str) -> dict[str, dict[str, Any]]:
+        with self._lock:
+            texts = dict(self._docs.get(kind, {}))
+        return {doc_id: json.loads(text) for doc_id, text in texts.items()}
+
+    def audit(self, entry: dict[str, Any]) -> None:
+        with self._lock:
+            self._audit.append(records.encode(entry))
+
+    def audit_log(self, limit: int = 200) -> list[dict[str, Any]]:
+        with self._lock:
+            texts = list(self._audit)[-limit:] if limit > 0 else []
+        return [json.loads(text) for text in reversed(texts)]

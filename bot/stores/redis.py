@@ -25,7 +25,12 @@ Key layout (`{prefix}` is `hocso` unless the URL says otherwise):
 - `{prefix}:failures`: a list of `{delivery, reason, at}` JSON, oldest first, the last
   `FAILURES_KEPT`;
 - `{prefix}:token:{bucket}`: a hash `{tokens, at}`, a token bucket, expiring once full;
-- `{prefix}:kv:{key}`: a string kept by `remember`, expiring after its ttl when it has one.
+- `{prefix}:kv:{key}`: a string kept by `remember`, expiring after its ttl when it has one;
+- the records (`bot.tally`), changed in the same script or MULTI as the learner:
+  `{prefix}:counts` (a hash of counters, a field gone at 0), `{prefix}:rows` (a hash, learner
+  id -> row JSON) and `{prefix}:rank:{name}` (sorted sets of learner ids by last seen);
+- the directory: `{prefix}:docs:{kind}` (a hash, id -> JSON) and `{prefix}:audit` (a list of
+  JSON entries, newest first).
 
 An update WATCHes the learner's key (and the code keys it is about to write), reads, runs the
 change, and writes the learner and its codes in one MULTI/EXEC. If another client changed a
@@ -48,17 +53,19 @@ server, not a cluster.
 
 from __future__ import annotations
 
+import json
 import math
 import random
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any, TypeVar, cast
 
 import redis
 from redis.client import Pipeline
 
 from bot.learner import Learner
+from bot.stores import records
 from bot.stores._document import Write, code_taken, decode, run_change
 from bot.stores._outbox import (
     FAILURES_KEPT,
@@ -83,6 +90,7 @@ from bot.stores.base import (
     check_ttl,
     event_digest,
 )
+from bot.tally import Tally
 
 T = TypeVar("T")
 
@@ -108,8 +116,41 @@ local function place(queue, score, urgent_key)
 end
 """
 
+# Apply a learner's tally (bot.tally) given as JSON: {"c": {counter: delta}, "r": row JSON or
+# "" (gone), "z": {ranked set: score}, "u": [ranked sets to leave]}.
+_TALLY = """
+local function apply_tally(prefix, learner, text)
+    local t = cjson.decode(text)
+    local counts = prefix .. ':counts'
+    for key, n in pairs(t['c']) do
+        if redis.call('HINCRBY', counts, key, n) == 0 then redis.call('HDEL', counts, key) end
+    end
+    if t['r'] == '' then
+        redis.call('HDEL', prefix .. ':rows', learner)
+    else
+        redis.call('HSET', prefix .. ':rows', learner, t['r'])
+    end
+    for name, score in pairs(t['z']) do
+        redis.call('ZADD', prefix .. ':rank:' .. name, score, learner)
+    end
+    for _, name in ipairs(t['u']) do
+        redis.call('ZREM', prefix .. ':rank:' .. name, learner)
+    end
+end
+"""
+
+APPLY_TALLY = (
+    _TALLY
+    + """
+-- ARGV: prefix, learner id, the tally's JSON.
+apply_tally(ARGV[1], ARGV[2], ARGV[3])
+return 1
+"""
+)
+
 HANDLE = (
     _PLACE
+    + _TALLY
     + """
 -- One event, after the caller read the learner (MGET) and ran the change on it.
 -- KEYS: learner, the event (by digest), ready:0, ready:1, pending, queued, the event as kept
@@ -122,7 +163,7 @@ HANDLE = (
 -- prefix; [12] how many failure prefixes follow: the failures of those chats begin so
 -- (deleted); then certificate and earned_at of each code to write; then for each queue: its
 -- name, how many of its deliveries are priority 0, how many deliveries, then each delivery's
--- id and JSON.
+-- id and JSON; last, the tally's JSON.
 -- Returns 'dup' (event handled before), 'stale' (the learner changed since it was read),
 -- {'taken', code key, owner} (nothing written in all three cases), or 'ok'.
 if redis.call('EXISTS', KEYS[2], KEYS[7]) > 0 then return 'dup' end
@@ -142,6 +183,7 @@ if ARGV[3] == 'set' then
 elseif ARGV[3] == 'delete' then
     redis.call('DEL', KEYS[1])
 end
+if ARGV[3] ~= 'keep' then apply_tally(ARGV[11], ARGV[7], ARGV[#ARGV]) end
 local a = 13 + tonumber(ARGV[12])
 for i = 1, written do
     redis.call('HSET', KEYS[8 + i], 'learner', ARGV[7], 'certificate', ARGV[a],
@@ -178,7 +220,7 @@ else
     redis.call('EXPIRE', KEYS[8], ARGV[5])
 end
 local k = 9 + written + dropped
-while a <= #ARGV do
+while a < #ARGV do
     local queue, urgent, n = ARGV[a], tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2])
     local before = redis.call('LLEN', KEYS[k])
     for i = 1, n do
@@ -361,6 +403,7 @@ class RedisStore(Store):
         self._retry = client.register_script(RETRY)
         self._renew = client.register_script(RENEW)
         self._take_token = client.register_script(TAKE_TOKEN)
+        self._apply_tally = client.register_script(APPLY_TALLY)
 
     @classmethod
     def from_url(
@@ -471,6 +514,9 @@ class RedisStore(Store):
                     "earned_at": record.earned_at,
                 },
             )
+        if write.tally:
+            learner_id = key[len(self._learner_key("")) :]
+            self._apply_tally(args=[self.prefix, learner_id, _tally_json(write.tally)], client=pipe)
 
     def learner_ids(self) -> Iterator[str]:
         start = len(self._learner_key(""))
@@ -546,6 +592,7 @@ class RedisStore(Store):
                     args += [delivery.id, encode_delivery(delivery)]
             for channel, chat in gone:
                 keys += [self._token_key(b) for b in chat_buckets(f"{channel}:{chat}")]
+            args.append(_tally_json(write.tally if write is not None else Tally()))
             answer: Any = self._handle(keys=keys, args=args)
             if answer == "ok":
                 return queued
@@ -634,3 +681,80 @@ class RedisStore(Store):
     def close(self) -> None:
         self.client.close()
         self.client.connection_pool.disconnect()
+
+    # -- records and the directory ----------------------------------------------------------
+
+    def counts(self) -> dict[str, int]:
+        fields = cast(dict[str, str], self.client.hgetall(f"{self.prefix}:counts"))
+        return {key: int(n) for key, n in fields.items() if int(n) > 0}
+
+    def rows(self, learner_ids: Sequence[str]) -> list[dict[str, Any] | None]:
+        ids = list(learner_ids)
+        if not ids:
+            return []
+        texts = cast(list[str | None], self.client.hmget(f"{self.prefix}:rows", ids))
+        return [records.decode(text) for text in texts]
+
+    def each_row(self) -> Iterator[dict[str, Any]]:
+        for _, text in self.client.hscan_iter(f"{self.prefix}:rows", count=self.page_size):
+            yield json.loads(cast(str, text))
+
+    def ranked(
+        self, name: str, start: int = 0, stop: int = 50, since: float | None = None
+    ) -> list[tuple[str, float]]:
+        if stop <= start:
+            return []
+        found = self.client.zrevrangebyscore(
+            f"{self.prefix}:rank:{name}",
+            "+inf",
+            "-inf" if since is None else since,
+            start=start,
+            num=stop - start,
+            withscores=True,
+        )
+        return [(learner, float(score)) for learner, score in cast(list[tuple[str, float]], found)]
+
+    def rank_count(self, name: str, since: float | None = None) -> int:
+        key = f"{self.prefix}:rank:{name}"
+        if since is None:
+            return int(self.client.zcard(key))
+        return int(self.client.zcount(key, since, "+inf"))
+
+    def put_doc(self, kind: str, doc_id: str, doc: dict[str, Any] | None) -> None:
+        key = f"{self.prefix}:docs:{kind}"
+        if doc is None:
+            self.client.hdel(key, doc_id)
+        else:
+            self.client.hset(key, doc_id, records.encode(doc))
+
+    def docs(self, kind: str) -> dict[str, dict[str, Any]]:
+        texts = cast(dict[str, str], self.client.hgetall(f"{self.prefix}:docs:{kind}"))
+        return {doc_id: json.loads(text) for doc_id, text in sorted(texts.items())}
+
+    def doc(self, kind: str, doc_id: str) -> dict[str, Any] | None:
+        return records.decode(
+            cast(str | None, self.client.hget(f"{self.prefix}:docs:{kind}", doc_id))
+        )
+
+    def audit(self, entry: dict[str, Any]) -> None:
+        self.client.lpush(f"{self.prefix}:audit", records.encode(entry))
+
+    def audit_log(self, limit: int = 200) -> list[dict[str, Any]]:
+        if limit <= 0:
+            return []
+        texts = cast(list[str], self.client.lrange(f"{self.prefix}:audit", 0, limit - 1))
+        return [json.loads(text) for text in texts]
+
+
+def _tally_json(tally: Tally) -> str:
+    """A tally as the scripts read it (scores as text, so that Lua keeps every digit)."""
+    return json.dumps(
+        {
+            "c": tally.counts or {},
+            "r": tally.row or "",
+            "z": {name: repr(score) for name, score in tally.ranks.items()},
+            "u": list(tally.unranked),
+        },
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )

@@ -80,17 +80,20 @@ the event id its own id begins with (a delivery's id is its event's id, "/" and 
 from __future__ import annotations
 
 import itertools
+import json
+import math
 import os
 import sqlite3
 import threading
 import time
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from bot.learner import Learner, now_vn
+from bot.stores import records
 from bot.stores._document import Write, code_taken, decode, run_change
 from bot.stores._outbox import (
     FAILURES_KEPT,
@@ -114,10 +117,11 @@ from bot.stores.base import (
     check_ttl,
     event_digest,
 )
+from bot.tally import Tally, tally
 
 T = TypeVar("T")
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 # _MIGRATIONS[n] takes a database from schema version n to n + 1. Add, never edit.
 _MIGRATIONS: tuple[tuple[str, ...], ...] = (
@@ -176,8 +180,31 @@ _MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX events_by_learner ON events (learner) WHERE learner IS NOT NULL",
         "UPDATE events SET id = hocso_event_digest(id)",  # registered by _migrate
     ),
+    (
+        # The records reports read (bot.tally), filled from the learners by _migrate.
+        "CREATE TABLE counts (key TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID",
+        "CREATE TABLE rows (learner TEXT PRIMARY KEY, doc TEXT NOT NULL)",
+        """CREATE TABLE ranks (
+            name TEXT NOT NULL,
+            learner TEXT NOT NULL,
+            score REAL NOT NULL,
+            PRIMARY KEY (name, learner)
+        ) WITHOUT ROWID""",
+        "CREATE INDEX ranks_by_score ON ranks (name, score, learner)",
+        "CREATE INDEX ranks_by_learner ON ranks (learner)",
+        """CREATE TABLE docs (
+            kind TEXT NOT NULL,
+            id TEXT NOT NULL,
+            doc TEXT NOT NULL,
+            PRIMARY KEY (kind, id)
+        )""",
+        "CREATE TABLE audit (seq INTEGER PRIMARY KEY AUTOINCREMENT, doc TEXT NOT NULL)",
+    ),
 )
 assert len(_MIGRATIONS) == SCHEMA_VERSION
+RECORDS_SINCE = 5
+"""The schema version that added the records: a store older than that has them filled from
+its learners as it is migrated."""
 
 
 class _Connection(sqlite3.Connection):
@@ -252,6 +279,8 @@ class SQLiteStore(Store):
             for statements in _MIGRATIONS[version:]:
                 for statement in statements:
                     connection.execute(statement)
+            if version < RECORDS_SINCE:
+                self._fill_records(connection)
             connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             connection.execute("COMMIT")
         except BaseException:
@@ -294,8 +323,43 @@ class SQLiteStore(Store):
         self._write(connection, learner_id, write)
         return result, stored is not None, write.text is not None
 
+    @classmethod
+    def _fill_records(cls, connection: sqlite3.Connection) -> None:
+        """Tally every stored learner into the (new, empty) records."""
+        for learner_id, text in connection.execute("SELECT id, doc FROM learners").fetchall():
+            cls._apply(connection, learner_id, tally(None, decode(text)))
+
     @staticmethod
-    def _write(connection: sqlite3.Connection, learner_id: str, write: Write) -> None:
+    def _apply(connection: sqlite3.Connection, learner_id: str, change: Tally) -> None:
+        """Apply a learner's tally inside the caller's transaction."""
+        connection.executemany(
+            "INSERT INTO counts (key, n) VALUES (?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET n = n + excluded.n",
+            list(change.counts.items()),
+        )
+        if change.counts:
+            connection.execute("DELETE FROM counts WHERE n = 0")
+        if change.row is None:
+            connection.execute("DELETE FROM rows WHERE learner = ?", (learner_id,))
+        else:
+            connection.execute(
+                "INSERT INTO rows (learner, doc) VALUES (?, ?) "
+                "ON CONFLICT (learner) DO UPDATE SET doc = excluded.doc",
+                (learner_id, change.row),
+            )
+        connection.executemany(
+            "INSERT INTO ranks (name, learner, score) VALUES (?, ?, ?) "
+            "ON CONFLICT (name, learner) DO UPDATE SET score = excluded.score",
+            [(name, learner_id, score) for name, score in change.ranks.items()],
+        )
+        connection.executemany(
+            "DELETE FROM ranks WHERE name = ? AND learner = ?",
+            [(name, learner_id) for name in change.unranked],
+        )
+
+    @classmethod
+    def _write(cls, connection: sqlite3.Connection, learner_id: str, write: Write) -> None:
+        cls._apply(connection, learner_id, write.tally)
         if write.text is None:
             connection.execute("DELETE FROM learners WHERE id = ?", (learner_id,))
             connection.execute("DELETE FROM certificate_codes WHERE learner = ?", (learner_id,))
@@ -620,3 +684,106 @@ class SQLiteStore(Store):
         for connection in list(self._connections):
             connection.close()
         self._connections.clear()
+
+    # -- records and the directory ----------------------------------------------------------
+
+    def counts(self) -> dict[str, int]:
+        rows = self._connection().execute("SELECT key, n FROM counts WHERE n > 0").fetchall()
+        return {key: n for key, n in rows}
+
+    def rows(self, learner_ids: Sequence[str]) -> list[dict[str, Any] | None]:
+        found: dict[str, str] = {}
+        connection = self._connection()
+        ids = list(learner_ids)
+        for start in range(0, len(ids), self.page_size):
+            page = ids[start : start + self.page_size]
+            marks = ",".join("?" * len(page))
+            found.update(
+                connection.execute(
+                    f"SELECT learner, doc FROM rows WHERE learner IN ({marks})", page
+                ).fetchall()
+            )
+        return [records.decode(found.get(learner_id)) for learner_id in ids]
+
+    def each_row(self) -> Iterator[dict[str, Any]]:
+        # Page by learner, as learner_ids does: no read transaction held open while the
+        # caller streams.
+        last = ""
+        while True:
+            page = (
+                self._connection()
+                .execute(
+                    "SELECT learner, doc FROM rows WHERE learner > ? ORDER BY learner LIMIT ?",
+                    (last, self.page_size),
+                )
+                .fetchall()
+            )
+            if not page:
+                return
+            for _, text in page:
+                yield json.loads(text)
+            last = page[-1][0]
+
+    def ranked(
+        self, name: str, start: int = 0, stop: int = 50, since: float | None = None
+    ) -> list[tuple[str, float]]:
+        rows = (
+            self._connection()
+            .execute(
+                "SELECT learner, score FROM ranks WHERE name = ? AND score >= ? "
+                "ORDER BY score DESC, learner DESC LIMIT ? OFFSET ?",
+                (name, -math.inf if since is None else since, max(0, stop - start), start),
+            )
+            .fetchall()
+        )
+        return [(learner, float(score)) for learner, score in rows]
+
+    def rank_count(self, name: str, since: float | None = None) -> int:
+        (count,) = (
+            self._connection()
+            .execute(
+                "SELECT count(*) FROM ranks WHERE name = ? AND score >= ?",
+                (name, -math.inf if since is None else since),
+            )
+            .fetchone()
+        )
+        return int(count)
+
+    def put_doc(self, kind: str, doc_id: str, doc: dict[str, Any] | None) -> None:
+        with self._transaction() as connection:
+            if doc is None:
+                connection.execute("DELETE FROM docs WHERE kind = ? AND id = ?", (kind, doc_id))
+            else:
+                connection.execute(
+                    "INSERT INTO docs (kind, id, doc) VALUES (?, ?, ?) "
+                    "ON CONFLICT (kind, id) DO UPDATE SET doc = excluded.doc",
+                    (kind, doc_id, records.encode(doc)),
+                )
+
+    def docs(self, kind: str) -> dict[str, dict[str, Any]]:
+        rows = (
+            self._connection()
+            .execute("SELECT id, doc FROM docs WHERE kind = ? ORDER BY id", (kind,))
+            .fetchall()
+        )
+        return {doc_id: json.loads(text) for doc_id, text in rows}
+
+    def doc(self, kind: str, doc_id: str) -> dict[str, Any] | None:
+        row = (
+            self._connection()
+            .execute("SELECT doc FROM docs WHERE kind = ? AND id = ?", (kind, doc_id))
+            .fetchone()
+        )
+        return records.decode(row[0] if row else None)
+
+    def audit(self, entry: dict[str, Any]) -> None:
+        with self._transaction() as connection:
+            connection.execute("INSERT INTO audit (doc) VALUES (?)", (records.encode(entry),))
+
+    def audit_log(self, limit: int = 200) -> list[dict[str, Any]]:
+        rows = (
+            self._connection()
+            .execute("SELECT doc FROM audit ORDER BY seq DESC LIMIT ?", (max(0, limit),))
+            .fetchall()
+        )
+        return [json.loads(text) for (text,) in rows]
