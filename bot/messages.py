@@ -36,6 +36,7 @@ TEXTS: dict[str, frozenset[str]] = {
     "lesson.header_minutes": _keys("title", "minutes"),
     "lesson.missing": _NONE,
     "lesson.changed": _keys("title"),
+    "lesson.removed": _NONE,
     "lesson.resume_or_restart": _keys("title"),
     "menu.intro": _NONE,
     "menu.page": _keys("page", "pages"),

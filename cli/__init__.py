@@ -2,8 +2,9 @@
 function that adds its parser; `COMMANDS` lists them in the order `hocso --help` shows.
 
 hocso chat [--lesson ID | --start PAYLOAD] [--learner ID] [--json]
-hocso lint [CONTENT]
+hocso lint [CONTENT] [--store URL]
 hocso serve [--host H] [--port P] [--workers N]
+hocso reload
 hocso progress LEARNER [--json]
 hocso verify CODE
 hocso link LESSON [--volunteer CODE] [--json]
@@ -26,6 +27,7 @@ from cli import (
     link,
     lint,
     progress,
+    reload,
     report,
     serve,
     verify,
@@ -36,6 +38,7 @@ COMMANDS: tuple[ModuleType, ...] = (
     chat,
     lint,
     serve,
+    reload,
     progress,
     verify,
     link,
@@ -53,6 +56,7 @@ Commands:
   chat      talk to the tutor here in the terminal, as a learner would
   lint      check a lesson folder and list every mistake with its file and line
   serve     run the service: the web chat, and the Telegram and Zalo webhooks
+  reload    make the running service load the lesson folder again, without a restart
   progress  show one learner's lessons, scores and certificates
   verify    check a certificate's verification code
   link      the links and the QR code that open a lesson, for volunteers to share

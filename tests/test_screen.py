@@ -289,7 +289,7 @@ def test_every_answer_the_engine_sends_fits_the_screen(
     lesson = content.lessons[lesson_id]
     learner = Learner.new("t:1", NOW)
     learner.position = Position(lesson_id, step_id, NOW.isoformat())
-    mark = payloads.step_mark(lesson_id, step_id)
+    mark = payloads.step_mark(lesson_id, lesson.step(step_id))
     learner.buttons = [
         (o.label, payloads.option(mark, i)) for i, o in enumerate(lesson.step(step_id).options)
     ]
