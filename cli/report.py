@@ -48,6 +48,12 @@ def register(commands: Any) -> None:
         type=_date,
         help="count only what happened from this day on (YYYY-MM-DD, Vietnam time)",
     )
+    parser.add_argument(
+        "--recount",
+        action="store_true",
+        help="first count the figures again from every learner (for a Redis store kept "
+        "before hocso counted as it goes; stop the service first)",
+    )
     form = parser.add_mutually_exclusive_group()
     form.add_argument("--csv", action="store_true", help="print CSV (UTF-8 with BOM)")
     form.add_argument("--json", action="store_true", help="print JSON for machines")
@@ -68,6 +74,9 @@ def run(args: argparse.Namespace) -> int:
     if store is None:
         return 1
     try:
+        if args.recount:
+            counted = store.rebuild_records()
+            print(f"hocso: counted {counted} learners again", file=sys.stderr)
         found = report(store, Places.load(store), now_vn(), args.since)
     finally:
         store.close()
