@@ -19,8 +19,7 @@ of the web link to ./LESSON.png (./LESSON_CODE.png with a volunteer) to print on
 any phone camera opens it, no app needed. With --volunteer, learners who come through the
 web or Telegram link are credited to that volunteer.
 
-  web       HOCSO_PUBLIC_URL/chat?lesson=LESSON&v=CODE (without HOCSO_PUBLIC_URL,
-            http://127.0.0.1:8000, which works on this machine only)
+  web       HOCSO_PUBLIC_URL/chat?lesson=LESSON&v=CODE
   telegram  https://t.me/BOT?start=LESSON_CODE, BOT being TELEGRAM_BOT_USERNAME, or
             asked of Telegram with TELEGRAM_BOT_TOKEN
   zalo_oa   https://zalo.me/OA_ID, OA_ID being ZALO_OA_ID
@@ -29,7 +28,12 @@ web or Telegram link are credited to that volunteer.
 Zalo has no way to open a given lesson: its links open the chat, the learner picks the
 lesson from the menu there, and no volunteer is credited. A link whose settings are
 missing is left out, with a note on stderr. A lesson id that is not found is answered
-with the list of lesson ids."""
+with the list of lesson ids.
+
+HOCSO_PUBLIC_URL must be the service's public https address (e.g. https://hocso.example.vn),
+the one learners' phones open: without it, or with an address of this machine or of a
+private network (localhost, 127.0.0.1, 192.168.…) or plain http, hocso link writes nothing
+and says so (exit 1)."""
 
 
 def register(commands: Any) -> None:
@@ -79,18 +83,11 @@ def _link(args: argparse.Namespace) -> int:
         payload = links.start_payload(lesson, volunteer)
         settings = Settings.from_env()
         channels = links.LinkSettings.from_env(os.environ)
-        base = links.public_base(settings.public_url) if settings.public_url else None
+        base = links.public_base(settings.public_url)
         qr = None if args.no_qr else _qr_path(args, lesson, volunteer)
     except (links.LinkError, ValueError) as error:
         print(f"hocso: {error}", file=sys.stderr)
         return 1
-    if base is None:
-        base = links.LOCAL_URL
-        print(
-            f"hocso: HOCSO_PUBLIC_URL is not set, so the web link and QR code use {base}: they "
-            "only work on this machine. Set it to the service's public address.",
-            file=sys.stderr,
-        )
     found = links.LessonLinks(
         lesson,
         volunteer,

@@ -57,8 +57,6 @@ def link_json(content_dir: Path, *args: str, env: dict[str, str] | None = None) 
 
 LINKS = [
     # (case, arguments, settings, the links expected, a note expected on stderr)
-    ("no public address: this machine only", ["mau"], {},
-     {"web": "http://127.0.0.1:8000/chat?lesson=mau"}, "only work on this machine"),
     ("public address", ["mau"], {"HOCSO_PUBLIC_URL": PUBLIC},
      {"web": f"{PUBLIC}/chat?lesson=mau"}, "no Telegram link"),
     ("public address with a path and a trailing /", ["sau"],
@@ -109,8 +107,9 @@ def test_the_web_link_opens_what_the_payload_says(
     assert start_payload(query) == out["payload"]
 
 
+NOT_PUBLIC = "Set HOCSO_PUBLIC_URL to the service's public https address"
 REFUSED = [
-    # (case, arguments, settings, what stderr must say)
+    # (case, arguments, settings besides HOCSO_PUBLIC_URL={PUBLIC}, what stderr must say)
     ("unknown lesson", ["mua"], {},
      ["no lesson 'mua'", "did you mean 'mau'?", "  mau: Bài mẫu", "  sau: Bài sau"]),
     ("volunteer code with &", ["mau", "--volunteer", "V1&x=2"], {},
@@ -121,8 +120,38 @@ REFUSED = [
     ("volunteer code too long", ["mau", "--volunteer", "V" * 61], {},
      ["is too long", "at most 60 characters"]),
     ("empty volunteer code", ["mau", "--volunteer", ""], {}, ["--volunteer needs a code"]),
+    ("no public address", ["mau", "--volunteer", "V12"], {"HOCSO_PUBLIC_URL": None},
+     ["HOCSO_PUBLIC_URL is not set", NOT_PUBLIC, "e.g. HOCSO_PUBLIC_URL=https://"]),
+    ("an empty public address", ["mau"], {"HOCSO_PUBLIC_URL": ""},
+     ["HOCSO_PUBLIC_URL is not set", NOT_PUBLIC]),
     ("public address without a scheme", ["mau"], {"HOCSO_PUBLIC_URL": "hocso.example.vn"},
-     ["HOCSO_PUBLIC_URL 'hocso.example.vn' is not a web address"]),
+     ["HOCSO_PUBLIC_URL 'hocso.example.vn' is not a web address", NOT_PUBLIC]),
+    ("localhost", ["mau"], {"HOCSO_PUBLIC_URL": "http://localhost:8000"},
+     ["HOCSO_PUBLIC_URL 'http://localhost:8000' is this machine's own address", NOT_PUBLIC]),
+    ("localhost over https", ["mau"], {"HOCSO_PUBLIC_URL": "https://localhost"},
+     ["this machine's own address (localhost)", NOT_PUBLIC]),
+    ("what hocso serve listens on", ["mau"], {"HOCSO_PUBLIC_URL": "http://127.0.0.1:8000"},
+     ["is a local or private address (127.0.0.1)", NOT_PUBLIC]),
+    ("IPv6 loopback", ["mau"], {"HOCSO_PUBLIC_URL": "https://[::1]:8000"},
+     ["is a local or private address (::1)", NOT_PUBLIC]),
+    ("a home network", ["mau"], {"HOCSO_PUBLIC_URL": "https://192.168.1.20"},
+     ["is a local or private address (192.168.1.20)", NOT_PUBLIC]),
+    ("a private network with a port", ["mau"], {"HOCSO_PUBLIC_URL": "https://10.0.0.5:8443/"},
+     ["is a local or private address (10.0.0.5)", NOT_PUBLIC]),
+    ("a carrier's shared addresses", ["mau"], {"HOCSO_PUBLIC_URL": "https://100.64.0.9"},
+     ["is a local or private address (100.64.0.9)", NOT_PUBLIC]),
+    ("a name of the local network", ["mau"], {"HOCSO_PUBLIC_URL": "https://hocso.local"},
+     ["names hocso.local, which only a local network knows", NOT_PUBLIC]),
+    ("a machine's bare name", ["mau"], {"HOCSO_PUBLIC_URL": "https://hocso-server"},
+     ["names hocso-server, which only a local network knows", NOT_PUBLIC]),
+    ("plain http", ["mau"], {"HOCSO_PUBLIC_URL": "http://hocso.example.vn"},
+     ["HOCSO_PUBLIC_URL 'http://hocso.example.vn' is not https", NOT_PUBLIC]),
+    ("a password in it", ["mau"], {"HOCSO_PUBLIC_URL": "https://admin:secret@hocso.example.vn"},
+     ["has a user name or password in it", NOT_PUBLIC]),
+    ("a query in it", ["mau"], {"HOCSO_PUBLIC_URL": "https://hocso.example.vn/?x=1"},
+     ["has a ?query or #part", NOT_PUBLIC]),
+    ("a port that is not one", ["mau"], {"HOCSO_PUBLIC_URL": "https://hocso.example.vn:99999"},
+     ["is not a web address", NOT_PUBLIC]),
     ("bot user name with a space", ["mau"], {"TELEGRAM_BOT_USERNAME": "hocso bot"},
      ["TELEGRAM_BOT_USERNAME 'hocso bot' is not a Telegram bot's user name"]),
     ("OA id as a link", ["mau"], {"ZALO_OA_ID": "https://zalo.me/123"},
@@ -136,22 +165,31 @@ REFUSED = [
 
 @pytest.mark.parametrize(("case", "args", "env", "said"), REFUSED, ids=[c[0] for c in REFUSED])
 def test_refused_with_the_rule(
-    content_dir: Path, tmp_path: Path, case: str, args: list[str], env: dict[str, str],
+    content_dir: Path, tmp_path: Path, case: str, args: list[str], env: dict[str, str | None],
     said: list[str],
 ) -> None:  # fmt: skip
-    result = hocso("link", *args, "--content", str(content_dir), env=env, cwd=tmp_path)
+    """Exit 1 with the rule on stderr, and nothing written."""
+    settings = {name: value for name, value in {"HOCSO_PUBLIC_URL": PUBLIC, **env}.items()
+                if value is not None}  # fmt: skip
+    work = tmp_path / "work"
+    work.mkdir()
+    result = hocso("link", *args, "--content", str(content_dir), env=settings, cwd=work)
     assert result.returncode == 1
     assert result.stdout == "" and "Traceback" not in result.stderr
     for words in said:
         assert words in result.stderr
-    assert not list(tmp_path.glob("*.png")) and not list(tmp_path.glob("*.svg"))
+    assert list(work.iterdir()) == []
 
 
 # -- Telegram's user name, asked of the Bot API -----------------------------------------------
 
 
 def test_telegram_user_name_from_get_me(content_dir: Path, fake_telegram: FakeTelegram) -> None:
-    env = {"TELEGRAM_BOT_TOKEN": "123:abc", "TELEGRAM_API_URL": fake_telegram.api_url}
+    env = {
+        "HOCSO_PUBLIC_URL": PUBLIC,
+        "TELEGRAM_BOT_TOKEN": "123:abc",
+        "TELEGRAM_API_URL": fake_telegram.api_url,
+    }
     out = link_json(content_dir, "mau", "--volunteer", "V12", env=env)
     assert out["links"]["telegram"] == "https://t.me/hocso_test_bot?start=mau_V12"
     assert [call.token for call in fake_telegram.calls("getMe")] == ["123:abc"]
@@ -159,6 +197,7 @@ def test_telegram_user_name_from_get_me(content_dir: Path, fake_telegram: FakeTe
 
 def test_the_setting_wins_over_get_me(content_dir: Path, fake_telegram: FakeTelegram) -> None:
     env = {
+        "HOCSO_PUBLIC_URL": PUBLIC,
         "TELEGRAM_BOT_TOKEN": "123:abc",
         "TELEGRAM_API_URL": fake_telegram.api_url,
         "TELEGRAM_BOT_USERNAME": "hocso_bot",
@@ -170,11 +209,16 @@ def test_the_setting_wins_over_get_me(content_dir: Path, fake_telegram: FakeTele
 
 def test_a_refused_token_leaves_telegram_out_with_a_note(content_dir: Path) -> None:
     with FakeTelegram(token="999:right") as telegram:
-        env = {"TELEGRAM_BOT_TOKEN": "123:wrong", "TELEGRAM_API_URL": telegram.api_url}
-        result = hocso("link", "mau", "--no-qr", "--content", str(content_dir), env=env)
+        env = {
+            "HOCSO_PUBLIC_URL": PUBLIC,
+            "TELEGRAM_BOT_TOKEN": "123:wrong",
+            "TELEGRAM_API_URL": telegram.api_url,
+        }
+        args = ["--no-qr", "--content", str(content_dir)]
+        result = hocso("link", "mau", *args, env=env)
         assert len(telegram.calls("getMe")) == 1
     assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines() == ["web: http://127.0.0.1:8000/chat?lesson=mau"]
+    assert result.stdout.splitlines() == [f"web: {PUBLIC}/chat?lesson=mau"]
     assert (
         f"no Telegram link: asking for the bot's user name failed: {telegram.api_url} refused "
         "TELEGRAM_BOT_TOKEN. Set TELEGRAM_BOT_USERNAME" in result.stderr
@@ -207,8 +251,8 @@ def decode_qr(path: Path) -> list[str]:
 QR = [
     # (case, arguments, settings, the file expected, the link it holds)
     ("default name", ["mau"], {"HOCSO_PUBLIC_URL": PUBLIC}, "mau.png", f"{PUBLIC}/chat?lesson=mau"),
-    ("default name with a volunteer", ["sau", "--volunteer", "V12"], {}, "sau_V12.png",
-     "http://127.0.0.1:8000/chat?lesson=sau&v=V12"),
+    ("default name with a volunteer", ["sau", "--volunteer", "V12"], {"HOCSO_PUBLIC_URL": PUBLIC},
+     "sau_V12.png", f"{PUBLIC}/chat?lesson=sau&v=V12"),
     ("chosen path", ["mau", "--volunteer", "HN-7", "--qr", "posters/otp.png"],
      {"HOCSO_PUBLIC_URL": PUBLIC}, "posters/otp.png", f"{PUBLIC}/chat?lesson=mau&v=HN-7"),
 ]  # fmt: skip
@@ -245,8 +289,8 @@ def assert_poster_sized(path: Path) -> None:
 
 
 def test_an_svg_qr_code(content_dir: Path, tmp_path: Path) -> None:
-    result = hocso("link", "mau", "--qr-format", "svg", "--content", str(content_dir),
-                   cwd=tmp_path, env={"HOCSO_PUBLIC_URL": PUBLIC})  # fmt: skip
+    result = hocso("link", "mau", "--qr-format", "svg", "--content",
+                   str(content_dir), cwd=tmp_path, env={"HOCSO_PUBLIC_URL": PUBLIC})  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert "qr: mau.svg" in result.stdout.splitlines()
     svg = (tmp_path / "mau.svg").read_text(encoding="utf-8")
@@ -259,7 +303,8 @@ def test_a_qr_code_that_cannot_be_written_is_a_plain_error(
     content_dir: Path, tmp_path: Path
 ) -> None:
     missing = tmp_path / "no-such-folder" / "x.png"
-    result = hocso("link", "mau", "--qr", str(missing), "--content", str(content_dir))
+    result = hocso("link", "mau", "--qr", str(missing), "--content", str(content_dir),
+                   env={"HOCSO_PUBLIC_URL": PUBLIC}, cwd=tmp_path)  # fmt: skip
     assert result.returncode == 1
     assert f"cannot write the QR code to {missing}" in result.stderr
     assert "Traceback" not in result.stderr
@@ -310,8 +355,10 @@ def test_json_has_every_key_it_knows(content_dir: Path, tmp_path: Path) -> None:
         "ZALO_OA_ID": "42",
         "ZALO_BOT_LINK": "https://zalo.me/s/botcreator/abc",
     }
+    work = tmp_path / "work"
+    work.mkdir()
     result = hocso("link", "mau", "--volunteer", "V12", "--json", "--content", str(content_dir),
-                   env=env, cwd=tmp_path)  # fmt: skip
+                   env=env, cwd=work)  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == {
         "lesson": "mau",
@@ -325,14 +372,14 @@ def test_json_has_every_key_it_knows(content_dir: Path, tmp_path: Path) -> None:
         },
         "qr": "mau_V12.png",
     }
-    assert (tmp_path / "mau_V12.png").is_file()
+    assert sorted(path.name for path in work.iterdir()) == ["mau_V12.png"]
 
 
 def test_json_leaves_out_what_it_does_not_know(content_dir: Path) -> None:
-    assert link_json(content_dir, "sau") == {
+    assert link_json(content_dir, "sau", env={"HOCSO_PUBLIC_URL": PUBLIC}) == {
         "lesson": "sau",
         "payload": "sau",
-        "links": {"web": "http://127.0.0.1:8000/chat?lesson=sau"},
+        "links": {"web": f"{PUBLIC}/chat?lesson=sau"},
     }
 
 
@@ -341,5 +388,7 @@ def test_help_explains_it() -> None:
     result = hocso("link", "--help")
     assert result.returncode == 0
     for words in ("LESSON", "--volunteer", "QR code", "poster", "Zalo", "TELEGRAM_BOT_USERNAME",
-                  "ZALO_OA_ID", "ZALO_BOT_LINK", "--qr", "--json", "--content"):  # fmt: skip
+                  "ZALO_OA_ID", "ZALO_BOT_LINK", "--qr", "--json", "--content",
+                  "HOCSO_PUBLIC_URL must be the "
+                  "service's public https address", "localhost"):  # fmt: skip
         assert words in result.stdout
