@@ -6,7 +6,7 @@ hocso lint [CONTENT]
 hocso serve [--host H] [--port P] [--workers N]
 hocso progress LEARNER [--json]
 hocso verify CODE
-hocso link LESSON [--volunteer CODE] [--json]
+hocso link LESSON [--volunteer CODE] [--poster PATH] [--json]
 hocso backup [DEST]
 hocso restore SRC [--force]
 """
@@ -31,7 +31,7 @@ Commands:
   serve     run the service: the web chat, and the Telegram and Zalo webhooks
   progress  show one learner's lessons, scores and certificates
   verify    check a certificate's verification code
-  link      the links and the QR code that open a lesson, for volunteers to share
+  link      the links, a poster and the QR code that open a lesson, for volunteers
   backup    copy the learners' store while the service runs
   restore   put a backup back in place of the store
 

@@ -1,4 +1,5 @@
-"""`hocso link`: the links and the QR code that open a lesson, as a volunteer runs it."""
+"""`hocso link`: the links, the poster and the QR code that open a lesson, as a volunteer runs
+it."""
 
 from __future__ import annotations
 
@@ -48,7 +49,9 @@ def content_dir(tmp_path: Path) -> Path:
 
 
 def link_json(content_dir: Path, *args: str, env: dict[str, str] | None = None) -> Any:
-    result = hocso("link", *args, "--json", "--no-qr", "--content", str(content_dir), env=env)
+    result = hocso(
+        "link", *args, "--json", "--no-qr", "--no-poster", "--content", str(content_dir), env=env
+    )
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
 
@@ -86,7 +89,7 @@ def test_links(
     content_dir: Path, case: str, args: list[str], env: dict[str, str],
     expected: dict[str, str], note: str,
 ) -> None:  # fmt: skip
-    result = hocso("link", *args, "--no-qr", "--content", str(content_dir), env=env)
+    result = hocso("link", *args, "--no-qr", "--no-poster", "--content", str(content_dir), env=env)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == [f"{channel}: {url}" for channel, url in expected.items()]
     assert note in result.stderr and "Traceback" not in result.stderr
@@ -160,6 +163,8 @@ REFUSED = [
      ["--qr x.png ends in .png but --qr-format is svg"]),
     ("QR path in another format", ["mau", "--qr", "x.jpg"], {},
      ["--qr x.jpg: the name must end in .png or .svg"]),
+    ("poster path in another format", ["mau", "--poster", "x.pdf", "--poster", "x.jpg"], {},
+     ["--poster x.jpg: the name must end in .pdf or .png"]),
 ]  # fmt: skip
 
 
@@ -168,7 +173,7 @@ def test_refused_with_the_rule(
     content_dir: Path, tmp_path: Path, case: str, args: list[str], env: dict[str, str | None],
     said: list[str],
 ) -> None:  # fmt: skip
-    """Exit 1 with the rule on stderr, and nothing written."""
+    """Exit 1 with the rule on stderr, and nothing written: no QR code, no poster."""
     settings = {name: value for name, value in {"HOCSO_PUBLIC_URL": PUBLIC, **env}.items()
                 if value is not None}  # fmt: skip
     work = tmp_path / "work"
@@ -214,7 +219,7 @@ def test_a_refused_token_leaves_telegram_out_with_a_note(content_dir: Path) -> N
             "TELEGRAM_BOT_TOKEN": "123:wrong",
             "TELEGRAM_API_URL": telegram.api_url,
         }
-        args = ["--no-qr", "--content", str(content_dir)]
+        args = ["--no-qr", "--no-poster", "--content", str(content_dir)]
         result = hocso("link", "mau", *args, env=env)
         assert len(telegram.calls("getMe")) == 1
     assert result.returncode == 0, result.stderr
@@ -265,7 +270,7 @@ def test_the_qr_code_decodes_to_the_web_link(
 ) -> None:  # fmt: skip
     work = tmp_path / "work"
     (work / "posters").mkdir(parents=True)
-    result = hocso("link", *args, "--content", str(content_dir), env=env, cwd=work)
+    result = hocso("link", *args, "--no-poster", "--content", str(content_dir), env=env, cwd=work)
     assert result.returncode == 0, result.stderr
     assert f"qr: {file}" in result.stdout.splitlines()
     assert decode_qr(work / file) == [link]
@@ -289,7 +294,7 @@ def assert_poster_sized(path: Path) -> None:
 
 
 def test_an_svg_qr_code(content_dir: Path, tmp_path: Path) -> None:
-    result = hocso("link", "mau", "--qr-format", "svg", "--content",
+    result = hocso("link", "mau", "--qr-format", "svg", "--no-poster", "--content",
                    str(content_dir), cwd=tmp_path, env={"HOCSO_PUBLIC_URL": PUBLIC})  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert "qr: mau.svg" in result.stdout.splitlines()
@@ -317,8 +322,13 @@ def test_the_qr_code_in_text_on_a_terminal(content_dir: Path, tmp_path: Path) ->
         env=clean_env({"HOCSO_PUBLIC_URL": PUBLIC}),
     )
     lines = screen.splitlines()
-    assert lines[:2] == [f"web: {PUBLIC}/chat?lesson=mau", "qr: mau.png"]
-    blocks = [line for line in lines[2:] if line.strip()]
+    assert lines[:4] == [
+        f"web: {PUBLIC}/chat?lesson=mau",
+        "qr: mau.png",
+        "poster: mau-poster.pdf",
+        "poster: mau-poster.png",
+    ]
+    blocks = [line for line in lines[4:] if line.strip()]
     assert len(blocks) >= 12 and all(set(line) <= set("█▀▄ ") for line in blocks)
 
 
@@ -343,6 +353,76 @@ def run_on_terminal(command: list[str], *, cwd: Path, env: dict[str, str]) -> st
         os.close(main)
         assert process.wait(timeout=60) == 0
     return b"".join(chunks).decode("utf-8").replace("\r\n", "\n")
+
+
+# -- the poster --------------------------------------------------------------------------------
+
+POSTERS = [
+    # (case, arguments, the files expected, the link their QR codes hold)
+    ("default names", ["mau"], ["mau-poster.pdf", "mau-poster.png"], f"{PUBLIC}/chat?lesson=mau"),
+    ("default names with a volunteer", ["sau", "--volunteer", "V12"],
+     ["sau_V12-poster.pdf", "sau_V12-poster.png"], f"{PUBLIC}/chat?lesson=sau&v=V12"),
+    ("a PDF only, in a folder", ["mau", "--volunteer", "HN-7", "--poster", "in/otp.pdf"],
+     ["in/otp.pdf"], f"{PUBLIC}/chat?lesson=mau&v=HN-7"),
+    ("both, named", ["mau", "--poster", "a.png", "--poster", "b.PDF"], ["a.png", "b.PDF"],
+     f"{PUBLIC}/chat?lesson=mau"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("case", "args", "files", "link"), POSTERS, ids=[c[0] for c in POSTERS])
+def test_the_poster_is_written(
+    content_dir: Path, tmp_path: Path, case: str, args: list[str], files: list[str], link: str
+) -> None:
+    """The poster files and nothing else (with --no-qr), each named on stdout; each holds the
+    lesson's title and a QR code of the web link."""
+    import pypdfium2
+
+    work = tmp_path / "work"
+    (work / "in").mkdir(parents=True)
+    result = hocso("link", *args, "--no-qr", "--content", str(content_dir),
+                   env={"HOCSO_PUBLIC_URL": PUBLIC}, cwd=work)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-len(files) :] == [f"poster: {file}" for file in files]
+    written = sorted(str(path.relative_to(work)) for path in work.rglob("*.*"))
+    assert written == sorted(files)
+    title = "Bài sau" if args[0] == "sau" else "Bài mẫu"
+    for file in files:
+        if file.lower().endswith(".png"):
+            assert decode_qr(work / file) == [link]
+            continue
+        page = pypdfium2.PdfDocument(work / file)[0]
+        assert title in page.get_textpage().get_text_range().splitlines()
+        drawn = tmp_path / "page.png"
+        page.render(scale=2).to_pil().save(drawn)
+        assert decode_qr(drawn) == [link]
+
+
+def test_a_poster_that_cannot_be_written_is_a_plain_error(
+    content_dir: Path, tmp_path: Path
+) -> None:
+    missing = tmp_path / "no-such-folder" / "x.pdf"
+    result = hocso("link", "mau", "--no-qr", "--poster", str(missing), "--content",
+                   str(content_dir), env={"HOCSO_PUBLIC_URL": PUBLIC}, cwd=tmp_path)  # fmt: skip
+    assert result.returncode == 1
+    assert f"cannot write the poster to {missing}" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_words_that_crowd_out_the_qr_code_leave_no_file(content_dir: Path, tmp_path: Path) -> None:
+    """A content folder whose poster steps leave the QR code too little room: nothing is
+    written, not even the QR code alone, and the message says what to shorten."""
+    messages = content_dir / "messages.yaml"
+    last = "    Bấm vào đường link hiện lên\n"
+    many = "".join(f"    Bước thêm số {k}\n" for k in range(4, 16))
+    messages.write_text(messages.read_text(encoding="utf-8").replace(last, last + many), "utf-8")
+    work = tmp_path / "work"
+    work.mkdir()
+    result = hocso("link", "mau", "--content", str(content_dir),
+                   env={"HOCSO_PUBLIC_URL": PUBLIC}, cwd=work)  # fmt: skip
+    assert result.returncode == 1 and result.stdout == ""
+    assert "cannot make the poster: the poster's words leave too little room" in result.stderr
+    assert "shorten poster.steps" in result.stderr and "Traceback" not in result.stderr
+    assert list(work.iterdir()) == []
 
 
 # -- --json and --help ------------------------------------------------------------------------
@@ -371,8 +451,13 @@ def test_json_has_every_key_it_knows(content_dir: Path, tmp_path: Path) -> None:
             "zalo_bot": "https://zalo.me/s/botcreator/abc",
         },
         "qr": "mau_V12.png",
+        "posters": ["mau_V12-poster.pdf", "mau_V12-poster.png"],
     }
-    assert sorted(path.name for path in work.iterdir()) == ["mau_V12.png"]
+    assert sorted(path.name for path in work.iterdir()) == [
+        "mau_V12-poster.pdf",
+        "mau_V12-poster.png",
+        "mau_V12.png",
+    ]
 
 
 def test_json_leaves_out_what_it_does_not_know(content_dir: Path) -> None:
@@ -388,7 +473,7 @@ def test_help_explains_it() -> None:
     result = hocso("link", "--help")
     assert result.returncode == 0
     for words in ("LESSON", "--volunteer", "QR code", "poster", "Zalo", "TELEGRAM_BOT_USERNAME",
-                  "ZALO_OA_ID", "ZALO_BOT_LINK", "--qr", "--json", "--content",
-                  "HOCSO_PUBLIC_URL must be the "
+                  "ZALO_OA_ID", "ZALO_BOT_LINK", "--qr", "--json", "--content", "--poster",
+                  "--no-poster", "LESSON_CODE-poster.pdf", "HOCSO_PUBLIC_URL must be the "
                   "service's public https address", "localhost"):  # fmt: skip
         assert words in result.stdout
