@@ -139,6 +139,11 @@ TEXTS: dict[str, frozenset[str]] = {
     "web.noscript": _NONE,
     "web.new_tab": _NONE,
     "web.image": _NONE,
+    "poster.movement": _NONE,
+    "poster.scan": _NONE,
+    "poster.steps": _NONE,
+    "poster.volunteer": _keys("volunteer"),
+    "poster.safety": _NONE,
 }
 
 COMMANDS = ("menu", "next", "repeat", "back", "help", "lost", "progress", "stop", "delete")

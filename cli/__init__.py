@@ -7,7 +7,7 @@ hocso serve [--host H] [--port P] [--workers N]
 hocso reload
 hocso progress LEARNER [--json]
 hocso verify CODE
-hocso link LESSON [--volunteer CODE] [--json]
+hocso link LESSON [--volunteer CODE] [--poster PATH] [--json]
 hocso backup [DEST]
 hocso restore SRC [--force]
 """
@@ -59,7 +59,7 @@ Commands:
   reload    make the running service load the lesson folder again, without a restart
   progress  show one learner's lessons, scores and certificates
   verify    check a certificate's verification code
-  link      the links and the QR code that open a lesson, for volunteers to share
+  link      the links, a poster and the QR code that open a lesson, for volunteers
   report    the figures by area and village, volunteer or lesson, as a table, CSV or JSON
   area      the communes the campaign covers, their villages and numbers of adults
   volunteer the volunteers and village teams, their codes and private links

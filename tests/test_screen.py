@@ -236,7 +236,7 @@ BUTTONS = {
 }
 CONTINUE = ("reading.say", "reading.not_yet")  # with the continue button named in the text
 OPTION_BUTTONS = ("reading.options", "reading.ambiguous", "quiz.wrong", "quiz.wrong_hint")
-NOT_MESSAGES = ("buttons.", "web.")  # button labels, and the web page's own words
+NOT_MESSAGES = ("buttons.", "web.", "poster.")  # button labels; the web page's and posters' words
 
 
 def test_every_sentence_of_messages_yaml_fits_the_screen(content: Content) -> None:
