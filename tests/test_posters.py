@@ -16,6 +16,7 @@ import pytest
 from PIL import Image, ImageChops
 
 from bot.content import load_content
+from bot.drawing import SERIF_FONT
 from bot.links import LinkError, qr_code
 from bot.messages import Messages
 from bot.posters import BOLD_FONT, DPI, REGULAR_FONT, poster_pdf, poster_png
@@ -269,6 +270,7 @@ def test_the_font_and_its_licence_are_in_the_package() -> None:
     assert {path.name for path in (REPO / "bot" / "fonts").glob("*.ttf")} == {
         Path(REGULAR_FONT).name,
         Path(BOLD_FONT).name,
+        Path(SERIF_FONT).name,
     }
 
 
