@@ -4,6 +4,7 @@
 content/
   lessons/<lesson-id>.yaml
   certificates.yaml
+  framework.yaml        the national framework's skills by code (optional)
   messages.yaml
   media/…
 ```
@@ -19,10 +20,11 @@ import hashlib
 import os
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.messages import Messages, load_messages
+from lessons.framework import Framework, load_framework
 from lessons.loader import load_certificates, load_lessons
 from lessons.model import Certificate, Lesson
 from lessons.problems import ContentError, Problem
@@ -48,6 +50,7 @@ class Content:
     certificates: tuple[Certificate, ...]
     messages: Messages
     version: str = ""  # `content_version` of the files it was read from
+    framework: Framework = field(default_factory=Framework)
 
     @property
     def words(self) -> Words:
@@ -68,6 +71,8 @@ def check_content(root: Path) -> tuple[Content | None, list[Problem]]:
     problems += lesson_problems
     certificates, certificate_problems = load_certificates(root / "certificates.yaml", lessons)
     problems += certificate_problems
+    framework, framework_problems = load_framework(root / "framework.yaml", lessons)
+    problems += framework_problems
     messages, message_problems = load_messages(root / "messages.yaml")
     problems += message_problems
     if problems or messages is None:
@@ -76,7 +81,7 @@ def check_content(root: Path) -> tuple[Content | None, list[Problem]]:
         # An editor saving as it was read: which files this content holds is unknown.
         return None, [Problem(str(root), 1, "files changed while they were read; try again")]
     ordered = {lesson_id: lessons[lesson_id] for lesson_id in menu_order(lessons, certificates)}
-    return Content(root, ordered, tuple(certificates), messages, version), []
+    return Content(root, ordered, tuple(certificates), messages, version, framework), []
 
 
 VERSION_LENGTH = 12  # hex characters: 48 bits, more than enough to tell two edits apart
@@ -84,8 +89,9 @@ VERSION_LENGTH = 12  # hex characters: 48 bits, more than enough to tell two edi
 
 def content_version(root: Path) -> str:
     """A short hash of the files a content folder is loaded from (lesson files,
-    certificates.yaml, messages.yaml): their names relative to the folder and their bytes.
-    Pictures under media/ are served from the folder as they are, so they are not in it."""
+    certificates.yaml, framework.yaml, messages.yaml): their names relative to the folder and
+    their bytes. Pictures under media/ are served from the folder as they are, so they are not
+    in it."""
     digest = hashlib.sha256()
     for path in _content_files(root):
         try:
@@ -110,7 +116,7 @@ def _content_files(root: Path) -> Iterator[Path]:
             and not path.name.startswith(".")
             and path.is_file()
         )
-    for name in ("certificates.yaml", "messages.yaml"):
+    for name in ("certificates.yaml", "framework.yaml", "messages.yaml"):
         if (root / name).is_file():
             yield root / name
 
