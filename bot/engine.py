@@ -12,6 +12,11 @@ lesson moves a learner only as far back as it must (`machine.mend`). Deleting da
 yes that cannot be read any other way. A learner not understood twice in a row, or who says
 they are lost ("không hiểu", "156 là gì"), is told plainly what to do on this step, with
 the help button.
+
+A certificate is recorded the moment it is earned; a learner who has not given the name to
+print on it is asked right after (their chat's name offered as a button), and then sent the
+certificate's picture (`Outbound.certificate`) and what to learn next. `sửa tên` (and the
+results screen's button) corrects the name; `giấy chứng nhận` sends the certificates again.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from bot import deeplink, payloads, trail
+from bot.certified import offered_name, plain_letters, printed_name
 from bot.content import Content, ContentHolder
 from bot.inbound import Inbound
 from bot.learner import Learner, now_vn
@@ -36,7 +42,7 @@ from bot.render import Renderer
 from bot.summary import progress_text
 from lessons import machine, screen
 from lessons.events import Event, Finished, NotUnderstood
-from lessons.model import Lesson
+from lessons.model import Certificate, Lesson
 from lessons.position import Position
 from lessons.reading import polarity, read_answer, read_option
 from lessons.reading.confirm import confirms, ends_asking
@@ -48,6 +54,8 @@ MAX_TEXT = 1000  # characters; a longer message is not read at all
 # types to choose it, and its numbers must not compete with the buttons' places.
 _NOTE = re.compile(r"\s*\([^()]*\)\s*$")
 RESUME = "resume"  # the payload command that shows the current step again
+NAMING = "name:"  # `Learner.pending` while the name for certificates is asked: then the ids
+# of the certificates to send once it is answered, comma-separated (none: a correction)
 
 
 class Engine:
@@ -94,14 +102,15 @@ def compose(messages: list[Outbound]) -> list[Outbound]:
     learner gets one message a turn ("✅ Đúng rồi! …" above the next question) and channels
     keep within their per-chat rate limits. Only as many of the texts as still fit one phone
     screen with that message are joined to it (`lessons.screen`); those before go together
-    in as few messages as fit. A picture keeps its own message."""
+    in as few messages as fit. A picture (or a certificate) keeps its own message."""
     composed: list[Outbound] = []
     waiting: list[str] = []
     for message in messages:
-        if not (message.buttons or message.links or message.image):
+        pictured = message.image is not None or message.certificate is not None
+        if not (message.buttons or message.links or pictured):
             waiting.append(message.text)
             continue
-        take = len(waiting) if message.image is None else 0
+        take = 0 if pictured else len(waiting)
         while take and not _fits([*waiting[len(waiting) - take :], message.text], message):
             take -= 1
         composed += _packed(waiting[: len(waiting) - take])
@@ -236,6 +245,9 @@ class _Turn:
         if pending == "delete":
             self.confirm_delete(text, command)
             return
+        if pending is not None and pending.startswith(NAMING):
+            self.take_name(text, command, pending)
+            return
         waiting = self.content.lessons.get(pending.removeprefix("resume:")) if pending else None
         if waiting is not None and command == "next":  # "học tiếp" to "go on or start again?"
             self.resume_lesson(waiting)
@@ -322,6 +334,8 @@ class _Turn:
             self.command(tap.value)
         elif tap.kind == "d" and pending == "delete":
             self.delete(confirmed=tap.value == "yes")
+        elif tap.kind == "n" and pending is not None and pending.startswith(NAMING):
+            self.name_tap(tap.value, pending)
         else:
             self.stale()
 
@@ -442,23 +456,130 @@ class _Turn:
             key, counts = "finish.passed_score", {"right": finished.right, "asked": finished.asked}
         else:
             key, counts = "finish.passed", {}
-        paragraphs = [text(key, title=lesson.title, **counts)]
-        for certificate in award(self.learner, self.content.certificates, self.now, self.make_code):
+        self.out.append(Outbound(text(key, title=lesson.title, **counts)))
+        earned = award(self.learner, self.content.certificates, self.now, self.make_code)
+        for certificate in earned:
             code = self.learner.certificates[certificate.id].code
-            paragraphs.append(text("finish.certificate", title=certificate.title, code=code))
-        following = suggest_next(self.learner, self.content.lessons, after=lesson.id)
+            self.out.append(
+                Outbound(text("finish.certificate", title=certificate.title, code=code))
+            )
+        if earned and self.learner.certificate_name is None:
+            # The name to print comes first; the certificate and what next follow it.
+            self.ask_name([certificate.id for certificate in earned])
+            return
+        self.out += [self.certificate_message(certificate) for certificate in earned]
+        self.what_next(after=lesson.id)
+
+    def what_next(self, after: str | None = None) -> None:
+        """The lesson to learn next, or that all are done, with the buttons for it. Compose
+        joins the congratulations before it into one message where it fits a screen."""
+        text = self.messages.text
+        following = suggest_next(self.learner, self.content.lessons, after=after)
         if following is None:
-            paragraphs.append(text("finish.all_done"))
-            buttons = (self.menu_button(),)
+            self.say("finish.all_done", (self.menu_button(),))
+            return
+        next_button = Button(text("buttons.next_lesson"), payloads.lesson(following.id))
+        self.say("finish.next", (next_button, self.menu_button()), title=following.title)
+
+    # -- certificates -----------------------------------------------------------------------
+
+    def certificate_message(self, certificate: Certificate) -> Outbound:
+        """The certificate's picture (and PDF), drawn when it is sent, with its caption."""
+        code = self.learner.certificates[certificate.id].code
+        caption = self.messages.text("certificate.caption", title=certificate.title, code=code)
+        return Outbound(caption, certificate=code)
+
+    def ask_name(self, waiting: list[str]) -> None:
+        """Ask the name to print on certificates: the chat profile's as a button, where there
+        is one. `waiting`: the certificates to send once it is answered (none: a correction)."""
+        self.learner.pending = NAMING + ",".join(waiting)
+        current = self.learner.certificate_name
+        offered = offered_name(self.learner.name)
+        buttons = []
+        if offered is not None and offered != current:
+            buttons.append(Button(offered, payloads.name("profile")))
+        if current is None:
+            buttons.append(Button(self.messages.text("certificate.later"), payloads.name("later")))
+            self.say("certificate.ask_name", tuple(buttons))
         else:
-            paragraphs.append(text("finish.next", title=following.title))
-            next_button = Button(text("buttons.next_lesson"), payloads.lesson(following.id))
-            buttons = (next_button, self.menu_button())
-        # The congratulations and any certificate lead into the one thing to do next; compose
-        # joins them into one message where it fits a screen.
-        *before, last = paragraphs
-        self.out += [Outbound(paragraph) for paragraph in before]
-        self.out.append(Outbound(last, buttons))
+            buttons.append(Button(self.messages.text("certificate.keep"), payloads.name("keep")))
+            self.say("certificate.rename", tuple(buttons), name=current)
+
+    def take_name(self, text: str, command: str | None, pending: str) -> None:
+        """A reply to the name question: a button's label or number is a tap (the offered
+        name only as written, so a name typed afresh is never read as it), a command is done,
+        anything else is the name, or asked again when it cannot be one."""
+        buttons = self.learner.buttons
+        typed = " ".join(text.split()).casefold()
+        for label, payload in buttons:
+            if typed == label.casefold():
+                self.tap(payload, pending)
+                return
+        others = [(label, payload) for label, payload in buttons if payload != "n:profile"]
+        reading = read_option(text, [[spoken(label)] for label, _ in buttons], yes_no=False)
+        chosen = buttons[reading.option] if reading.option is not None else None
+        if chosen and (reading.how == "number" or (chosen in others and reading.how == "exact")):
+            self.tap(chosen[1], pending)
+        elif command is not None:
+            self.command(command)
+        elif (name := printed_name(text)) is not None:
+            self.name_given(name, pending)
+        else:
+            self.learner.pending = pending
+            self.say("certificate.name_invalid", tuple(Button(*b) for b in buttons))
+
+    def name_tap(self, choice: str, pending: str) -> None:
+        if choice == "profile" and (name := offered_name(self.learner.name)) is not None:
+            self.name_given(name, pending)
+        elif choice == "later":
+            self.say("certificate.name_later")
+            self.send_waiting(pending)
+        elif choice == "keep" and self.learner.certificate_name is not None:
+            self.say("certificate.name_kept", self.after_name(), name=self.learner.certificate_name)
+        else:
+            self.stale()
+
+    def name_given(self, name: str, pending: str) -> None:
+        self.learner.certificate_name = name
+        said = [self.messages.text("certificate.name_saved", name=name)]
+        if plain_letters(name):
+            said.append(self.messages.text("certificate.name_unmarked"))
+        if pending.removeprefix(NAMING):
+            self.out += [Outbound(text) for text in said]
+            self.send_waiting(pending)
+        else:  # a correction: the certificates are there to see again
+            *before, last = said
+            self.out += [Outbound(text) for text in before]
+            self.out.append(Outbound(last, self.after_name()))
+
+    def send_waiting(self, pending: str) -> None:
+        """The certificates earned while the name was asked, then what to learn next."""
+        for certificate_id in pending.removeprefix(NAMING).split(","):
+            certificate = self.content.certificate(certificate_id)
+            if certificate is not None and certificate_id in self.learner.standing():
+                self.out.append(self.certificate_message(certificate))
+        self.what_next()
+
+    def after_name(self) -> tuple[Button, ...]:
+        """After the name is set or kept: seeing the certificates, and the way back."""
+        shown: tuple[Button, ...] = ()
+        if self.learner.standing():
+            show = self.messages.text("certificate.show")
+            shown = (Button(show, payloads.command("certificates")),)
+        return (*shown, *self.resume_buttons())
+
+    def show_certificates(self) -> None:
+        """Every certificate that stands, as its picture, then how to keep them."""
+        standing = self.learner.standing()
+        if not standing:
+            self.say("progress.no_certificates", self.resume_buttons())
+            return
+        for certificate_id in standing:
+            certificate = self.content.certificate(certificate_id)
+            if certificate is not None:
+                self.out.append(self.certificate_message(certificate))
+        rename = Button(self.messages.text("certificate.change_name"), payloads.command("name"))
+        self.say("certificate.shown", (rename, *self.resume_buttons()))
 
     # -- commands ---------------------------------------------------------------------------
 
@@ -490,9 +611,20 @@ class _Turn:
         elif name == "lost":
             self.lost()
         elif name == "progress":
-            self.out.append(
-                Outbound(progress_text(self.learner, self.content), self.resume_buttons())
-            )
+            buttons = self.resume_buttons()
+            if self.learner.standing():
+                show = Button(
+                    self.messages.text("certificate.show"), payloads.command("certificates")
+                )
+                rename = Button(
+                    self.messages.text("certificate.change_name"), payloads.command("name")
+                )
+                buttons = (show, rename, *buttons)
+            self.out.append(Outbound(progress_text(self.learner, self.content), buttons))
+        elif name == "certificates":
+            self.show_certificates()
+        elif name == "name":
+            self.ask_name([])
         elif name == "stop":
             self.say("stop", self.resume_buttons())
         elif name == "delete":

@@ -16,12 +16,18 @@ certificate codes they index):
  "firsts": {"an-toan-otp": {"cau-1": true}},
  "results": {"an-toan-otp": {"status": "passed", "score": 1.0, "completed_at": "...",
                              "attempts": 1, "seconds": 540, "version": "3f9a1c0b2d4e"}},
- "certificates": {"ky-nang-so-co-ban": {"earned_at": "...", "code": "HS-7K2P-9QXD"}}}
+ "certificates": {"ky-nang-so-co-ban": {"earned_at": "...", "code": "HS-7K2P-9QXD",
+                                        "revoked_at": null}},
+ "certificate_name": "Nguyễn Thị Hường"}
 ```
 `buttons` are the (label, payload) pairs last sent, so a typed number or label works as a
 tap on any channel. `places` keeps where the learner stood in each other lesson they left
 unfinished (opening another lesson never loses a finished step); `misread` counts the
-replies in a row that were not understood. A result's `version` is the content version
+replies in a row that were not understood. `name` is what the channel shows for the learner
+(changed by the channel at every message); `certificate_name` is the name the learner gave for
+their certificates, the only personal detail a certificate carries (None: not given yet). A
+certificate revoked by an admin keeps its place with `revoked_at` (it is not earned again, and
+counts no more). A result's `version` is the content version
 (`bot.content.content_version`) the lesson was finished under: absent from results recorded
 before versions were. No text a learner typed is ever kept here.
 """
@@ -61,10 +67,12 @@ class Result:
 
 @dataclass
 class Earned:
-    """A certificate earned once, with its date and a verification code."""
+    """A certificate earned once, with its date and its number (a verification code);
+    `revoked_at`: when an admin revoked it (None: it stands)."""
 
     earned_at: str
     code: str
+    revoked_at: str | None = None
 
 
 @dataclass
@@ -88,10 +96,15 @@ class Learner:
     seen_at: str | None = None
     trail: dict[str, list[str]] = field(default_factory=dict)
     firsts: dict[str, dict[str, bool]] = field(default_factory=dict)
+    certificate_name: str | None = None
 
     @classmethod
     def new(cls, learner_id: str, at: datetime | None = None) -> Learner:
         return cls(id=learner_id, created_at=(at or now_vn()).isoformat())
+
+    def standing(self) -> dict[str, Earned]:
+        """The certificates that stand (not revoked), by id."""
+        return {cid: e for cid, e in self.certificates.items() if e.revoked_at is None}
 
     def passed(self, lesson_id: str) -> bool:
         result = self.results.get(lesson_id)
@@ -129,6 +142,7 @@ class Learner:
             seen_at=self.seen_at,
             trail={lesson: list(steps) for lesson, steps in self.trail.items()},
             firsts={lesson: dict(answers) for lesson, answers in self.firsts.items()},
+            certificate_name=self.certificate_name,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -151,6 +165,7 @@ class Learner:
             "seen_at": self.seen_at,
             "trail": self.trail,
             "firsts": self.firsts,
+            "certificate_name": self.certificate_name,
         }
 
     @classmethod
@@ -174,4 +189,5 @@ class Learner:
             seen_at=data.get("seen_at"),
             trail={k: list(v) for k, v in data.get("trail", {}).items()},
             firsts={k: dict(v) for k, v in data.get("firsts", {}).items()},
+            certificate_name=data.get("certificate_name"),
         )

@@ -144,9 +144,61 @@ TEXTS: dict[str, frozenset[str]] = {
     "poster.steps": _NONE,
     "poster.volunteer": _keys("volunteer"),
     "poster.safety": _NONE,
+    # The certificate in the chat: the name printed on it, the picture, its buttons.
+    "certificate.ask_name": _NONE,
+    "certificate.rename": _keys("name"),
+    "certificate.name_saved": _keys("name"),
+    "certificate.name_unmarked": _NONE,
+    "certificate.name_later": _NONE,
+    "certificate.name_kept": _keys("name"),
+    "certificate.name_invalid": _NONE,
+    "certificate.caption": _keys("title", "code"),
+    "certificate.shown": _NONE,
+    "certificate.revoked": _keys("title", "code", "date"),
+    "certificate.pdf": _NONE,
+    "certificate.later": _NONE,
+    "certificate.keep": _NONE,
+    "certificate.show": _NONE,
+    "certificate.change_name": _NONE,
+    # The printed certificate (PNG and PDF).
+    "paper.heading": _NONE,
+    "paper.to": _NONE,
+    "paper.no_name": _NONE,
+    "paper.completed": _NONE,
+    "paper.lessons": _keys("count", "lessons"),
+    "paper.lesson_count": _keys("count"),
+    "paper.skills": _keys("framework"),
+    "paper.date": _keys("date"),
+    "paper.issuer": _keys("issuer"),
+    "paper.issuer_default": _NONE,
+    "paper.number": _keys("code"),
+    "paper.scan": _NONE,
+    "paper.note": _keys("issuer"),
+    # The /verify page, for anyone who checks a certificate.
+    "verify.title": _NONE,
+    "verify.intro": _NONE,
+    "verify.label": _NONE,
+    "verify.button": _NONE,
+    "verify.genuine": _NONE,
+    "verify.revoked": _keys("date"),
+    "verify.replaced": _keys("date"),
+    "verify.unknown": _keys("code"),
+    "verify.name": _NONE,
+    "verify.certificate": _NONE,
+    "verify.skills": _NONE,
+    "verify.date": _NONE,
+    "verify.issuer": _NONE,
+    "verify.number": _NONE,
+    "verify.note": _NONE,
+    "verify.badge": _NONE,
+    "verify.again": _NONE,
+    "verify.slow_down": _keys("seconds"),
 }
 
-COMMANDS = ("menu", "next", "repeat", "back", "help", "lost", "progress", "stop", "delete")
+COMMANDS = (
+    "menu", "next", "repeat", "back", "help", "lost", "progress", "stop", "delete", "name",
+    "certificates",
+)  # fmt: skip
 WORDS = ("go_on", "not_yet", "asking", "hold", "delete_yes")
 LISTS: frozenset[str] = frozenset(
     [f"commands.{name}" for name in COMMANDS] + [f"words.{name}" for name in WORDS]

@@ -5,8 +5,11 @@
  "buttons": [{"label": "Chỉ mình tôi", "payload": "o:3f9a1c0b2d:0"}],
  "links": [{"label": "Mở VNeID", "url": "https://vneid.gov.vn"}],
  "image": "/srv/hocso/content/media/otp.jpg"}
+{"text": "🏅 Giấy chứng nhận *An toàn trên mạng* của bác…", "certificate": "HS-7K2P-9QXD"}
 ```
-Text may carry `*bold*` and `_italic_`.
+Text may carry `*bold*` and `_italic_`. `certificate` is the number of a certificate to show
+with the text: drawn when the message is sent, with the name the learner has then, as a
+picture and a PDF to print (`webhook.certificates` says how each channel carries them).
 """
 
 from __future__ import annotations
@@ -29,12 +32,14 @@ class Button:
 
 @dataclass(frozen=True)
 class Outbound:
-    """One message. `image` is a file path or an https URL."""
+    """One message. `image` is a file path or an https URL; `certificate` a certificate's
+    number, whose picture and PDF go with the text."""
 
     text: str
     buttons: tuple[Button, ...] = ()
     links: tuple[Link, ...] = ()
     image: str | None = None
+    certificate: str | None = None
 
 
 def to_body(message: Outbound) -> dict[str, Any]:
@@ -46,6 +51,8 @@ def to_body(message: Outbound) -> dict[str, Any]:
         body["links"] = [[link.label, link.url] for link in message.links]
     if message.image:
         body["image"] = message.image
+    if message.certificate:
+        body["certificate"] = message.certificate
     return body
 
 
@@ -56,4 +63,5 @@ def from_body(body: dict[str, Any]) -> Outbound:
         buttons=tuple(Button(label, payload) for label, payload in body.get("buttons", [])),
         links=tuple(Link(label, url) for label, url in body.get("links", [])),
         image=body.get("image"),
+        certificate=body.get("certificate"),
     )

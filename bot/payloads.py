@@ -12,6 +12,7 @@ Kept under Telegram's 64-byte callback_data limit:
 | `m:<page>`        | show that page of the lesson menu                     |
 | `k:<command>`     | run a global command (menu, next, help, progress, …)  |
 | `d:yes` / `d:no`  | confirm or cancel deleting the learner's data         |
+| `n:<choice>`      | the name for certificates: `profile` (the chat's), `later`, `keep` |
 
 A step's mark is a hash of its lesson and step ids and its options' labels, so a button from
 an older message, or from before an edit of the lesson (`hocso reload`), is recognised as stale
@@ -29,7 +30,7 @@ from lessons.steps import Step
 
 @dataclass(frozen=True)
 class Tap:
-    """A parsed payload: `kind` is one of c, o, l, r, s, m, k, d."""
+    """A parsed payload: `kind` is one of c, o, l, r, s, m, k, d, n."""
 
     kind: str
     value: str = ""
@@ -77,6 +78,11 @@ def delete(confirm: bool) -> str:
     return "d:yes" if confirm else "d:no"
 
 
+def name(choice: str) -> str:
+    """A button of the name question: `profile`, `later` or `keep`."""
+    return f"n:{choice}"
+
+
 def parse(payload: str) -> Tap | None:
     """The tap a payload stands for, or None for a payload hocso never made."""
     if not isinstance(payload, str):
@@ -91,6 +97,6 @@ def parse(payload: str) -> Tap | None:
         return Tap("o", mark, int(index))
     if kind == "m":
         return Tap("m", rest) if rest.isdigit() else None
-    if kind in ("c", "l", "r", "s", "k", "d"):
+    if kind in ("c", "l", "r", "s", "k", "d", "n"):
         return Tap(kind, rest)
     return None

@@ -7,10 +7,13 @@
  "lessons": {"an-toan-otp": {"status": "passed", "score": 1.0,
                              "completed_at": "2026-11-23T10:00:00+07:00",
                              "version": "3f9a1c0b2d4e"}},
- "certificates": [{"id": "ky-nang-so-co-ban", "earned_at": "...", "code": "HS-7K2P-9QXD"}]}
+ "certificates": [{"id": "ky-nang-so-co-ban", "earned_at": "...", "code": "HS-7K2P-9QXD"}],
+ "certificate_name": "Nguyễn Thị Hường"}
 ```
-`version` is the content version the result was earned under (`Result.version`), left out
-when unknown (results recorded before versions were).
+A revoked certificate has its `revoked_at`; `certificate_name` (the name printed on the
+certificates) is there once the learner gave it. `version` is the content version the result
+was earned under (`Result.version`), left out when unknown (results recorded before versions
+were).
 """
 
 from __future__ import annotations
@@ -26,12 +29,12 @@ from lessons.events import Finished
 from lessons.model import Certificate, Lesson
 
 # Crockford's base32 without I, L, O, U: nothing a person can misread when checking a code.
-_CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 
 def new_code() -> str:
     """A verification code such as `HS-7K2P-9QXD` (40 random bits)."""
-    chars = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(8))
+    chars = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
     return f"HS-{chars[:4]}-{chars[4:]}"
 
 
@@ -125,8 +128,14 @@ def progress_json(learner: Learner) -> dict[str, Any]:
     lesson_ids = list(learner.results)
     lesson_ids += [lesson for lesson in learner.started() if lesson not in learner.results]
     lessons = {lid: status for lid in lesson_ids if (status := status_of(learner, lid))}
-    certificates = [
-        {"id": cid, "earned_at": earned.earned_at, "code": earned.code}
-        for cid, earned in learner.certificates.items()
-    ]
-    return {"learner": learner.id, "lessons": lessons, "certificates": certificates}
+    certificates = []
+    for cid, earned in learner.certificates.items():
+        certificate = {"id": cid, "earned_at": earned.earned_at, "code": earned.code}
+        if earned.revoked_at is not None:
+            certificate["revoked_at"] = earned.revoked_at
+        certificates.append(certificate)
+    found: dict[str, Any] = {"learner": learner.id, "lessons": lessons}
+    found["certificates"] = certificates
+    if learner.certificate_name is not None:
+        found["certificate_name"] = learner.certificate_name
+    return found

@@ -211,7 +211,8 @@ def registry(
     store: Store, places: Places, start: int = 0, limit: int = 50
 ) -> tuple[list[CertificateLine], int]:
     """A page of certificates, the learners who earned one most lately first (each with all
-    their certificates, newest first), and how many learners hold one."""
+    their certificates that stand, newest first; `bot.certified.revocations` lists the revoked
+    ones), and how many learners hold one."""
     ids = [learner_id for learner_id, _ in store.ranked("certified", start, start + limit)]
     lines = []
     for learner_id in ids:
@@ -219,8 +220,9 @@ def registry(
         if learner is None:
             continue
         area, village = places.where(Group.of(learner))
-        name = mask_name(learner.name or "") or mask_id(learner.id)
-        earned = sorted(learner.certificates.items(), key=lambda item: item[1].earned_at)
+        # The name printed on their certificates, else the one their chat shows.
+        name = mask_name(learner.certificate_name or learner.name or "") or mask_id(learner.id)
+        earned = sorted(learner.standing().items(), key=lambda item: item[1].earned_at)
         for certificate, got in reversed(earned):
             lines.append(
                 CertificateLine(

@@ -9,7 +9,8 @@ from bot.learner import Learner
 
 
 def progress_text(learner: Learner, content: Content) -> str:
-    """Each started lesson with its result, the count passed, and certificates with codes."""
+    """Each started lesson with its result, the count passed, and certificates with their
+    numbers (a revoked one says so)."""
     say = content.messages.text
     lines = [say("progress.title")]
     started = [lesson for lesson in content.lessons.values() if _started(learner, lesson.id)]
@@ -31,11 +32,19 @@ def progress_text(learner: Learner, content: Content) -> str:
         for certificate_id, earned in learner.certificates.items():
             certificate = content.certificate(certificate_id)
             title = certificate.title if certificate else certificate_id
-            date = datetime.fromisoformat(earned.earned_at).strftime("%d/%m/%Y")
+            if earned.revoked_at is not None:
+                date = _day(earned.revoked_at)
+                lines.append(say("certificate.revoked", title=title, date=date, code=earned.code))
+                continue
+            date = _day(earned.earned_at)
             lines.append(say("progress.certificate", title=title, date=date, code=earned.code))
     else:
         lines.append(say("progress.no_certificates"))
     return "\n".join(lines)
+
+
+def _day(stamp: str) -> str:
+    return datetime.fromisoformat(stamp).strftime("%d/%m/%Y")
 
 
 def _started(learner: Learner, lesson_id: str) -> bool:

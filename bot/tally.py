@@ -7,7 +7,7 @@ learners|V12|xa-an-phu|thon-1   1     one learner brought by V12 (area and villa
                                        assignment; empty: the volunteer's, looked up on reading)
 passed|V12||                    3     lessons passed by V12's learners
 trained|V12||                   2     V12's learners who passed a lesson (certified|…: earned
-                                      a certificate)
+                                      a certificate, not revoked)
 lesson|an-toan-otp|passed       1     learners whose best attempt passed
 reach|an-toan-otp|cau-1         1     learners who ever reached that step
 at|an-toan-otp|cau-1            1     learners standing on it now (current or left lesson)
@@ -85,9 +85,10 @@ def contributions(learner: Learner) -> Counter[str]:
     counts[f"started{SEP}{group}"] += len(started)
     passed = [lesson for lesson, result in learner.results.items() if result.status == "passed"]
     counts[f"passed{SEP}{group}"] += len(passed)
-    counts[f"certs{SEP}{group}"] += len(learner.certificates)
+    standing = learner.standing()  # a revoked certificate counts no more
+    counts[f"certs{SEP}{group}"] += len(standing)
     counts[f"trained{SEP}{group}"] += int(bool(passed))
-    counts[f"certified{SEP}{group}"] += int(bool(learner.certificates))
+    counts[f"certified{SEP}{group}"] += int(bool(standing))
     for lesson in started:
         counts[f"lesson{SEP}{_clean(lesson)}{SEP}started"] += 1
     for lesson, result in learner.results.items():
@@ -95,7 +96,7 @@ def contributions(learner: Learner) -> Counter[str]:
         if result.status == "passed" and result.seconds is not None:
             counts[f"time{SEP}{_clean(lesson)}"] += result.seconds
             counts[f"timed{SEP}{_clean(lesson)}"] += 1
-    for certificate in learner.certificates:
+    for certificate in standing:
         counts[f"cert{SEP}{_clean(certificate)}"] += 1
     for lesson, steps in learner.trail.items():
         for step in steps:
@@ -135,17 +136,19 @@ def row(learner: Learner) -> dict[str, Any]:
         "started": len(set(learner.results) | set(learner.started())),
         "passed": statuses["passed"],
         "failed": statuses["failed"],
-        "certificates": len(learner.certificates),
+        "certificates": len(learner.standing()),
     }
 
 
 def ranks(learner: Learner) -> dict[str, float]:
     """The sorted sets a learner belongs to: `all` and their group's, scored by when they
-    were last seen, and `certified` (those with a certificate) by their latest one (epoch s)."""
+    were last seen, and `certified` (those with a certificate that stands) by their latest one
+    (epoch s)."""
     seen = seconds(learner.seen_at or learner.created_at)
     found = {"all": seen, f"g:{Group.of(learner).key}": seen}
-    if learner.certificates:
-        found["certified"] = max(seconds(e.earned_at) for e in learner.certificates.values())
+    standing = learner.standing()
+    if standing:
+        found["certified"] = max(seconds(e.earned_at) for e in standing.values())
     return found
 
 

@@ -73,6 +73,8 @@ def test_passing_awards_the_certificate_once_and_suggests_what_next(chat: Chat) 
     chat.tap("Bài mẫu")
     walk(chat, PERFECT_MAU)
     assert "Chứng nhận bài mẫu" in chat.text and "HS-TEST-0001" in chat.text
+    assert chat.says("certificate.ask_name")  # the name to print, then what next
+    chat.send("Nguyễn Thị Hường")
     assert "Bài nên học tiếp: *Bài sau*" in chat.text
     assert chat.buttons == ["▶ Học bài tiếp theo", "📋 Danh sách bài học"]
     chat.tap("Bài mẫu") if False else chat.send("menu")

@@ -204,6 +204,7 @@ def fills(content: Content) -> dict[str, str]:
         "explain": "",
         "hint": "",
         "help": content.messages.text("buttons.help"),
+        "name": "Nguyễn Thị Thanh Hường",  # a long name of four words
     }
 
 
@@ -233,10 +234,16 @@ BUTTONS = {
     "delete.confirm": ("buttons.delete_yes", "buttons.delete_no"),
     "finish.failed": ("buttons.retake", "buttons.menu"),
     "finish.next": ("buttons.next_lesson", "buttons.menu"),
+    "certificate.ask_name": ("certificate.later",),  # and the chat's name: see below
+    "certificate.rename": ("certificate.keep",),
+    "certificate.name_kept": ("certificate.show", *RESUME),
+    "certificate.shown": ("certificate.change_name", *RESUME),
 }
+NAMED = ("certificate.ask_name", "certificate.rename", "certificate.name_invalid")
 CONTINUE = ("reading.say", "reading.not_yet")  # with the continue button named in the text
 OPTION_BUTTONS = ("reading.options", "reading.ambiguous", "quiz.wrong", "quiz.wrong_hint")
-NOT_MESSAGES = ("buttons.", "web.", "poster.")  # button labels; the web page's and posters' words
+# Button labels; the web page's, posters', printed certificates' and /verify's words.
+NOT_MESSAGES = ("buttons.", "web.", "poster.", "paper.", "verify.")
 
 
 def test_every_sentence_of_messages_yaml_fits_the_screen(content: Content) -> None:
@@ -258,6 +265,8 @@ def test_every_sentence_of_messages_yaml_fits_the_screen(content: Content) -> No
             labels = [option.label for option in widest.options] + [values["help"]]
         elif key == "lost.say":
             labels = [values["button"], values["help"]]
+        if key in NAMED:  # the name the chat shows, offered as a button
+            labels = [values["name"], *labels]
         size = screen.measure(text, labels)
         if size.over:
             over.append(

@@ -86,6 +86,7 @@ def full_learner(learner_id: str = "tg:12345") -> Learner:
         seen_at="2026-11-23T10:06:00+07:00",
         trail={"an-toan-otp": ["chao", "cau-1", "cau-2"]},
         firsts={"an-toan-otp": {"cau-1": True, "cau-0": False}},
+        certificate_name="Nguyễn Thị Hường",
     )
 
 
