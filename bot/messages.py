@@ -61,6 +61,8 @@ TEXTS: dict[str, frozenset[str]] = {
     "buttons.group_done": _keys("title", "passed", "total"),
     "buttons.groups": _NONE,
     "buttons.back_page": _NONE,
+    "buttons.more_groups": _NONE,
+    "buttons.back_groups": _NONE,
     "buttons.retake": _NONE,
     "buttons.next_lesson": _NONE,
     "buttons.help": _NONE,
