@@ -5,6 +5,7 @@ content/
   lessons/<lesson-id>.yaml
   certificates.yaml
   messages.yaml
+  console.yaml
   media/…
 ```
 A folder with any problem is never used: `load_content` raises, and `ContentHolder.reload`
@@ -18,6 +19,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.console import ConsoleTexts, load_console
 from bot.messages import Messages, load_messages
 from lessons.loader import load_certificates, load_lessons
 from lessons.model import Certificate, Lesson
@@ -43,6 +45,7 @@ class Content:
     lessons: dict[str, Lesson]
     certificates: tuple[Certificate, ...]
     messages: Messages
+    console: ConsoleTexts  # the web console's sentences (console.yaml)
 
     @property
     def words(self) -> Words:
@@ -64,10 +67,12 @@ def check_content(root: Path) -> tuple[Content | None, list[Problem]]:
     problems += certificate_problems
     messages, message_problems = load_messages(root / "messages.yaml")
     problems += message_problems
-    if problems or messages is None:
+    console, console_problems = load_console(root / "console.yaml")
+    problems += console_problems
+    if problems or messages is None or console is None:
         return None, sorted(problems)
     ordered = {lesson_id: lessons[lesson_id] for lesson_id in menu_order(lessons, certificates)}
-    return Content(root, ordered, tuple(certificates), messages), []
+    return Content(root, ordered, tuple(certificates), messages, console), []
 
 
 def load_content(root: Path) -> Content:
