@@ -9,6 +9,7 @@ hocso verify CODE
 hocso link LESSON [--volunteer CODE] [--json]
 hocso backup [DEST]
 hocso restore SRC [--force]
+hocso admin add NAME [--reset] | list | remove NAME
 """
 
 from __future__ import annotations
@@ -18,9 +19,9 @@ import sys
 from collections.abc import Sequence
 from types import ModuleType
 
-from cli import backup, chat, link, lint, progress, serve, verify
+from cli import admin, backup, chat, link, lint, progress, serve, verify
 
-COMMANDS: tuple[ModuleType, ...] = (chat, lint, serve, progress, verify, link, backup)
+COMMANDS: tuple[ModuleType, ...] = (chat, lint, serve, progress, verify, link, backup, admin)
 
 DESCRIPTION = """\
 hocso teaches digital skills in Vietnamese, one small step at a time, in a chat.
@@ -34,6 +35,7 @@ Commands:
   link      the links and the QR code that open a lesson, for volunteers to share
   backup    copy the learners' store while the service runs
   restore   put a backup back in place of the store
+  admin     add, list or remove the accounts of the web console (/admin)
 
 Run `hocso COMMAND --help` to see a command's options."""
 
