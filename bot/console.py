@@ -49,10 +49,12 @@ TEXTS: dict[str, frozenset[str]] = {
     "audit.what": _NONE,
     "audit.detail": _NONE,
     "audit.nobody": _NONE,
+    **{f"audit.fields.{name}": _NONE for name in ("client", "account", "page", "format")},
     **{f"audit.actions.{action}": _NONE for action in ACTIONS},  # bot.audit
     "table.empty": _NONE,
     "table.download": _NONE,
     "errors.title": _NONE,
+    "errors.signed_out": _NONE,
     "errors.forbidden": _NONE,
     "errors.not_found": _NONE,
     "errors.not_allowed": _NONE,

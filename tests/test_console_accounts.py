@@ -46,6 +46,31 @@ def test_an_account_keeps_a_hash_never_the_password(store: Store) -> None:
     assert accounts.check("khong-co", PASSWORD) is None
 
 
+class Counting(PasswordHasher):
+    """A hasher that counts the hashes it checks."""
+
+    def __init__(self) -> None:
+        super().__init__(time_cost=1, memory_cost=8, parallelism=1)
+        self.checked: list[str] = []
+
+    def verify(self, hash: str | bytes, password: str | bytes) -> bool:
+        self.checked.append(str(hash))
+        return super().verify(hash, password)
+
+
+def test_an_unknown_name_costs_a_check_of_a_hash_too(store: Store) -> None:
+    """The same work, so the same time: a wrong password, an unknown name and a name that
+    can be no account each check one hash made with the same settings."""
+    hasher = Counting()
+    accounts = Accounts(store, hasher)
+    accounts.set("lan", PASSWORD)
+    for name in ("lan", "khong-co-ai", "không hợp lệ"):
+        hasher.checked.clear()
+        assert accounts.check(name, "sai mat khau") is None
+        (checked,) = hasher.checked
+        assert checked.startswith("$argon2id$v=19$m=8,t=1,p=1$")
+
+
 def test_the_rules(store: Store) -> None:
     accounts = Accounts(store, FAST)
     with pytest.raises(AccountError, match=f"at least {MIN_PASSWORD} characters"):
