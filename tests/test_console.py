@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator
+from itertools import pairwise
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -18,6 +19,7 @@ import pytest
 import bot.accounts
 from bot.accounts import Accounts
 from bot.content import Content
+from bot.stores.memory import MemoryStore
 from support.chat import fixture_content
 from support.clock import Clock
 from support.console import FAST, PASSWORD, Admin, add_account, csrf_of, shows
@@ -25,7 +27,7 @@ from support.service import ServiceThread
 from webhook.console import Console
 from webhook.console.guard import local
 from webhook.console.sessions import IDLE, LONGEST
-from webhook.console.throttle import TIERS
+from webhook.console.throttle import TIERS, Throttle
 from webhook.settings import Settings, WebLimits
 
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
@@ -228,6 +230,23 @@ def test_failed_sign_ins_are_slowed_down_per_address_and_per_name(
     clock.now += TIERS[0][1] + 1
     assert lan.sign_in("lan", PASSWORD).status_code == 303
     assert audited(app)[-1] == ("lan", "signin")
+
+
+def test_the_waits_grow() -> None:
+    """Someone who tries again as soon as they may: 5 at once, then one a minute, then one
+    every 10 minutes, then (after some 60) one an hour."""
+    clock = Clock(1000.0)
+    throttle = Throttle(MemoryStore(), clock)
+    tried: list[float] = []
+    while len(tried) < 62:
+        wait = throttle.attempt("203.0.113.7", "lan")
+        if wait > 0:
+            clock.now += wait
+        else:
+            tried.append(clock.now)
+    gaps = [round(after - before) for before, after in pairwise(tried)]
+    assert gaps[:4] == [0] * 4 and gaps[4:9] == [60] * 5
+    assert all(gap >= 300 for gap in gaps[9:]) and gaps[-1] == 3600
 
 
 def test_the_sign_in_form_needs_its_token(app: ServiceThread) -> None:

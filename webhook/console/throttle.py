@@ -2,7 +2,7 @@
 buckets (`Store.take_token`), so the limits hold across every worker and machine.
 
 Each of the two has three buckets, one inside the other (`TIERS`): 5 attempts at once, then one
-a minute; after 10, one every 10 minutes; after 50, one an hour. They fill again at those
+a minute; after 10, one every 10 minutes; after some 60, one an hour. They fill again at those
 rates, so a person who mistyped a few times waits a minute at most, and a machine guessing
 passwords gets a few dozen guesses a day. An attempt over a limit is answered at once
 (429, with how long to wait) and no password is checked.
