@@ -20,6 +20,7 @@ COPY bot bot
 COPY lessons lessons
 COPY handlers handlers
 COPY webhook webhook
+COPY cli cli
 RUN pip install --no-cache-dir -c constraints.txt . \
     && groupadd --system --gid 10001 hocso \
     && useradd --system --uid 10001 --gid 10001 --home-dir /data --shell /usr/sbin/nologin hocso \
