@@ -13,6 +13,7 @@ password.
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -41,17 +42,22 @@ def now_iso(at: float) -> str:
     return datetime.fromtimestamp(at, VIETNAM).isoformat(timespec="seconds")
 
 
-def entry(who: str | None, what: str, at: float, **detail: Any) -> dict[str, Any]:
+def entry(who: str | None, what: str, at: float, detail: Mapping[str, Any]) -> dict[str, Any]:
     """One entry; ValueError for an action not in ACTIONS (a bug: the page has no name for it)."""
     if what not in ACTIONS:
         raise ValueError(f"{what!r} is not an audited action; add it to bot.audit.ACTIONS")
-    return {"at": now_iso(at), "who": who, "what": what, "detail": detail}
+    return {"at": now_iso(at), "who": who, "what": what, "detail": dict(detail)}
 
 
 def record(
-    directory: Directory, who: str | None, what: str, *, at: float | None = None, **detail: Any
+    directory: Directory,
+    who: str | None,
+    what: str,
+    detail: Mapping[str, Any] | None = None,
+    *,
+    at: float | None = None,
 ) -> dict[str, Any]:
     """Append one entry to the audit log; the entry."""
-    kept = entry(who, what, time.time() if at is None else at, **detail)
+    kept = entry(who, what, time.time() if at is None else at, detail or {})
     directory.audit(kept)
     return kept

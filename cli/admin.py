@@ -100,7 +100,7 @@ def _set(accounts: Accounts, name: str, reset: bool) -> int:
         print(f"hocso: {error}", file=sys.stderr)
         return 1
     what = "account_reset" if before is not None else "account_add"
-    audit.record(accounts.directory, audit.CLI, what, account=account.name)
+    audit.record(accounts.directory, audit.CLI, what, {"account": account.name})
     done = "has a new password" if before is not None else "was made"
     print(f"The console account '{account.name}' {done}; sign in at /admin/login.")
     return 0
@@ -144,7 +144,7 @@ def _remove(args: argparse.Namespace) -> int:
             print(f"hocso: there is no console account {args.name!r}", file=sys.stderr)
             return 1
         name = normal_name(args.name)
-        audit.record(accounts.directory, audit.CLI, "account_remove", account=name)
+        audit.record(accounts.directory, audit.CLI, "account_remove", {"account": name})
         print(f"The console account '{name}' was removed; its sessions are over.")
         return 0
 

@@ -15,6 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+from starlette.applications import Starlette
 
 import bot.accounts
 from bot.accounts import Accounts
@@ -23,11 +24,14 @@ from bot.stores.memory import MemoryStore
 from support.chat import fixture_content
 from support.clock import Clock
 from support.console import FAST, PASSWORD, Admin, add_account, csrf_of, shows
+from support.served import Served
 from support.service import ServiceThread
-from webhook.console import Console
+from webhook.console import Action, Column, Console, Done, Page, Shown, Table, Visit
 from webhook.console.guard import local
+from webhook.console.pages import PAGES
 from webhook.console.sessions import IDLE, LONGEST
 from webhook.console.throttle import TIERS, Throttle
+from webhook.service import Service
 from webhook.settings import Settings, WebLimits
 
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
@@ -409,3 +413,62 @@ def test_the_console_s_texts_are_all_in_console_yaml() -> None:
     used = {key for key in used if not key.endswith(".html")}  # templates' names
     missing = sorted(key for key in used if key not in TEXTS and key not in prefixes)
     assert len(used) > 20 and missing == []
+
+
+# -- what a page module can do ----------------------------------------------------------------
+
+
+def things(visit: Visit) -> Shown:
+    """A page with a parameter and a table: /admin/things/{kind}."""
+    kind = str(visit.params["kind"])
+    rows = [{"id": f"{kind}-{number}", "n": number} for number in range(3)]
+    return Shown(table=Table((Column("id", "audit.who"), Column("n", "audit.what")), rows))
+
+
+def reload_things(visit: Visit) -> Done:
+    assert visit.form is not None
+    visit.audit("reload", what=str(visit.form.get("what")))
+    return Done("/admin/things/all", notice="home.welcome", values={"name": visit.name})
+
+
+TRIAL = Page(
+    "/admin/things/{kind}",
+    title="nav.content",
+    show=things,
+    nav=False,
+    actions=(Action("/admin/things-reload", reload_things),),
+)
+
+
+def test_a_page_with_a_parameter_its_exports_and_an_action(content: Content) -> None:
+    settings = Settings(content=content.root, store="memory://")
+    service = Service(settings)
+    trial = Console(service, pages=(*PAGES, TRIAL))
+    served = Served(Starlette(routes=trial.routes()), name="console-trial")
+    served.start()
+    try:
+        add_account(service.store)
+        lan = Admin(served.url)
+        assert lan.get("/admin/things/ab.json").status_code == 401
+        lan.sign_in("lan", PASSWORD)
+        assert lan.get("/admin/things/ab.json").json()["rows"][0] == {"id": "ab-0", "n": 0}
+        table = lan.get("/admin/things/ab.csv")
+        assert table.headers["content-disposition"] == 'attachment; filename="hocso-things-ab.csv"'
+        page = lan.get("/admin/things/ab")
+        assert page.status_code == 200 and "ab-2" in page.text
+        assert 'href="/admin/things/ab.csv"' in page.text
+
+        assert lan.post("/admin/things-reload", {"what": "x"}).status_code == 403
+        done = lan.post("/admin/things-reload", {"what": "x", "csrf": lan.csrf()})
+        assert done.status_code == 303 and done.headers["location"] == "/admin/things/all"
+        shown = lan.get("/admin/things/all")
+        assert shows(shown.text, content.console, "home.welcome", name="lan")
+        assert 'class="notice"' in shown.text
+        assert 'class="notice"' not in lan.get("/admin/things/all").text  # once
+        log = service.store.audit_log()
+        assert [(entry["what"], entry["detail"]) for entry in log[:1]] == [
+            ("reload", {"what": "x"})
+        ]
+    finally:
+        served.stop()
+        service.store.close()

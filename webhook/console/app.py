@@ -157,10 +157,7 @@ class Console:
                 visit.audit("export", page=path, format=kind)
                 if kind == "json":
                     return table_json(shown.table)
-                name = "hocso-" + (
-                    re.sub(r"[^a-z0-9]+", "-", path[len(HOME) :].lower()).strip("-") or "tong-quan"
-                )
-                return table_csv(shown.table, name)
+                return table_csv(shown.table, file_name(path))
 
             return await self.run(export)
 
@@ -217,11 +214,11 @@ class Console:
     def failed_signin(self, name: str, client: str) -> None:
         known = self.accounts.get(name) if name else None
         who = None if known is None else known.name
-        audit.record(self.service.store, who, "signin_failed", at=self.now(), client=client)
+        audit.record(self.service.store, who, "signin_failed", {"client": client}, at=self.now())
 
     def signed_in(self, name: str, client: str) -> str:
         token, _ = self.sessions.start(name)
-        audit.record(self.service.store, name, "signin", at=self.now(), client=client)
+        audit.record(self.service.store, name, "signin", {"client": client}, at=self.now())
         return token
 
     def signed_out(self, visit: Visit, token: str) -> None:
@@ -332,6 +329,12 @@ class Console:
             return False
         self.service.store_failures.log(log, "console: the store failed", error, {"status": 503})
         return True
+
+
+def file_name(path: str) -> str:
+    """A download's name from its path: `/admin/learners/v12.csv` is `hocso-learners-v12`."""
+    words = re.sub(r"[^a-z0-9]+", "-", path[len(HOME) :].rsplit(".", 1)[0].lower()).strip("-")
+    return f"hocso-{words or 'tong-quan'}"
 
 
 class Stylesheet:

@@ -115,10 +115,9 @@ class Guarded:
                 return console.problem(request, session, 403, "errors.forbidden", data)
         handler = self.handlers.get(method)
         if handler is None:
-            allowed = ", ".join(sorted({*self.handlers, "HEAD"} if "GET" in self.handlers
-                                       else self.handlers))  # fmt: skip
+            allowed = sorted({*self.handlers, *(["HEAD"] if "GET" in self.handlers else [])})
             response = console.problem(request, session, 405, "errors.not_allowed", data)
-            response.headers["Allow"] = allowed
+            response.headers["Allow"] = ", ".join(allowed)
             return response
         visit = console.visit(request, session, form)
         try:

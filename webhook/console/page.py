@@ -103,10 +103,11 @@ class Visit:
     def query(self) -> QueryParams:
         return self.request.query_params
 
-    def audit(self, what: str, **detail: Any) -> None:
+    def audit(self, what: str, /, **detail: Any) -> None:
         """Write this account's action to the audit log: `what` one of `bot.audit.ACTIONS`
-        ("export", "reload", "assign", "revoke"…), `detail` what it was done to."""
-        audit.record(self.store, self.name, what, at=self.clock(), **detail)
+        ("export", "reload", "assign", "revoke"…), `detail` what it was done to, in small
+        values (`visit.audit("revoke", code="HS-7K2P-9QXD")`), never a password."""
+        audit.record(self.store, self.name, what, detail, at=self.clock())
 
 
 @dataclass(frozen=True)
