@@ -4,8 +4,8 @@
 #   docker build -t hocso .
 #   docker run -d -p 127.0.0.1:8000:8000 -v hocso-data:/data --env-file hocso.env hocso
 #
-# Nothing server-side draws text into pictures (QR codes are drawn by segno, without fonts;
-# the web chat uses the phone's own fonts), so no font packages are installed.
+# No font packages are installed: posters are set in the Noto Sans that bot/fonts ships (it
+# comes with the package), QR codes are drawn without fonts, the web chat uses the phone's.
 FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 \

@@ -8,14 +8,18 @@ content/
   console.yaml
   media/…
 ```
-A folder with any problem is never used: `load_content` raises, and `ContentHolder.reload`
-keeps serving the content it had.
+A folder with any problem is never used: `load_content` raises, and a `ContentHolder` keeps
+the content it had. A content's `version` is a short hash of the files it was read from
+(`content_version`): the same files give the same version on any machine, in any folder, so
+the workers of `hocso serve` can tell whether they run what was published (`bot.publish`).
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,6 +50,7 @@ class Content:
     certificates: tuple[Certificate, ...]
     messages: Messages
     console: ConsoleTexts  # the web console's sentences (console.yaml)
+    version: str = ""  # `content_version` of the files it was read from
 
     @property
     def words(self) -> Words:
@@ -61,6 +66,7 @@ def check_content(root: Path) -> tuple[Content | None, list[Problem]]:
     problems: list[Problem] = []
     if not root.is_dir():
         return None, [Problem(str(root), 1, "no such content folder")]
+    version = content_version(root)
     lessons, lesson_problems = load_lessons(root)
     problems += lesson_problems
     certificates, certificate_problems = load_certificates(root / "certificates.yaml", lessons)
@@ -71,8 +77,48 @@ def check_content(root: Path) -> tuple[Content | None, list[Problem]]:
     problems += console_problems
     if problems or messages is None or console is None:
         return None, sorted(problems)
+    if content_version(root) != version:
+        # An editor saving as it was read: which files this content holds is unknown.
+        return None, [Problem(str(root), 1, "files changed while they were read; try again")]
     ordered = {lesson_id: lessons[lesson_id] for lesson_id in menu_order(lessons, certificates)}
-    return Content(root, ordered, tuple(certificates), messages, console), []
+    return Content(root, ordered, tuple(certificates), messages, console, version), []
+
+
+VERSION_LENGTH = 12  # hex characters: 48 bits, more than enough to tell two edits apart
+
+
+def content_version(root: Path) -> str:
+    """A short hash of the files a content folder is loaded from (lesson files,
+    certificates.yaml, messages.yaml, console.yaml): their names relative to the folder and
+    their bytes. Pictures under media/ are served from the folder as they are, so they are not
+    in it."""
+    digest = hashlib.sha256()
+    for path in _content_files(root):
+        try:
+            data = path.read_bytes()
+        except OSError:  # the loader reports it; this content is not used
+            data = b"\0unreadable"
+        name = path.relative_to(root).as_posix().encode()
+        digest.update(b"%d:%s%d:" % (len(name), name, len(data)))
+        digest.update(data)
+    return digest.hexdigest()[:VERSION_LENGTH]
+
+
+def _content_files(root: Path) -> Iterator[Path]:
+    """The files `check_content` reads, in a fixed order (those that exist)."""
+    folder = root / "lessons"
+    if folder.is_dir():
+        # As `lessons.loader.load_lessons` picks them (a .yml file is read, to be refused).
+        yield from sorted(
+            path
+            for path in folder.iterdir()
+            if path.suffix.lower() in (".yaml", ".yml")
+            and not path.name.startswith(".")
+            and path.is_file()
+        )
+    for name in ("certificates.yaml", "messages.yaml", "console.yaml"):
+        if (root / name).is_file():
+            yield root / name
 
 
 def load_content(root: Path) -> Content:
@@ -101,7 +147,8 @@ def menu_order(lessons: dict[str, Lesson], certificates: list[Certificate]) -> l
 
 
 class ContentHolder:
-    """The content in use, swapped only for a folder that loads without a problem."""
+    """The content in use, swapped whole: a turn takes `current` once and sees one content
+    from start to end, the old or the new, never a mix."""
 
     def __init__(self, content: Content) -> None:
         self._content = content
@@ -111,10 +158,19 @@ class ContentHolder:
     def current(self) -> Content:
         return self._content
 
+    @property
+    def version(self) -> str:
+        return self._content.version
+
+    def swap(self, content: Content) -> Content:
+        """Use `content` from now on (it loaded without a problem); the content it replaces."""
+        with self._lock:
+            before, self._content = self._content, content
+        return before
+
     def reload(self) -> list[Problem]:
         """Load the folder again; on problems keep the old content and return them."""
         content, problems = check_content(self._content.root)
         if content is not None:
-            with self._lock:
-                self._content = content
+            self.swap(content)
         return problems

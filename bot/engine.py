@@ -78,6 +78,8 @@ class Engine:
         turn = _Turn(self.content, learner, now, self._make_code)
         learner.turns += 1
         learner.seen_at = now
+        if inbound.name:
+            learner.name = inbound.name
         turn.run(inbound, new=stored is None)
         replies = compose(turn.out)
         if turn.deleted:
@@ -200,9 +202,9 @@ class _Turn:
         if position is None:
             return False
         lesson = self.content.lessons.get(position.lesson)
-        if lesson is None:
+        if lesson is None:  # its results, if they finished it before, stay
             self.learner.position = None
-            self.say("lesson.missing")
+            self.say("lesson.removed")
             self.menu()
             return True
         if machine.is_valid(lesson, position):
@@ -299,7 +301,7 @@ class _Turn:
         if tap is None:
             self.stale()
         elif tap.kind in ("c", "o"):
-            if lesson and step and tap.value == payloads.step_mark(lesson.id, step.id):
+            if lesson and step and tap.value == payloads.step_mark(lesson.id, step):
                 self.answer(lesson, Reply(go_on=tap.kind == "c", option=tap.option))
             else:
                 self.stale()
@@ -425,7 +427,7 @@ class _Turn:
 
     def finish(self, lesson: Lesson, finished: Finished, started_at: str | None) -> None:
         """Say how the lesson went, award certificates, and offer what to do next."""
-        record(self.learner, finished, self.now, started_at)
+        record(self.learner, finished, self.now, started_at, self.content.version)
         if not finished.passed:
             needed = math.ceil(lesson.pass_score * finished.asked - 1e-9)
             buttons: tuple[Button, ...] = (
@@ -515,7 +517,7 @@ class _Turn:
         lesson, step = self.place()
         if not (lesson and step and self.learner.buttons):
             return False
-        mark = payloads.step_mark(lesson.id, step.id)
+        mark = payloads.step_mark(lesson.id, step)
         ours = [mark in payload for _, payload in self.learner.buttons]
         commands = [payload.startswith("k:") for _, payload in self.learner.buttons]
         return any(ours) and all(a or b for a, b in zip(ours, commands, strict=True))

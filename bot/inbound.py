@@ -26,3 +26,17 @@ class Inbound:
     payload: str | None = None
     start: str | None = None
     media: Media | None = None
+    name: str | None = None
+    """The name the channel shows for the learner (Telegram's first and last name, Zalo's
+    display name), when it gives one: the commune team sees it masked in lists."""
+
+
+NAME_LENGTH = 60
+
+
+def display_name(name: object) -> str | None:
+    """A channel's name for a learner, trimmed to `NAME_LENGTH` characters; None for none."""
+    if not isinstance(name, str):
+        return None
+    cleaned = " ".join(name.split())[:NAME_LENGTH]
+    return cleaned or None

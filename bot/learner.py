@@ -15,13 +15,15 @@ certificate codes they index):
  "trail": {"an-toan-otp": ["chao", "buoc-1", "cau-1"]},
  "firsts": {"an-toan-otp": {"cau-1": true}},
  "results": {"an-toan-otp": {"status": "passed", "score": 1.0, "completed_at": "...",
-                             "attempts": 1, "seconds": 540}},
+                             "attempts": 1, "seconds": 540, "version": "3f9a1c0b2d4e"}},
  "certificates": {"ky-nang-so-co-ban": {"earned_at": "...", "code": "HS-7K2P-9QXD"}}}
 ```
 `buttons` are the (label, payload) pairs last sent, so a typed number or label works as a
 tap on any channel. `places` keeps where the learner stood in each other lesson they left
 unfinished (opening another lesson never loses a finished step); `misread` counts the
-replies in a row that were not understood. No text a learner typed is ever kept here.
+replies in a row that were not understood. A result's `version` is the content version
+(`bot.content.content_version`) the lesson was finished under: absent from results recorded
+before versions were. No text a learner typed is ever kept here.
 """
 
 from __future__ import annotations
@@ -46,13 +48,15 @@ def now_vn() -> datetime:
 
 @dataclass
 class Result:
-    """The best finished attempt at a lesson (a retake keeps the best)."""
+    """The best finished attempt at a lesson (a retake keeps the best), keyed by lesson id;
+    `version`: the content version it was earned under (None: unknown, recorded before)."""
 
     status: Status
     score: float
     completed_at: str
     attempts: int = 1
     seconds: int | None = None
+    version: str | None = None
 
 
 @dataclass

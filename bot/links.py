@@ -11,6 +11,10 @@ nor for a Zalo bot, so the Zalo links open the chat only: the learner picks the 
 menu, and no volunteer is credited. The QR code holds the web link: any phone camera opens it,
 with no app to install.
 
+The web link is printed on posters and handed round, so it is only made from a public https
+address (`public_base`): a link to this machine, a private network or plain http would open
+nothing, or a warning, on a learner's phone.
+
 Settings of their own, besides the service's (`HOCSO_PUBLIC_URL`, `TELEGRAM_BOT_TOKEN`,
 `TELEGRAM_API_URL`):
 
@@ -23,6 +27,7 @@ Settings of their own, besides the service's (`HOCSO_PUBLIC_URL`, `TELEGRAM_BOT_
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import re
 from collections.abc import Mapping
@@ -35,13 +40,14 @@ import segno
 
 from bot import deeplink
 
-# What `hocso serve` listens on by default: a link only this machine can open.
-LOCAL_URL = "http://127.0.0.1:8000"
 QR_FORMATS = ("png", "svg")
 
 _VOLUNTEER = re.compile(r"[A-Za-z0-9-]+")
 _TELEGRAM_USERNAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{4,31}")
 _OA_ID = re.compile(r"[0-9]{1,32}")
+# Names that only a machine or its own network resolves (RFC 6761, 6762, 8375, and common use).
+_LOCAL_SUFFIXES = (".local", ".localdomain", ".internal", ".lan", ".home.arpa")
+_EXAMPLE_URL = "https://hocso.example.vn"
 
 # A poster's QR code: 1200 px across at least, 12 cm wide when placed at its own size, error
 # correction Q (a quarter of it can be dirty or creased), the standard quiet zone of 4 modules.
@@ -121,15 +127,53 @@ def start_payload(lesson: str, volunteer: str | None) -> str:
         ) from None
 
 
-def public_base(public_url: str) -> str:
-    """The service's public address, checked; LinkError when a phone could not open it."""
-    parts = urlsplit(public_url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+def public_base(public_url: str | None) -> str:
+    """The service's public address (HOCSO_PUBLIC_URL) for the links that phones open, without
+    a trailing /; LinkError, saying to set HOCSO_PUBLIC_URL, when it is not set or is not a
+    public https address."""
+    if not public_url:
         raise LinkError(
-            f"HOCSO_PUBLIC_URL {public_url!r} is not a web address: it must start with https:// "
-            "(or http://), e.g. https://hocso.example.vn"
+            "HOCSO_PUBLIC_URL is not set, so there is no web address a learner's phone could "
+            "open. Set HOCSO_PUBLIC_URL to the service's public https address, e.g. "
+            f"HOCSO_PUBLIC_URL={_EXAMPLE_URL}, and run this again"
+        )
+    why = why_not_public(public_url)
+    if why is None and ("?" in public_url or "#" in public_url):
+        why = "has a ?query or #part: give the address alone, which the links are added to"
+    if why:
+        raise LinkError(
+            f"HOCSO_PUBLIC_URL {public_url!r} {why}. Set HOCSO_PUBLIC_URL to the service's public "
+            f"https address, the one learners' phones open, e.g. {_EXAMPLE_URL}"
         )
     return public_url.rstrip("/")
+
+
+def why_not_public(url: str) -> str | None:
+    """Why a phone elsewhere could not open `url` as it is, in words that follow the address
+    (`'…' is not https`); None when it is a public https address."""
+    try:
+        parts = urlsplit(url.strip())
+        parts.port  # noqa: B018 (read for its ValueError)
+    except ValueError:  # a bracket left open, a port that is not a number
+        return "is not a web address: it must be like https://name.vn, a port after : if any"
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "is not a web address: it must start with https://"
+    host = parts.hostname.rstrip(".").lower()
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        if host == "localhost" or host.endswith(".localhost"):
+            return f"is this machine's own address ({host}), which no phone can open"
+        if host.endswith(_LOCAL_SUFFIXES) or "." not in host:
+            return f"names {host}, which only a local network knows, not the internet"
+    else:
+        if not address.is_global:
+            return f"is a local or private address ({host}), which phones elsewhere cannot open"
+    if parts.scheme != "https":
+        return "is not https: phones warn about or refuse plain http pages"
+    if parts.username is not None or parts.password is not None:
+        return "has a user name or password in it, which every link and poster would show"
+    return None
 
 
 def web_link(base: str, lesson: str, volunteer: str | None) -> str:

@@ -1,6 +1,7 @@
 """What `hocso lint` warns about in a content folder that loads: nothing that stops the bot,
-but what an admin should fix. Today, a lesson's message that does not fit on a phone screen
-(the budget of `lessons.screen`):
+but what an admin should fix: quizzes that a guess passes (`bot.quizlint`), labels and
+answers in curly quotes (`bot.quotelint`), and here, a lesson's message that does not fit on
+a phone screen (the budget of `lessons.screen`):
 
     content/lessons/an-toan-otp.yaml:63: warning: steps[9] (id 'bao-156'): this message takes
     17 lines of a phone screen (text 15, buttons 2), 4 more than the 13 that fit: split it
@@ -19,6 +20,7 @@ from bot.content import Content
 from bot.engine import compose
 from bot.outbound import Outbound
 from bot.quizlint import quiz_warnings
+from bot.quotelint import quote_warnings
 from bot.render import Renderer
 from lessons import screen
 from lessons.events import Shown, Wrong
@@ -142,4 +144,8 @@ def _over_budget(made: StepMessage) -> str:
 def warnings(content: Content) -> list[Problem]:
     """Everything `hocso lint` warns about, in file and line order."""
     quizzes = [found for lesson in content.lessons.values() for found in quiz_warnings(lesson)]
-    return sorted([*screen_warnings(content), *quizzes])
+    paths = [lesson.path for lesson in content.lessons.values()]
+    if (content.root / "certificates.yaml").is_file():
+        paths.append(content.root / "certificates.yaml")
+    quotes = [found for path in paths for found in quote_warnings(path)]
+    return sorted([*screen_warnings(content), *quizzes, *quotes])

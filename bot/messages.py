@@ -36,6 +36,7 @@ TEXTS: dict[str, frozenset[str]] = {
     "lesson.header_minutes": _keys("title", "minutes"),
     "lesson.missing": _NONE,
     "lesson.changed": _keys("title"),
+    "lesson.removed": _NONE,
     "lesson.resume_or_restart": _keys("title"),
     "menu.intro": _NONE,
     "menu.page": _keys("page", "pages"),
@@ -138,6 +139,11 @@ TEXTS: dict[str, frozenset[str]] = {
     "web.noscript": _NONE,
     "web.new_tab": _NONE,
     "web.image": _NONE,
+    "poster.movement": _NONE,
+    "poster.scan": _NONE,
+    "poster.steps": _NONE,
+    "poster.volunteer": _keys("volunteer"),
+    "poster.safety": _NONE,
 }
 
 COMMANDS = ("menu", "next", "repeat", "back", "help", "lost", "progress", "stop", "delete")

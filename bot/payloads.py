@@ -13,14 +13,18 @@ Kept under Telegram's 64-byte callback_data limit:
 | `k:<command>`     | run a global command (menu, next, help, progress, …)  |
 | `d:yes` / `d:no`  | confirm or cancel deleting the learner's data         |
 
-A step's mark is a hash of its lesson and step ids, so a button from an older message (or an
-older version of the lesson) is recognised as stale instead of answering the wrong question.
+A step's mark is a hash of its lesson and step ids and its options' labels, so a button from
+an older message, or from before an edit of the lesson (`hocso reload`), is recognised as stale
+instead of answering the wrong question: option k of a step whose options were reordered or
+reworded is another option.
 """
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+
+from lessons.steps import Step
 
 
 @dataclass(frozen=True)
@@ -32,9 +36,13 @@ class Tap:
     option: int | None = None
 
 
-def step_mark(lesson_id: str, step_id: str) -> str:
-    """Ten hex characters naming one step of one lesson."""
-    return hashlib.blake2s(f"{lesson_id}/{step_id}".encode(), digest_size=5).hexdigest()
+def step_mark(lesson_id: str, step: Step) -> str:
+    """Ten hex characters naming one step of one lesson, with its options as they are now
+    (a step without options: its ids alone, as before options were in it)."""
+    named = f"{lesson_id}/{step.id}"
+    if step.options:  # the unit separator: no label holds it
+        named += "".join(f"\x1f{option.label}" for option in step.options)
+    return hashlib.blake2s(named.encode(), digest_size=5).hexdigest()
 
 
 def go_on(mark: str) -> str:

@@ -5,15 +5,19 @@
 ```json
 {"learner": "tg:1",
  "lessons": {"an-toan-otp": {"status": "passed", "score": 1.0,
-                             "completed_at": "2026-11-23T10:00:00+07:00"}},
+                             "completed_at": "2026-11-23T10:00:00+07:00",
+                             "version": "3f9a1c0b2d4e"}},
  "certificates": [{"id": "ky-nang-so-co-ban", "earned_at": "...", "code": "HS-7K2P-9QXD"}]}
 ```
+`version` is the content version the result was earned under (`Result.version`), left out
+when unknown (results recorded before versions were).
 """
 
 from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -31,22 +35,27 @@ def new_code() -> str:
     return f"HS-{chars[:4]}-{chars[4:]}"
 
 
-def record(learner: Learner, finished: Finished, at: str, started_at: str | None = None) -> Result:
-    """Store a finished attempt; a retake keeps the best result (passed beats failed, then
-    the higher score). Returns the result of this attempt, with the seconds it took when
-    `started_at` is known."""
+def record(
+    learner: Learner,
+    finished: Finished,
+    at: str,
+    started_at: str | None = None,
+    version: str | None = None,
+) -> Result:
+    """Store a finished attempt, made under content `version`; a retake keeps the best result
+    (passed beats failed, then the higher score), with the version it was made under. Returns
+    the result of this attempt, with the seconds it took when `started_at` is known."""
     attempt = Result(
         status="passed" if finished.passed else "failed",
         score=finished.score,
         completed_at=at,
         seconds=_seconds(started_at, at),
+        version=version or None,
     )
     previous = learner.results.get(finished.lesson_id)
     attempts = previous.attempts + 1 if previous else 1
     best = attempt if previous is None or _rank(attempt) > _rank(previous) else previous
-    learner.results[finished.lesson_id] = Result(
-        best.status, best.score, best.completed_at, attempts, best.seconds
-    )
+    learner.results[finished.lesson_id] = replace(best, attempts=attempts)
     return attempt
 
 
@@ -98,7 +107,14 @@ def status_of(learner: Learner, lesson_id: str) -> dict[str, Any] | None:
     """One lesson's entry of `progress_json`, or None when the learner never started it."""
     result = learner.results.get(lesson_id)
     if result is not None:
-        return {"status": result.status, "score": result.score, "completed_at": result.completed_at}
+        status: dict[str, Any] = {
+            "status": result.status,
+            "score": result.score,
+            "completed_at": result.completed_at,
+        }
+        if result.version is not None:
+            status["version"] = result.version
+        return status
     if learner.place_in(lesson_id) is not None:
         return {"status": "in_progress", "score": None, "completed_at": None}
     return None

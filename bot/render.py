@@ -109,7 +109,7 @@ class Renderer:
         )
 
     def mark(self, step: Step) -> str:
-        return payloads.step_mark(self.lesson.id, step.id)
+        return payloads.step_mark(self.lesson.id, step)
 
     def option_buttons(self, step: Step) -> tuple[Button, ...]:
         mark = self.mark(step)

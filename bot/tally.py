@@ -6,6 +6,8 @@ Every report figure is a sum over learners of `contributions(learner)`: counters
 learners|V12|xa-an-phu|thon-1   1     one learner brought by V12 (area and village: an admin's
                                        assignment; empty: the volunteer's, looked up on reading)
 passed|V12||                    3     lessons passed by V12's learners
+trained|V12||                   2     V12's learners who passed a lesson (certified|…: earned
+                                      a certificate)
 lesson|an-toan-otp|passed       1     learners whose best attempt passed
 reach|an-toan-otp|cau-1         1     learners who ever reached that step
 at|an-toan-otp|cau-1            1     learners standing on it now (current or left lesson)
@@ -84,6 +86,8 @@ def contributions(learner: Learner) -> Counter[str]:
     passed = [lesson for lesson, result in learner.results.items() if result.status == "passed"]
     counts[f"passed{SEP}{group}"] += len(passed)
     counts[f"certs{SEP}{group}"] += len(learner.certificates)
+    counts[f"trained{SEP}{group}"] += int(bool(passed))
+    counts[f"certified{SEP}{group}"] += int(bool(learner.certificates))
     for lesson in started:
         counts[f"lesson{SEP}{_clean(lesson)}{SEP}started"] += 1
     for lesson, result in learner.results.items():
@@ -136,9 +140,13 @@ def row(learner: Learner) -> dict[str, Any]:
 
 
 def ranks(learner: Learner) -> dict[str, float]:
-    """The sorted sets a learner belongs to, scored by when they were last seen (epoch s)."""
+    """The sorted sets a learner belongs to: `all` and their group's, scored by when they
+    were last seen, and `certified` (those with a certificate) by their latest one (epoch s)."""
     seen = seconds(learner.seen_at or learner.created_at)
-    return {"all": seen, f"g:{Group.of(learner).key}": seen}
+    found = {"all": seen, f"g:{Group.of(learner).key}": seen}
+    if learner.certificates:
+        found["certified"] = max(seconds(e.earned_at) for e in learner.certificates.values())
+    return found
 
 
 def tally(before: Learner | None, after: Learner | None) -> Tally:

@@ -2,11 +2,12 @@
 function that adds its parser; `COMMANDS` lists them in the order `hocso --help` shows.
 
 hocso chat [--lesson ID | --start PAYLOAD] [--learner ID] [--json]
-hocso lint [CONTENT]
+hocso lint [CONTENT] [--store URL]
 hocso serve [--host H] [--port P] [--workers N]
+hocso reload
 hocso progress LEARNER [--json]
 hocso verify CODE
-hocso link LESSON [--volunteer CODE] [--json]
+hocso link LESSON [--volunteer CODE] [--poster PATH] [--json]
 hocso backup [DEST]
 hocso restore SRC [--force]
 hocso admin add NAME [--reset] | list | remove NAME
@@ -19,9 +20,37 @@ import sys
 from collections.abc import Sequence
 from types import ModuleType
 
-from cli import admin, backup, chat, link, lint, progress, serve, verify
+from cli import (
+    admin,
+    area,
+    backup,
+    chat,
+    learner,
+    link,
+    lint,
+    progress,
+    reload,
+    report,
+    serve,
+    verify,
+    volunteer,
+)
 
-COMMANDS: tuple[ModuleType, ...] = (chat, lint, serve, progress, verify, link, backup, admin)
+COMMANDS: tuple[ModuleType, ...] = (
+    chat,
+    lint,
+    serve,
+    reload,
+    progress,
+    verify,
+    link,
+    report,
+    area,
+    volunteer,
+    learner,
+    backup,
+    admin,
+)
 
 DESCRIPTION = """\
 hocso teaches digital skills in Vietnamese, one small step at a time, in a chat.
@@ -30,9 +59,14 @@ Commands:
   chat      talk to the tutor here in the terminal, as a learner would
   lint      check a lesson folder and list every mistake with its file and line
   serve     run the service: the web chat, and the Telegram and Zalo webhooks
+  reload    make the running service load the lesson folder again, without a restart
   progress  show one learner's lessons, scores and certificates
   verify    check a certificate's verification code
-  link      the links and the QR code that open a lesson, for volunteers to share
+  link      the links, a poster and the QR code that open a lesson, for volunteers
+  report    the figures by area and village, volunteer or lesson, as a table, CSV or JSON
+  area      the communes the campaign covers, their villages and numbers of adults
+  volunteer the volunteers and village teams, their codes and private links
+  learner   assign a learner to an area and village
   backup    copy the learners' store while the service runs
   restore   put a backup back in place of the store
   admin     add, list or remove the accounts of the web console (/admin)

@@ -49,10 +49,11 @@ def load_content(folder: Path | None) -> Content | None:
     return content
 
 
-def open_or_say(url: str) -> Store | None:
-    """The store at `url`, or None after saying on stderr why it cannot be opened."""
+def open_or_say(url: str, *, timeout: float | None = None) -> Store | None:
+    """The store at `url`, or None after saying on stderr why it cannot be opened. `timeout`:
+    seconds a Redis call may wait (see `open_store`)."""
     try:
-        return open_store(url)
+        return open_store(url, timeout=timeout)
     except (ValueError, OSError) as error:
         print(f"hocso: cannot open the store {url}: {error}", file=sys.stderr)
         return None

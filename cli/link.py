@@ -1,4 +1,5 @@
-"""`hocso link LESSON`: the links and the QR code that open a lesson, for volunteers to share."""
+"""`hocso link LESSON`: the links, the poster and the QR code that open a lesson, for volunteers
+to print and share."""
 
 from __future__ import annotations
 
@@ -14,13 +15,25 @@ from bot.content import Content
 from cli.common import add_common, load_content
 
 LINK_DESCRIPTION = """\
-Print the links that open a lesson, one per line as `channel: link`, and write a QR code
-of the web link to ./LESSON.png (./LESSON_CODE.png with a volunteer) to print on a poster:
-any phone camera opens it, no app needed. With --volunteer, learners who come through the
-web or Telegram link are credited to that volunteer.
+Print the links that open a lesson, one per line as `channel: link`, and write what a
+volunteer prints or shares, each named after the lesson (and the volunteer's code):
 
-  web       HOCSO_PUBLIC_URL/chat?lesson=LESSON&v=CODE (without HOCSO_PUBLIC_URL,
-            http://127.0.0.1:8000, which works on this machine only)
+  LESSON_CODE-poster.pdf  an A4 poster to print: the lesson's title, how to scan in plain
+                          Vietnamese, a big QR code of the web link, the link written out,
+                          and the volunteer's code
+  LESSON_CODE-poster.png  the same poster as a picture, to send to a Zalo group or print
+  LESSON_CODE.png         the QR code alone, to put in a document of your own
+
+Any phone camera (or Zalo's QR scanner) opens the QR code, no app needed. With --volunteer,
+learners who come through the web or Telegram link are credited to that volunteer; without
+it the files are LESSON-poster.pdf, LESSON-poster.png and LESSON.png.
+
+The web link, which the QR code holds, is HOCSO_PUBLIC_URL/chat?lesson=LESSON&v=CODE, and
+HOCSO_PUBLIC_URL must be the service's public https address (e.g. https://hocso.example.vn),
+the one learners' phones open: without it, or with an address of this machine or of a
+private network (localhost, 127.0.0.1, 192.168.…) or plain http, hocso link writes nothing
+and says so (exit 1). The other links:
+
   telegram  https://t.me/BOT?start=LESSON_CODE, BOT being TELEGRAM_BOT_USERNAME, or
             asked of Telegram with TELEGRAM_BOT_TOKEN
   zalo_oa   https://zalo.me/OA_ID, OA_ID being ZALO_OA_ID
@@ -35,7 +48,7 @@ with the list of lesson ids."""
 def register(commands: Any) -> None:
     link = commands.add_parser(
         "link",
-        help="links and a QR code that open a lesson",
+        help="links, a poster and a QR code that open a lesson",
         description=LINK_DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -56,8 +69,19 @@ def register(commands: Any) -> None:
         choices=links.QR_FORMATS,
         help="png (default, or as PATH ends) or svg (a drawing that prints sharp at any size)",
     )
-    link.add_argument("--no-qr", action="store_true", help="do not write a QR code")
-    link.add_argument("--json", action="store_true", help="print JSON for machines")
+    link.add_argument("--no-qr", action="store_true", help="do not write the QR code alone")
+    link.add_argument(
+        "--poster",
+        type=Path,
+        action="append",
+        metavar="PATH",
+        help="write the poster here instead, as a PDF or PNG as PATH ends; give it twice for "
+        "both (default: ./LESSON_CODE-poster.pdf and ./LESSON_CODE-poster.png)",
+    )
+    link.add_argument("--no-poster", action="store_true", help="do not write the poster")
+    link.add_argument(
+        "--json", action="store_true", help="print JSON for machines: the links, the files written"
+    )
     add_common(link, store=False)
     link.set_defaults(run=_link)
 
@@ -79,18 +103,12 @@ def _link(args: argparse.Namespace) -> int:
         payload = links.start_payload(lesson, volunteer)
         settings = Settings.from_env()
         channels = links.LinkSettings.from_env(os.environ)
-        base = links.public_base(settings.public_url) if settings.public_url else None
+        base = links.public_base(settings.public_url)
         qr = None if args.no_qr else _qr_path(args, lesson, volunteer)
+        poster_files = [] if args.no_poster else _poster_paths(args, lesson, volunteer)
     except (links.LinkError, ValueError) as error:
         print(f"hocso: {error}", file=sys.stderr)
         return 1
-    if base is None:
-        base = links.LOCAL_URL
-        print(
-            f"hocso: HOCSO_PUBLIC_URL is not set, so the web link and QR code use {base}: they "
-            "only work on this machine. Set it to the service's public address.",
-            file=sys.stderr,
-        )
     found = links.LessonLinks(
         lesson,
         volunteer,
@@ -100,12 +118,24 @@ def _link(args: argparse.Namespace) -> int:
         zalo_oa=links.zalo_oa_link(channels.zalo_oa_id) if channels.zalo_oa_id else None,
         zalo_bot=channels.zalo_bot_link,
     )
-    _zalo_note(found, content.lessons[lesson].title)
+    title = content.lessons[lesson].title
+    _zalo_note(found, title)
+    try:  # drawn before anything is written, so that a refusal leaves no file behind
+        drawn = _draw_posters(poster_files, title, found.web, content, volunteer)
+    except ValueError as error:  # the content's words crowd out the QR code
+        print(f"hocso: cannot make the poster: {error}", file=sys.stderr)
+        return 1
     if qr is not None:
         try:
             links.write_qr(found.web, qr[0], qr[1])
         except OSError as error:
             print(f"hocso: cannot write the QR code to {qr[0]}: {error}", file=sys.stderr)
+            return 1
+    for path, poster in drawn:
+        try:
+            path.write_bytes(poster)
+        except OSError as error:
+            print(f"hocso: cannot write the poster to {path}: {error}", file=sys.stderr)
             return 1
     if args.json:
         out: dict[str, Any] = {"lesson": lesson}
@@ -115,12 +145,16 @@ def _link(args: argparse.Namespace) -> int:
         out["links"] = found.known()
         if qr is not None:
             out["qr"] = str(qr[0])
+        if poster_files:
+            out["posters"] = [str(path) for path, _ in poster_files]
         print(json.dumps(out, ensure_ascii=False, indent=1))
         return 0
     for channel, url in found.known().items():
         print(f"{channel}: {url}")
     if qr is not None:
         print(f"qr: {qr[0]}")
+    for path, _ in poster_files:
+        print(f"poster: {path}")
     if sys.stdout.isatty():
         sys.stdout.flush()
         links.print_qr(found.web, sys.stdout)
@@ -151,6 +185,41 @@ def _qr_path(args: argparse.Namespace, lesson: str, volunteer: str | None) -> tu
     if args.qr_format and suffix != args.qr_format:
         raise ValueError(f"--qr {path} ends in .{suffix} but --qr-format is {args.qr_format}")
     return path, suffix
+
+
+def _poster_paths(
+    args: argparse.Namespace, lesson: str, volunteer: str | None
+) -> list[tuple[Path, str]]:
+    """Where the posters go and as what; ValueError for a name that is neither .pdf nor .png."""
+    from bot.posters import POSTER_FORMATS
+
+    chosen: list[Path] | None = args.poster
+    if not chosen:
+        stem = f"{lesson}_{volunteer}" if volunteer else lesson
+        return [(Path(f"{stem}-poster.{kind}"), kind) for kind in POSTER_FORMATS]
+    paths = []
+    for path in chosen:
+        kind = path.suffix.lower().lstrip(".")
+        if kind not in POSTER_FORMATS:
+            raise ValueError(f"--poster {path}: the name must end in .pdf or .png")
+        paths.append((path, kind))
+    return paths
+
+
+def _draw_posters(
+    files: list[tuple[Path, str]], title: str, web: str, content: Content, volunteer: str | None
+) -> list[tuple[Path, bytes]]:
+    """Each poster file's bytes; ValueError from `bot.posters` passes."""
+    if not files:
+        return []
+    # Imported here: the drawing libraries take a moment to load, and only posters need them.
+    from bot.posters import poster_pdf, poster_png
+
+    make = {"pdf": poster_pdf, "png": poster_png}
+    return [
+        (path, make[kind](title, web, content.messages, volunteer=volunteer))
+        for path, kind in files
+    ]
 
 
 def _telegram_link(settings: Any, channels: links.LinkSettings, payload: str) -> str | None:

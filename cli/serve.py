@@ -1,10 +1,13 @@
 """`hocso serve`: run the webhook service and the web chat (uvicorn), and optionally
-register the webhooks with the platforms first (`--set-webhook`)."""
+register the webhooks with the platforms first (`--set-webhook`). It publishes its content
+folder's version as it starts, and again on SIGHUP (as `hocso reload` does; see
+`webhook.reload`)."""
 
 from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from typing import Any
 
@@ -17,7 +20,8 @@ def register(commands: Any) -> None:
         help="run the webhook service",
         description="Run the service that chat platforms call (uvicorn). Channels are turned "
         "on by their settings in the environment, e.g. TELEGRAM_BOT_TOKEN and "
-        "TELEGRAM_SECRET_TOKEN; with none it still starts. See the README for every setting.",
+        "TELEGRAM_SECRET_TOKEN; with none it still starts. See the README for every setting. "
+        "SIGHUP makes every worker load the content folder again, as `hocso reload` does.",
     )
     serve.add_argument("--host", default="127.0.0.1", help="the address to listen on")
     serve.add_argument("--port", type=int, default=8000, help="the port to listen on")
@@ -55,7 +59,9 @@ def register(commands: Any) -> None:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from bot.publish import announce
     from webhook import logs
+    from webhook.reload import Republisher
     from webhook.settings import Settings
 
     # Workers are separate processes: they read their settings from the environment.
@@ -73,15 +79,26 @@ def _serve(args: argparse.Namespace) -> int:
     except ValueError as error:
         print(f"hocso: {error}", file=sys.stderr)
         return 1
-    if load_content(settings.content) is None:
+    content = load_content(settings.content)
+    if content is None:
         return 1
     if args.workers > 1 and settings.store.startswith("memory:"):
         print("hocso: several workers need a shared store (sqlite:// or redis://)", file=sys.stderr)
         return 1
-    store = open_or_say(settings.store)
+    store = open_or_say(settings.store, timeout=settings.store_timeout)
     if store is None:
         return 1
-    store.close()
+    try:
+        # This folder is what runs now: the workers follow the version published (see there).
+        announce(store, content, serving=True)
+    except Exception as error:  # a store that does not answer yet: serve all the same
+        print(
+            f"hocso: could not publish the content version to the store ({error}); once it "
+            "answers, run `hocso reload` for the workers to follow later edits",
+            file=sys.stderr,
+        )
+    finally:
+        store.close()
     if args.set_webhook and not _set_webhook(settings):
         return 1
     logs.setup(args.log_level.upper())
@@ -101,15 +118,27 @@ def _serve(args: argparse.Namespace) -> int:
         "timeout_graceful_shutdown": 10,
     }
     metrics = settings.metrics_token is not None
+    # SIGHUP: publish the content folder again, in a thread (the workers then follow).
+    republisher = Republisher(
+        settings.content, settings.store, timeout=settings.store_timeout
+    ).start()
     if args.workers > 1:
         # Each worker on a socket of its own, so connections are spread evenly (see there);
         # with metrics on, the workers count in files of a folder the supervisor prepares.
         from webhook.workers import serve
 
-        return serve(options, args.host, args.port, args.workers, metrics=metrics)
+        return serve(
+            options,
+            args.host,
+            args.port,
+            args.workers,
+            metrics=metrics,
+            on_hangup=republisher.request,
+        )
     # One process: its metrics are counted in memory (prometheus_client reads this variable
     # when it is first imported, in this process's app).
     os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    signal.signal(signal.SIGHUP, lambda number, frame: republisher.request())
     uvicorn.run(host=args.host, port=args.port, workers=args.workers, **options)
     return 0
 

@@ -159,12 +159,13 @@ class Fields:
         self.problem(node.line, f"{key!r} must be {rule}, {_not(node, _NUMBER)}")
         return None
 
-    def items(self, key: str) -> tuple[Node, ...] | None:
+    def items(self, key: str, like: str = "like [a, b]") -> tuple[Node, ...] | None:
+        """The items of a list; `like` shows what one is, in the message when it is not a list."""
         node = self.value(key)
         if node is None:
             return None
         if not isinstance(node, Seq):
-            self.problem(node.line, f"{key!r} must be a list like [a, b], not {describe(node)}")
+            self.problem(node.line, f"{key!r} must be a list {like}, not {describe(node)}")
             return None
         return node.items
 

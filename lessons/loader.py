@@ -17,13 +17,24 @@ from lessons.fields import Fields, Report, peek_text
 from lessons.model import DEFAULT_PASS_SCORE, Certificate, Lesson
 from lessons.problems import Problem
 from lessons.source import Map, Node, describe, read
-from lessons.step_loader import Media, read_step
+from lessons.step_loader import ANY_STEP_KEYS, OPTION_KEYS, Media, read_step
 from lessons.steps import Step
 
 LESSON_ID = re.compile(r"[a-z0-9-]+")
 MAX_ID_LENGTH = 40
 LESSON_KEYS = ("id", "title", "summary", "minutes", "skills", "requires", "pass_score", "steps")
 CERTIFICATE_KEYS = ("id", "title", "lessons", "description")
+# A step's key at the margin is a line of a step that lost its indentation.
+_STEP_KEY_ON_LESSON = {
+    key: f"{key!r} belongs to {owner} (under {under!r}), not to the lesson: indent it like the "
+    f"other keys of its {owner.split()[-1]}"
+    for owner, under, keys in (
+        ("an option", "options", (key for keys in OPTION_KEYS.values() for key in keys)),
+        ("a step", "steps", ANY_STEP_KEYS),
+    )
+    for key in keys
+    if key not in LESSON_KEYS
+}
 
 
 @dataclass
@@ -192,7 +203,7 @@ def _load_lesson(path: Path, content_dir: Path, media: Media) -> _LessonFile:
         return _LessonFile(None, sorted(report.problems, key=_place))
 
     top = Fields(tree, report)
-    top.unknown_keys(LESSON_KEYS, "a lesson")
+    top.unknown_keys(LESSON_KEYS, "a lesson", _STEP_KEY_ON_LESSON)
     lesson_id = _id(top)
     if lesson_id is not None and lesson_id != path.stem:
         top.problem(

@@ -51,9 +51,13 @@ def back(lesson: Lesson, position: Position) -> tuple[Position, list[Event]]:
     if not position.history:
         step = lesson.step(position.step)
         return position, [AtStart(step), Shown(step, first=step is lesson.first)]
+    before = position.copy()
     target = lesson.step(position.history.pop())
     entered, events = _enter(lesson, position, target, [], first=target is lesson.first)
-    assert entered is not None, "history only holds steps that wait"
+    if entered is None:
+        # History holds steps that waited; an edit since (`wait: false`) can make every step
+        # from there to the end go straight on. Stay rather than finish the lesson.
+        return before, repeat(lesson, before)
     return entered, events
 
 

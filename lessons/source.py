@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from lessons import layout
 from lessons.problems import Problem
 
 MAX_BYTES = 2_000_000  # a lesson is a few kilobytes; anything this big is a wrong file
@@ -145,17 +146,23 @@ def read(path: Path) -> tuple[Node | None, list[Problem]]:
 
 
 def parse(text: str, where: str) -> tuple[Node | None, list[Problem]]:
-    """Like `read`, for text already in memory; `where` is the path to name in problems."""
-    if _needs_event_scan(text):
-        problems = _scan_events(text, where)
-        if problems:
-            return None, problems
+    """Like `read`, for text already in memory; `where` is the path to name in problems.
+
+    A mistake in the layout of the lines (`lessons.layout`) is said instead of YAML's error
+    it causes, and instead of the tree when YAML reads the file as something else."""
+    mistake = layout.scan(text)
     try:
+        if _needs_event_scan(text):
+            problems = _scan_events(text, where)
+            if problems:
+                return None, problems
         root = yaml.compose(text, Loader=Loader)
     except yaml.YAMLError as error:
-        return None, [_syntax_problem(error, text, where)]
+        return None, [_syntax_problem(error, text, where, mistake)]
     except RecursionError:  # the pure-Python composer, on deep but small documents
         return None, [Problem(where, 1, f"the YAML nests more than {MAX_DEPTH} levels deep")]
+    if mistake is not None and mistake.certain:
+        return None, [Problem(where, mistake.line, mistake.message)]
     if root is None:
         return None, []
     walk = _Walk(where)
@@ -232,40 +239,34 @@ def _needs_event_scan(text: str) -> bool:
 
 def _scan_events(text: str, where: str) -> list[Problem]:
     """Anchors, aliases and nesting too deep for the composer, found over the event stream,
-    which libyaml produces without recursion."""
+    which libyaml produces without recursion. A syntax error is raised, as by the composer."""
     problems: list[Problem] = []
     depth = 0
-    try:
-        for event in yaml.parse(text, Loader=Loader):
-            line = event.start_mark.line + 1 if event.start_mark else 1
-            if isinstance(event, yaml.AliasEvent):
-                problems.append(
-                    Problem(
-                        where,
-                        line,
-                        f"the alias '*{event.anchor}' is not supported: write the value out "
-                        "in full",
-                    )
+    for event in yaml.parse(text, Loader=Loader):
+        line = event.start_mark.line + 1 if event.start_mark else 1
+        if isinstance(event, yaml.AliasEvent):
+            problems.append(
+                Problem(
+                    where,
+                    line,
+                    f"the alias '*{event.anchor}' is not supported: write the value out in full",
                 )
-            elif isinstance(event, yaml.NodeEvent) and event.anchor is not None:
-                problems.append(
-                    Problem(
-                        where,
-                        line,
-                        f"the anchor '&{event.anchor}' is not supported: remove it (if it is "
-                        "part of a text, put the whole text in quotes)",
-                    )
+            )
+        elif isinstance(event, yaml.NodeEvent) and event.anchor is not None:
+            problems.append(
+                Problem(
+                    where,
+                    line,
+                    f"the anchor '&{event.anchor}' is not supported: remove it (if it is "
+                    "part of a text, put the whole text in quotes)",
                 )
-            if isinstance(event, yaml.CollectionStartEvent):
-                depth += 1
-                if depth > MAX_DEPTH:
-                    return [
-                        Problem(where, line, f"the YAML nests more than {MAX_DEPTH} levels deep")
-                    ]
-            elif isinstance(event, yaml.CollectionEndEvent):
-                depth -= 1
-    except yaml.YAMLError as error:
-        return [_syntax_problem(error, text, where)]
+            )
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                return [Problem(where, line, f"the YAML nests more than {MAX_DEPTH} levels deep")]
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
     return problems
 
 
@@ -280,13 +281,19 @@ _HINTS = {
 }
 
 
-def _syntax_problem(error: yaml.YAMLError, text: str, where: str) -> Problem:
+def _syntax_problem(
+    error: yaml.YAMLError, text: str, where: str, mistake: layout.Mistake | None = None
+) -> Problem:
+    """YAML's error in plain words; a mistake of layout at or before its line instead, since
+    that is what YAML stumbled on."""
     if isinstance(error, yaml.MarkedYAMLError):
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark is not None else 1
         problem = error.problem or error.context or "unreadable YAML"
         if "maximum nesting depth" in problem:  # libyaml >= 0.2.5's own limit (PyYAML 6.0.4)
             return Problem(where, line, f"the YAML nests more than {MAX_DEPTH} levels deep")
+        if mistake is not None and mistake.line <= line:
+            return Problem(where, mistake.line, mistake.message)
         message = f"YAML syntax error: {problem}"
         if error.context and error.context_mark is not None and error.problem:
             message += f" ({error.context} at line {error.context_mark.line + 1})"

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from lessons.checks import Goto, Route
 from lessons.fields import Fields, Report, peek_text
-from lessons.source import Map, Node, describe, shorten
+from lessons.source import Map, Node, Scalar, describe, shorten
 from lessons.steps import KINDS, Ask, Link, Option, Quiz, Say, Step
 
 STEP_ID = re.compile(r"[a-z0-9-]+")
@@ -56,7 +56,7 @@ def _misplaced(key: str, kind: str) -> str:
     return f"{key!r} belongs to {owner} step, not to {_A[kind]} step"
 
 
-_ANY_STEP_KEYS = (*COMMON_KEYS, *KINDS, *_ALL_KIND_KEYS)
+ANY_STEP_KEYS = (*COMMON_KEYS, *KINDS, *_ALL_KIND_KEYS)
 _STEP_KEYS = {kind: (*COMMON_KEYS, kind, *keys) for kind, keys in KIND_KEYS.items()}
 _ELSEWHERE = {
     kind: {key: _misplaced(key, kind) for key in _ALL_KIND_KEYS} | _OPTION_KEY_ON_STEP
@@ -143,7 +143,7 @@ def read_step(
             fields.line(kinds[1]), f"a step has exactly one of 'say', 'ask' or 'quiz', not {both}"
         )
     if kind is None:
-        fields.unknown_keys(_ANY_STEP_KEYS, "a step", _OPTION_KEY_ON_STEP)
+        fields.unknown_keys(ANY_STEP_KEYS, "a step", _OPTION_KEY_ON_STEP)
     else:
         fields.unknown_keys(_STEP_KEYS[kind], "a step", _ELSEWHERE[kind])
 
@@ -230,9 +230,20 @@ def _options(step: _Step) -> None:
     fields = step.fields
     if not fields.has("options"):
         return
-    items = fields.items("options")
+    items = fields.items("options", "of options, one '- label: …' a line")
     if items is None:
         step.graph_known = False
+        return
+    texts = [item for item in items if isinstance(item, Scalar) and not item.null]
+    if len(items) > 1 and len(texts) == len(items):
+        # The options written as texts, `[Có, Không]`: one mistake, said once.
+        written = ", ".join(f"'- label: {shorten(text.text, 20)}'" for text in texts[:3])
+        fields.problem(
+            items[0].line,
+            f"each option needs its 'label:': write the options as {written}"
+            f"{', …' if len(items) > 3 else ''}, one a line",
+        )
+        step.graph_known = step.options_known = False
         return
     options = []
     labels: dict[str, int] = {}

@@ -378,7 +378,7 @@ class Typed:
 def typed_forms(lesson: Lesson, step: Step, learner: Learner) -> list[Typed]:
     """Each option's label typed plainly, and its place among the buttons shown (a quiz's
     are shuffled: "2" is the second button the learner sees)."""
-    mark = payloads.step_mark(lesson.id, step.id)
+    mark = payloads.step_mark(lesson.id, step)
     if isinstance(step, Quiz) and step.answers:
         answer = step.answers[0]
         return [Typed(fold(answer), f"the answer {answer!r}", {"text": answer})]

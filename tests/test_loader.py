@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from lessons import source
+from lessons import layout, source
 from lessons.loader import load_certificates, load_lesson, load_lessons
 from lessons.model import Certificate, Lesson
 from lessons.problems import ContentError, Problem
@@ -147,6 +147,56 @@ CASES: list[tuple[str, str, int, str]] = [
     ("bai.yaml", steps("  - id: a\n    say: Một\n    links:\n      - {url: 'https://vneid.gov.vn'}\n"), 7, "links[0]: 'label' is missing"),
     ("bai.yaml", steps("  - id: a\n    say: Một\n    links:\n      - {label: VNeID}\n"), 7, "links[0]: 'url' is missing"),
     ("bai.yaml", steps("  - id: a\n    say: Một\n    links:\n      - {label: VNeID, ulr: 'https://vneid.gov.vn'}\n"), 7, "links[0]: 'ulr' is not a key of a link; did you mean 'url'?"),
+    # --- the layout of the lines, as a new author gets it wrong: said in the author's words, not YAML's
+    # a key indented more or less than the keys beside it
+    ("bai.yaml", (HEAD + "  - id: a\n     say: Xin chào\n"), 5, "'say:' is indented 5 spaces, 1 more than 'id:' on line 4: keys that belong together start in the same column; indent it 4 spaces, right under 'id:'"),
+    ("bai.yaml", (HEAD + "  - id: a\n   say: Xin chào\n"), 5, "'say:' is indented 3 spaces, 1 less than 'id:' on line 4"),
+    ("bai.yaml", (HEAD + SAY + "  - id: b\n     say: Hai\n"), 7, "'say:' is indented 5 spaces, 1 more than 'id:' on line 6"),
+    ("bai.yaml", (HEAD + SAY + "  - id: b\n   say: Hai\n"), 7, "'say:' is indented 3 spaces, 1 less than 'id:' on line 6"),
+    ("bai.yaml", (HEAD + SAY + "     button: Tiếp\n"), 6, "'button:' is indented 5 spaces, 1 more than 'say:' on line 5"),
+    ("bai.yaml", (HEAD + SAY + "   button: Tiếp\n"), 6, "'button:' is indented 3 spaces, 1 less than 'say:' on line 5"),
+    ("bai.yaml", (HEAD + SAY + "  button: Tiếp\n"), 6, "'button:' is indented 2 spaces, 2 less than 'say:' on line 5"),
+    ("bai.yaml", (HEAD + "  - id: a\n    say: 'Xin chào'\n      button: Tiếp\n"), 6, "'button:' is indented 6 spaces, 2 more than 'say:' on line 5"),
+    ("bai.yaml", (HEAD + "  - id: a\n    quiz: Số mấy?\n    answers: ['156']\n     tries: 3\n"), 7, "'tries:' is indented 5 spaces, 1 more than 'answers:' on line 6"),
+    ("bai.yaml", (HEAD + "  - id: a\n    ask: Có không?\n    options:\n      - label: Có\n         also: [có]\n      - label: Không\n"), 8, "'also:' is indented 9 spaces, 1 more than 'label:' on line 7"),
+    ("bai.yaml", (HEAD + "  - id: a\n    ask: Có không?\n    options:\n      - label: Có\n       also: [có]\n      - label: Không\n"), 8, "'also:' is indented 7 spaces, 1 less than 'label:' on line 7"),
+    ("bai.yaml", (HEAD + SAY + " - id: b\n   say: Hai\n"), 6, "this '- ' is indented 1 space, 1 less than the '- ' on line 4: the items of one list start in the same column; indent it 2 spaces"),
+    ("bai.yaml", (HEAD + "  - id: a\n    ask: Có không?\n    options:\n      - label: Có\n     - label: Không\n"), 8, "this '- ' is indented 5 spaces, 1 less than the '- ' on line 7"),
+    ("bai.yaml", "id: bai\n title: Bài học\nsteps:\n" + SAY, 2, "'title:' is indented 1 space, 1 more than 'id:' on line 1: keys that belong together start in the same column; start it at the margin, right under 'id:'"),
+    ("bai.yaml", " id: bai\ntitle: Bài học\nsteps:\n" + SAY, 1, "'id:' is indented 1 space, but the keys of a file start at the margin, like 'title:' on line 2: start it at the margin"),
+    ("bai.yaml", HEAD + SAY + "button: Tiếp\n", 6, "'button' belongs to a step (under 'steps'), not to the lesson: indent it like the other keys of its step"),
+    ("bai.yaml", HEAD + "  - id: a\n    ask: Có không?\n    options:\n      - label: Có\n      - label: Không\ngoto: a\n", 9, "'goto' belongs to an option (under 'options'), not to the lesson"),
+    ("bai.yaml", (HEAD + "  - id: a\n    say: |\n      Xin chào.\n      button: Tiếp\n"), 7, "'button:' is indented like the text under 'say: |' (line 5), so it would be read as part of that text: indent it 4 spaces, right under 'say:'"),
+    ("bai.yaml", (HEAD + "  - id: a\n    say: |\n      Mở trang web.\n      links:\n      - {label: Mở, url: 'https://vneid.gov.vn'}\n"), 7, "'links:' is indented like the text under 'say: |' (line 5)"),
+    # a line of text that lost its indentation
+    ("bai.yaml", (HEAD + "  - id: a\n    say: Bác mở\n    ứng dụng Zalo.\n"), 6, "this line has no 'key:': if it goes on with the text of 'say:' on line 5, indent it more than 'say:'"),
+    # text under 'say: |' (or '>') that is not indented under it
+    ("bai.yaml", (HEAD + "  - id: a\n    say: |\n    Dòng một.\n    Dòng hai.\n"), 6, "the lines under 'say: |' (line 5) must be indented more than 'say:'"),
+    ("bai.yaml", (HEAD + "  - id: a\n    say: |\n    Dòng một.\n  - id: b\n    say: Hai\n"), 6, "the lines under 'say: |' (line 5) must be indented more than 'say:'"),
+    ("bai.yaml", (HEAD + "  - id: a\n    say: |\n    Bước 1: mở ứng dụng.\n    Bước 2: gõ chữ VNeID.\n"), 6, "the lines under 'say: |' (line 5) must be indented more than 'say:'"),
+    ("bai.yaml", (HEAD + "  - id: a\n    say: >\n   Dòng một.\n"), 6, "the lines under 'say: >' (line 5) must be indented more than 'say:'"),
+    ("bai.yaml", (HEAD + "  - id: a\n    say: |\n    - Bước một.\n    - Bước hai.\n"), 6, "the lines under 'say: |' (line 5) must be indented more than 'say:'"),
+    ("bai.yaml", (HEAD + "  - id: a\n    quiz: Ai?\n    answers: [tôi]\n    explain: |-\n    Chỉ mình bác.\n"), 8, "the lines under 'explain: |-' (line 7) must be indented more than 'explain:'"),
+    ("bai.yaml", HEAD + SAY + "summary: |\nMột dòng.\n", 7, "the lines under 'summary: |' (line 6) must be indented more than 'summary:'"),
+    # ...or a line of that text indented less than the first
+    ("bai.yaml", (HEAD + "  - id: a\n    say: |\n      Dòng một.\n     Dòng hai.\n"), 7, "this line is indented 5 spaces, less than the text above it under 'say: |' (line 5): indent every line of the text 6 spaces, like line 6"),
+    ("bai.yaml", (HEAD + "  - id: a\n    say: |\n      Dòng một.\n    Dòng hai.\n"), 7, "this line is indented 4 spaces, less than the text above it under 'say: |' (line 5)"),
+    ("bai.yaml", (HEAD + "  - id: a\n    say: |\n      Dòng một.\n    Bước 2: gõ chữ.\n"), 7, "this line is indented 4 spaces, less than the text above it under 'say: |' (line 5)"),
+    # a key without the space after its colon
+    ("bai.yaml", (HEAD + "  - id: a\n    say:Xin chào\n"), 5, "'say:' needs a space after the colon: write 'say: Xin chào'"),
+    ("bai.yaml", (HEAD + "  - id:a\n    say: Xin chào\n"), 4, "'id:' needs a space after the colon: write 'id: a'"),
+    ("bai.yaml", (HEAD + SAY + "    end:true\n"), 6, "'end:' needs a space after the colon: write 'end: true'"),
+    ("bai.yaml", (HEAD + "  - id: a\n    ask: Có không?\n    options:\n      - label:Có\n      - label: Không\n"), 7, "'label:' needs a space after the colon: write 'label: Có'"),
+    ("bai.yaml", (HEAD + "  -id: a\n    say: Xin chào\n"), 4, "'-id:' needs a space after the '-': write '- id: a'"),
+    ("bai.yaml", (HEAD + "  - id: a\n    ask: Có không?\n    options:\n      -label: Có\n      - label: Không\n"), 7, "'-label:' needs a space after the '-': write '- label: Có'"),
+    # tabs
+    ("bai.yaml", (HEAD + "  - id: a\n\tsay: Xin chào\n"), 5, "this line is indented with a tab: indent with spaces, not tabs"),
+    ("bai.yaml", (HEAD + "  - id: a\n    say: |\n\tDòng một.\n"), 6, "this line is indented with a tab: indent with spaces, not tabs"),
+    ("bai.yaml", (HEAD + "  - id: a\n    say: |\n      Một.\n  \t\n      Hai.\n"), 7, "this line is indented with a tab: indent with spaces, not tabs"),
+    # options written as texts, not as '- label: …'
+    ("bai.yaml", (HEAD + "  - id: a\n    ask: Có không?\n    options: Có, Không\n"), 6, "'options' must be a list of options, one '- label: …' a line, not 'Có, Không'"),
+    ("bai.yaml", (HEAD + "  - id: a\n    ask: Có không?\n    options: [Có, Không]\n"), 6, "each option needs its 'label:': write the options as '- label: Có', '- label: Không', one a line"),
+    ("bai.yaml", (HEAD + "  - id: a\n    ask: Có không?\n    options:\n      - Có\n      - Không\n"), 7, "each option needs its 'label:': write the options as '- label: Có', '- label: Không', one a line"),
 ]  # fmt: skip
 
 
@@ -190,6 +240,54 @@ def test_each_rule_gives_one_problem_with_its_line_and_key(
         str(p) for p in problems
     ]
     assert fragment in problems[0].message, str(problems[0])
+
+
+# Layouts that are right however odd they look: the checks of layout must let them through.
+VALID_LAYOUTS: list[tuple[str, str]] = [
+    ("a text that goes on, indented", (HEAD + "  - id: a\n    say: Bác mở\n      ứng dụng Zalo.\n      rồi bấm nút.\n")),
+    ("a text on the line after its key", (HEAD + "  - id: a\n    say:\n      Bác mở ứng dụng\n      rồi bấm nút.\n")),
+    ("a list at its key's column", "id: bai\ntitle: Bài học\nsteps:\n- id: a\n  say: Một\n- id: b\n  ask: Có không?\n  options:\n  - label: Có\n  - label: Không\n"),
+    ("blank and deeper lines in a text", (HEAD + "  - id: a\n    say: |\n      Một.\n\n        Hai, thụt vào.\n      Ba.\n    button: Tiếp\n")),
+    ("words like keys inside a text", (HEAD + "  - id: a\n    say: >-\n      id:abc\n      - Bước 1: mở\n      mã: 123456\n        say: thụt vào thì là chữ\n  - id: b\n    say: Hai\n")),
+    ("comments anywhere", "# đầu\nid: bai\n  # lệch\ntitle: Bài học # tên\nsteps:\n# giữa\n  - id: a # bước\n    say: | # chữ\n      Một.\n# cuối\n"),
+    ("a quoted text over lines", (HEAD + '  - id: a\n    say: "Một: hai\n      ba"\n    button: Tiếp\n')),
+    ("a flow list over lines", (HEAD + "  - id: a\n    ask: Có không?\n    options: [{label: Có},\n      {label: Không}]\n")),
+    ("an address with a colon", (HEAD + "  - id: a\n    say: Mở https://vneid.gov.vn\n    links: [{label: Mở, url: https://vneid.gov.vn}]\n")),
+    ("an answer that goes on", (HEAD + "  - id: a\n    quiz: Số mấy?\n    answers:\n      - một năm\n        sáu\n      - '156'\n")),
+    ("a document start", "---\n" + HEAD + SAY),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("why", "text"), VALID_LAYOUTS, ids=[why for why, _ in VALID_LAYOUTS])
+def test_right_layouts_load(tmp_path: Path, loader: str, why: str, text: str) -> None:
+    lessons, problems = load_lessons(content(tmp_path, {"bai.yaml": text}))
+    assert [str(p) for p in problems] == []
+    assert list(lessons) == ["bai"]
+
+
+def test_the_checks_of_layout_find_nothing_in_files_that_load() -> None:
+    repo = Path(__file__).resolve().parents[1]
+    files = [*repo.glob("content/**/*.yaml"), *repo.glob("tests/data/**/*.yaml")]
+    assert len(files) > 20
+    for path in files:
+        assert layout.scan(path.read_text(encoding="utf-8")) is None, path
+
+
+def test_the_layout_knows_every_key_of_the_format() -> None:
+    """A key written against its value ('say:Xin chào') is found for the keys it knows."""
+    from lessons import loader, step_loader
+
+    keys = {
+        *loader.LESSON_KEYS,
+        *loader.CERTIFICATE_KEYS,
+        *step_loader.COMMON_KEYS,
+        *step_loader.KINDS,
+        *(key for keys in step_loader.KIND_KEYS.values() for key in keys),
+        *(key for keys in step_loader.OPTION_KEYS.values() for key in keys),
+        *step_loader.LINK_KEYS,
+        "certificates",
+    }
+    assert keys == layout.KEYS
 
 
 def test_the_table_is_wrong_when_its_yaml_is_right(tmp_path: Path) -> None:

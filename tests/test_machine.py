@@ -11,6 +11,7 @@ import yaml
 from bot.content import Content
 from lessons import machine
 from lessons.events import AtStart, Event, Finished, Shown
+from lessons.loader import load_lesson
 from lessons.position import Position
 from lessons.reply import Reply
 from support.chat import fixture_content
@@ -84,3 +85,23 @@ def test_a_wait_false_say_as_the_last_step_finishes(content: Content) -> None:
     assert end is None and isinstance(events[-1], Finished)
     kinds: list[type[Event]] = [type(e) for e in events]
     assert kinds == [Shown, Finished]
+
+
+def test_back_after_an_edit_that_left_nothing_waiting_stays(tmp_path: Path) -> None:
+    """History holds steps that waited; after `wait: false` was added to them, going back
+    would run to the end of the lesson: the learner stays where they are instead."""
+    (tmp_path / "lessons").mkdir()
+    path = tmp_path / "lessons" / "sua.yaml"
+    path.write_text(
+        "id: sua\ntitle: Bài sửa\nsteps:\n"
+        "  - {id: a, say: Một., wait: false}\n"
+        "  - {id: b, say: Hai., wait: false}\n"
+        "  - {id: c, say: Ba.}\n",
+        encoding="utf-8",
+    )
+    lesson, problems = load_lesson(path, tmp_path)
+    assert lesson is not None, problems
+    position = Position(lesson="sua", step="b", started_at="t", history=["a"])
+    after, events = machine.back(lesson, position)
+    assert after == position
+    assert events == [Shown(lesson.step("b"), first=False)]

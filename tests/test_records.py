@@ -174,3 +174,15 @@ def test_the_directory_keeps_documents_by_kind_and_an_audit_log(store: Store) ->
     for n in range(3):
         store.audit({"what": "sign-in", "n": n})
     assert [entry["n"] for entry in store.audit_log(2)] == [2, 1]
+
+
+def test_the_records_can_be_counted_again_from_the_learners(store: Store) -> None:
+    for n in range(3):
+        learner = Learner(id=f"tg:{n}", created_at=stamp(0), seen_at=stamp(n), volunteer="V1")
+        learner.results["vneid"] = Result("passed", 1.0, stamp(9))
+        store.save(learner)
+    expected = recount(store)
+    store.clear_records()
+    assert store.counts() == {} and list(store.each_row()) == []
+    assert store.rebuild_records() == 3
+    assert held(store, set(expected[2])) == expected

@@ -236,7 +236,7 @@ BUTTONS = {
 }
 CONTINUE = ("reading.say", "reading.not_yet")  # with the continue button named in the text
 OPTION_BUTTONS = ("reading.options", "reading.ambiguous", "quiz.wrong", "quiz.wrong_hint")
-NOT_MESSAGES = ("buttons.", "web.")  # button labels, and the web page's own words
+NOT_MESSAGES = ("buttons.", "web.", "poster.")  # button labels; the web page's and posters' words
 
 
 def test_every_sentence_of_messages_yaml_fits_the_screen(content: Content) -> None:
@@ -289,7 +289,7 @@ def test_every_answer_the_engine_sends_fits_the_screen(
     lesson = content.lessons[lesson_id]
     learner = Learner.new("t:1", NOW)
     learner.position = Position(lesson_id, step_id, NOW.isoformat())
-    mark = payloads.step_mark(lesson_id, step_id)
+    mark = payloads.step_mark(lesson_id, lesson.step(step_id))
     learner.buttons = [
         (o.label, payloads.option(mark, i)) for i, o in enumerate(lesson.step(step_id).options)
     ]

@@ -5,6 +5,7 @@ like Telegram."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import os
 import random
@@ -129,7 +130,9 @@ def got(
     callback_id: str | None = None,
 ) -> Received:
     chat = learner.removeprefix("tg:") if learner else None
-    return Received(f"tg:{update_id}", learner, chat, inbound, callback_id, kind)
+    # Every update here comes from USER, whose name the learner's record keeps.
+    named = dataclasses.replace(inbound, name="Lan Nguyễn") if inbound else None
+    return Received(f"tg:{update_id}", learner, chat, named, callback_id, kind)
 
 
 PHOTO_SIZES = [file("p1", width=90, height=67, file_size=1234), file("p2", width=800, height=600)]

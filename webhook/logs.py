@@ -17,7 +17,7 @@ LEVEL_ENV = "HOCSO_LOG_LEVEL"
 
 FIELDS = (
     "channel", "learner", "event", "kind", "step", "ms", "duplicate", "status", "error",
-    "suppressed",
+    "suppressed", "version", "previous", "reason", "problems", "warnings",
 )  # fmt: skip
 
 

@@ -1,5 +1,6 @@
-"""Everything one worker process runs: the content, the store, the tutor, the channels and
-the delivery loop, started and stopped with the app."""
+"""Everything one worker process runs: the content (following what is published,
+`webhook.reload`), the store, the tutor, the channels and the delivery loop, started and
+stopped with the app."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from handlers.web import Transcripts, WebSender
 from webhook import metrics
 from webhook.delivery import NO_LIMITS, Courier, Limits, Outlet
 from webhook.media import public_url
+from webhook.reload import ContentFollower
 from webhook.settings import Settings
 from webhook.storecalls import StoreCalls
 from webhook.storefailures import StoreFailures
@@ -69,9 +71,14 @@ class Service:
         self.transcripts = Transcripts(  # the web chat's
             self.store, self._store_calls, ttl=settings.web_transcript_days * 24 * 3600
         )
+        # The content published with `hocso reload` or SIGHUP, swapped in (webhook.reload).
+        self.follower = ContentFollower(
+            self.content, settings.content, self.store, self.store_calls, self.store_failures
+        )
         self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
         self._poller: asyncio.Task[None] | None = None
         self._sweeper: asyncio.Task[None] | None = None
+        self._follower: asyncio.Task[None] | None = None
         self._closers: list[object] = []
         # Set when the server is asked to stop: long polls answer at once (webhook.signals).
         self.draining = asyncio.Event()
@@ -112,6 +119,7 @@ class Service:
         self.outlets["web"] = Outlet(web, NO_LIMITS)
         self._poller = asyncio.get_running_loop().create_task(self.courier.run())
         self._sweeper = asyncio.get_running_loop().create_task(self._expire())
+        self._follower = asyncio.get_running_loop().create_task(self.follower.run())
         log.info("service started", extra={"channel": ",".join(self.outlets) or "none"})
 
     def _start_zalo_oa(self) -> None:
@@ -154,8 +162,9 @@ class Service:
             await asyncio.sleep(EXPIRE_EVERY)
 
     async def stop(self) -> None:
-        if self._sweeper is not None:
-            self._sweeper.cancel()
+        for task in (self._sweeper, self._follower):
+            if task is not None:
+                task.cancel()
         await self.courier.stop()
         if self._poller is not None:
             await self._poller

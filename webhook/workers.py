@@ -12,6 +12,10 @@ starts, or after it died, are served once it (or the worker started in its place
 
     status = serve(options, "127.0.0.1", 8000, workers=2)  # options: uvicorn.Config's
 
+SIGHUP to the parent calls `on_hangup` (`hocso serve` publishes its content folder again, see
+`webhook.reload`); the workers ignore SIGHUP, so a hangup sent to the whole process group (a
+closed terminal) reloads rather than stops them.
+
 With `metrics=True` (HOCSO_METRICS_TOKEN set) the workers count their metrics in files of a
 folder they share, `PROMETHEUS_MULTIPROC_DIR` (see `webhook.metrics`): the folder that
 variable names, emptied of an earlier run's files when the service starts, or else a new
@@ -31,7 +35,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from multiprocessing.connection import wait
 from multiprocessing.context import SpawnProcess
@@ -60,11 +64,18 @@ START_WAIT = 60.0
 
 
 def serve(
-    options: Mapping[str, Any], host: str, port: int, workers: int, *, metrics: bool = False
+    options: Mapping[str, Any],
+    host: str,
+    port: int,
+    workers: int,
+    *,
+    metrics: bool = False,
+    on_hangup: Callable[[], None] | None = None,
 ) -> int:
     """Run `workers` uvicorn workers on host:port until SIGINT or SIGTERM; the exit status
     (0 after a stop, 1 when the port is taken or a worker cannot start or keeps crashing).
-    `metrics`: give the workers a folder to count their metrics in (see the module)."""
+    `metrics`: give the workers a folder to count their metrics in (see the module).
+    `on_hangup`: called on SIGHUP, in the signal handler (it must return at once)."""
     try:
         sockets = listen(host, port, workers)
     except OSError as error:
@@ -85,7 +96,7 @@ def serve(
                 sockets[0].getsockname()[1],
                 workers,
             )
-            return Supervisor(options, sockets).run()
+            return Supervisor(options, sockets, on_hangup).run()
     finally:
         for sock in sockets:
             sock.close()
@@ -150,9 +161,15 @@ def listen(host: str, port: int, count: int, backlog: int = BACKLOG) -> list[soc
 class Supervisor:
     """Starts one worker a socket, replaces the ones that die, stops them all on a signal."""
 
-    def __init__(self, options: Mapping[str, Any], sockets: list[socket.socket]) -> None:
+    def __init__(
+        self,
+        options: Mapping[str, Any],
+        sockets: list[socket.socket],
+        on_hangup: Callable[[], None] | None = None,
+    ) -> None:
         self.options = dict(options)
         self.sockets = sockets
+        self.on_hangup = on_hangup
         self.processes: list[SpawnProcess] = []
         self.restarts: list[list[float]] = [[] for _ in sockets]  # when, per worker
         self.stop_signal: int | None = None
@@ -160,6 +177,8 @@ class Supervisor:
     def run(self) -> int:
         """Supervise until a stop signal (0) or a worker that cannot be kept running (1)."""
         previous = {number: signal.signal(number, self._on_signal) for number in STOP_SIGNALS}
+        if self.on_hangup is not None:
+            previous[signal.SIGHUP] = signal.signal(signal.SIGHUP, self._on_hangup)
         together = spawn.Barrier(len(self.sockets))
         try:
             for index in range(len(self.sockets)):
@@ -173,6 +192,10 @@ class Supervisor:
     def _on_signal(self, number: int, frame: FrameType | None) -> None:
         if self.stop_signal is None:
             self.stop_signal = number
+
+    def _on_hangup(self, number: int, frame: FrameType | None) -> None:
+        if self.on_hangup is not None and self.stop_signal is None:
+            self.on_hangup()
 
     def _start(self, index: int, together: BarrierType | None = None) -> SpawnProcess:
         try:
@@ -265,6 +288,7 @@ def work(
     than waiting on the queues of workers still starting."""
     if stdin is not None:  # as uvicorn's workers: multiprocessing swapped it for /dev/null
         sys.stdin = os.fdopen(stdin)
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)  # the parent's to act on (see the module)
     logs.setup(os.environ.get(logs.LEVEL_ENV, "INFO").upper())
     _stop_with_parent()
     server: uvicorn.Server | None = None

@@ -249,6 +249,21 @@ class Store(Records, Directory, ABC):
         one. (A learner deleted by `update`'s change goes the same way.)"""
         return self.update(learner_id, lambda learner: (None, learner is not None))
 
+    def rebuild_records(self) -> int:
+        """Count the records (`bot.tally`) again from every stored learner: for a store kept
+        before they existed, or to check them. Run it with the service stopped: a learner
+        changed meanwhile may be counted twice. Returns how many learners were counted."""
+        from bot.tally import tally
+
+        self.clear_records()
+        counted = 0
+        for learner_id in self.learner_ids():
+            learner = self.get(learner_id)
+            if learner is not None:
+                self.add_records(learner_id, tally(None, learner))
+                counted += 1
+        return counted
+
     def save(self, learner: Learner) -> None:
         """Store a learner as given, replacing what was there."""
         self.update(learner.id, lambda _: (learner, None))

@@ -320,6 +320,14 @@ class MemoryStore(Store):
             if not ranked:
                 self._ranks.pop(name, None)
 
+    def clear_records(self) -> None:
+        with self._lock:
+            self._counts, self._rows, self._ranks = Counter(), {}, {}
+
+    def add_records(self, learner_id: str, tally: Tally) -> None:
+        with self._lock:
+            self._apply(learner_id, tally)
+
     def counts(self) -> dict[str, int]:
         with self._lock:
             return dict(self._counts)

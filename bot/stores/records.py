@@ -11,7 +11,10 @@ from __future__ import annotations
 import json
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from bot.tally import Tally
 
 
 class Records(ABC):
@@ -40,6 +43,14 @@ class Records(ABC):
     @abstractmethod
     def rank_count(self, name: str, since: float | None = None) -> int:
         """How many learners the ranked set holds (scored at least `since`, when given)."""
+
+    @abstractmethod
+    def clear_records(self) -> None:
+        """Forget every counter, row and ranked set (before `rebuild_records`)."""
+
+    @abstractmethod
+    def add_records(self, learner_id: str, tally: Tally) -> None:
+        """Apply one learner's tally outside any write of the learner (`rebuild_records`)."""
 
 
 class Directory(ABC):

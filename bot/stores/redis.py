@@ -684,6 +684,14 @@ class RedisStore(Store):
 
     # -- records and the directory ----------------------------------------------------------
 
+    def clear_records(self) -> None:
+        keys = [f"{self.prefix}:counts", f"{self.prefix}:rows"]
+        keys += list(self.client.scan_iter(match=f"{self.prefix}:rank:*", count=self.page_size))
+        self.client.delete(*keys)
+
+    def add_records(self, learner_id: str, tally: Tally) -> None:
+        self._apply_tally(args=[self.prefix, learner_id, _tally_json(tally)])
+
     def counts(self) -> dict[str, int]:
         fields = cast(dict[str, str], self.client.hgetall(f"{self.prefix}:counts"))
         return {key: int(n) for key, n in fields.items() if int(n) > 0}

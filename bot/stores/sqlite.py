@@ -687,6 +687,15 @@ class SQLiteStore(Store):
 
     # -- records and the directory ----------------------------------------------------------
 
+    def clear_records(self) -> None:
+        with self._transaction() as connection:
+            for table in ("counts", "rows", "ranks"):
+                connection.execute(f"DELETE FROM {table}")
+
+    def add_records(self, learner_id: str, tally: Tally) -> None:
+        with self._transaction() as connection:
+            self._apply(connection, learner_id, tally)
+
     def counts(self) -> dict[str, int]:
         rows = self._connection().execute("SELECT key, n FROM counts WHERE n > 0").fetchall()
         return {key: n for key, n in rows}

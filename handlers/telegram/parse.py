@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from telegram import CallbackQuery, ChatMemberUpdated, Message, Update
 from telegram.constants import ChatMemberStatus, ChatType, UpdateType
 
-from bot.inbound import Inbound, Media
+from bot.inbound import Inbound, Media, display_name
 from handlers.describe import clipped, describe
 
 __all__ = ["BadUpdate", "Received", "parse_update"]
@@ -115,21 +115,26 @@ def _message(event_id: str, message: Message) -> Received:
     if chat.type != ChatType.PRIVATE:
         return Received(event_id, None, None, None, None, f"ignored:{_chat_kind(chat.type)}")
     learner, where = _chat(chat.id)
+    name = display_name(message.from_user.full_name if message.from_user else None)
     if message.text is not None:
         command = _COMMAND.match(message.text)
         if command is not None and command.group(1).lower() == "start":
             payload = command.group(2) or ""
             start = payload if _START_PAYLOAD.match(payload) else ""
-            return Received(event_id, learner, where, Inbound(learner, start=start), None, "start")
+            return Received(
+                event_id, learner, where, Inbound(learner, start=start, name=name), None, "start"
+            )
         text = message.text
         if command is not None:  # "/menu@hocso_bot" reads as "/menu"
-            name, rest = command.group(1), command.group(2)
-            text = f"/{name} {rest}" if rest else f"/{name}"
-        return Received(event_id, learner, where, Inbound(learner, text=text), None, "text")
+            word, rest = command.group(1), command.group(2)
+            text = f"/{word} {rest}" if rest else f"/{word}"
+        inbound = Inbound(learner, text=text, name=name)
+        return Received(event_id, learner, where, inbound, None, "text")
     media = _media(message)
     if media is None:  # a service message: pinned, write access allowed, ...
         return Received(event_id, learner, where, None, None, "ignored:service")
-    return Received(event_id, learner, where, Inbound(learner, media=media), None, "media")
+    inbound = Inbound(learner, media=media, name=name)
+    return Received(event_id, learner, where, inbound, None, "media")
 
 
 def _media(message: Message) -> Media | None:
@@ -170,7 +175,8 @@ def _callback(event_id: str, query: CallbackQuery) -> Received:
         raise ValueError(
             f"callback_query.data is 1 to {CALLBACK_DATA} bytes, not {describe(query.data)}"
         )
-    inbound = Inbound(learner, payload=query.data)
+    name = display_name(query.from_user.full_name if query.from_user else None)
+    inbound = Inbound(learner, payload=query.data, name=name)
     return Received(event_id, learner, where, inbound, query.id, "button")
 
 

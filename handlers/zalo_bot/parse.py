@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from bot.inbound import Inbound, Media
+from bot.inbound import Inbound, Media, display_name
 
 __all__ = ["BadUpdate", "Chat", "Message", "Received", "Update", "parse_update"]
 
@@ -59,6 +59,7 @@ class Message:
     chat: Chat
     from_bot: bool  # from.is_bot
     text: str | None
+    sender_name: str | None = None  # from.display_name: shown (masked) to the commune team
 
     @classmethod
     def de_json(cls, data: object) -> Message:
@@ -81,6 +82,7 @@ class Message:
             ),
             from_bot=bool(sender and sender.get("is_bot") is True),
             text=text if isinstance(text, str) else None,
+            sender_name=display_name(sender.get("display_name") if sender else None),
         )
 
 
@@ -145,8 +147,9 @@ def parse_update(data: object) -> Received:
     learner, chat = f"zalobot:{message.chat.id}", message.chat.id
     if update.event_name == TEXT:
         assert message.text is not None  # Update.de_json checked it
-        return Received(event_id, learner, chat, Inbound(learner, text=message.text), "text")
-    inbound = Inbound(learner, media=_MEDIA[update.event_name])
+        inbound = Inbound(learner, text=message.text, name=message.sender_name)
+        return Received(event_id, learner, chat, inbound, "text")
+    inbound = Inbound(learner, media=_MEDIA[update.event_name], name=message.sender_name)
     return Received(event_id, learner, chat, inbound, "media")
 
 

@@ -7,7 +7,7 @@ import shutil
 from datetime import datetime
 from pathlib import Path
 
-from bot.content import Content, load_content
+from bot.content import Content, ContentHolder, load_content
 from bot.engine import Engine
 from bot.inbound import Inbound, Media
 from bot.learner import VIETNAM, Learner
@@ -47,9 +47,10 @@ class Codes:
 
 
 class Chat:
-    """One learner talking to an engine, keeping their state between turns."""
+    """One learner talking to an engine, keeping their state between turns (the content a
+    holder has, when given one: swap it to edit the lessons under the learner)."""
 
-    def __init__(self, content: Content, learner: str = "t:1") -> None:
+    def __init__(self, content: Content | ContentHolder, learner: str = "t:1") -> None:
         self.engine = Engine(content, clock=lambda: NOW, make_code=Codes())
         self.id = learner
         self.learner: Learner | None = None
