@@ -1,8 +1,8 @@
-"""The web console's door (`webhook.console`), over real HTTP on the memory store and SQLite:
-every /admin route refuses a request without a session (303 to sign in, or 401 for data),
-signing in and out, wrong passwords and unknown names alike, throttling, CSRF, going back only
-to a console path, sessions that end, and the audit log of it all. Texts are named by their
-console.yaml keys."""
+"""The web console's door (`webhook.console`), over real HTTP on every store (memory, SQLite,
+Redis): every /admin route refuses a request without a session (303 to sign in, or 401 for
+data), signing in and out, wrong passwords and unknown names alike, throttling, CSRF, going
+back only to a console path, sessions that end, and the audit log of it all. Texts are named by
+their console.yaml keys."""
 
 from __future__ import annotations
 
@@ -57,12 +57,10 @@ def serve(content: Content, store: str) -> ServiceThread:
     return ServiceThread(settings)
 
 
-@pytest.fixture(params=["memory", "sqlite"])
-def app(
-    request: pytest.FixtureRequest, content: Content, tmp_path: Path
-) -> Iterator[ServiceThread]:
-    store = "memory://" if request.param == "memory" else f"sqlite:///{tmp_path / 'hocso.db'}"
-    with serve(content, store) as served:
+@pytest.fixture
+def app(store_url: str, content: Content) -> Iterator[ServiceThread]:
+    """The service on each store (conftest's `store_url`: memory, SQLite, Redis)."""
+    with serve(content, store_url) as served:
         add_account(served.store)
         yield served
 
