@@ -29,6 +29,7 @@ from support.service import ServiceThread
 from webhook.console import Action, Column, Console, Done, Page, Shown, Table, Visit
 from webhook.console.guard import local
 from webhook.console.pages import PAGES
+from webhook.console.render import table_csv
 from webhook.console.sessions import IDLE, LONGEST
 from webhook.console.throttle import TIERS, Throttle
 from webhook.service import Service
@@ -470,3 +471,16 @@ def test_a_page_with_a_parameter_its_exports_and_an_action(content: Content) -> 
     finally:
         served.stop()
         service.store.close()
+
+
+def test_a_csv_cell_a_spreadsheet_would_run_is_written_as_text() -> None:
+    table = Table(
+        (Column("name", "audit.who"), Column("detail", "audit.detail")),
+        [{"name": '=HYPERLINK("http://evil.example")', "detail": {"a": 1}}, {"name": "Lan"}],
+    )
+    body = table_csv(table, "x").body
+    assert bytes(body).decode("utf-8-sig").splitlines() == [
+        "name,detail",
+        '"\'=HYPERLINK(""http://evil.example"")","{""a"": 1}"',
+        "Lan,",
+    ]
