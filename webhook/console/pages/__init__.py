@@ -6,9 +6,12 @@ and one line here; its template goes in `webhook/console/templates/`, its senten
 from __future__ import annotations
 
 from webhook.console.page import Page
-from webhook.console.pages import audit, home
+from webhook.console.pages import audit, content, lessons, overview
 
 PAGES: tuple[Page, ...] = (
-    home.PAGE,
+    overview.PAGE,
+    lessons.PAGE,
+    lessons.FUNNEL,
+    content.PAGE,
     audit.PAGE,
 )
