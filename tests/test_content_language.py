@@ -313,7 +313,7 @@ OFFICIAL_HOSTS = {
     "dichvucong.gov.vn": "the National Public Service Portal",
     "play.google.com": "Google Play, where Android apps come from",
     "apps.apple.com": "the App Store, where iPhone apps come from",
-    "tinnhiemmang.vn": "the national trust portal that lists scam sites (NCSC, Bộ TT&TT)",
+    "tinnhiemmang.vn": "the national trust portal that lists scam sites (NCSC; Bộ Công an points to it)",
 }
 OFFICIAL_SUFFIXES = (".gov.vn",)  # any state body: sso.dancuquocgia.gov.vn, *.gov.vn
 
