@@ -34,5 +34,8 @@ def _verify(args: argparse.Namespace) -> int:
     content = load_content(args.content)
     certificate = content.certificate(record.certificate) if content else None
     title = certificate.title if certificate else record.certificate
-    print(f"{record.code}: {title}, earned by {record.learner} on {record.earned_at}")
+    # The codes of the national framework (Decision 757/QĐ-BKHCN) its lessons teach.
+    codes = certificate.skills if certificate else ()
+    skills = f" (skills {', '.join(codes)})" if codes else ""
+    print(f"{record.code}: {title}{skills}, earned by {record.learner} on {record.earned_at}")
     return 0

@@ -23,7 +23,7 @@ from lessons.steps import Step
 LESSON_ID = re.compile(r"[a-z0-9-]+")
 MAX_ID_LENGTH = 40
 LESSON_KEYS = ("id", "title", "summary", "minutes", "skills", "requires", "pass_score", "steps")
-CERTIFICATE_KEYS = ("id", "title", "lessons", "description")
+CERTIFICATE_KEYS = ("id", "title", "lessons", "description", "skills")
 # A step's key at the margin is a line of a step that lost its indentation.
 _STEP_KEY_ON_LESSON = {
     key: f"{key!r} belongs to {owner} (under {under!r}), not to the lesson: indent it like the "
@@ -160,9 +160,35 @@ def _certificate(
             else:
                 fields.problem(line, f"'lessons' names no lesson {name!r}")
         listed.setdefault(name, line)
+    skills = _certificate_skills(fields, listed, lessons)
     if certificate_id is None or title is None or not names:
         return None
-    return Certificate(certificate_id, title, tuple(listed), description)
+    return Certificate(certificate_id, title, tuple(listed), description, skills)
+
+
+def _certificate_skills(
+    fields: Fields, listed: Mapping[str, int], lessons: Mapping[str, Lesson]
+) -> tuple[str, ...]:
+    """The framework codes a certificate shows: those written under its `skills:`, each one
+    that at least one of its lessons carries (a certificate never claims what its lessons do
+    not teach); when left out, every code of its lessons, each once, in the framework's order."""
+    taught = {code for name in listed if name in lessons for code in lessons[name].skills}
+    written = fields.texts("skills")
+    if written is None:
+        return tuple(sorted(taught, key=_code_order))
+    for code, line in written:
+        if code not in taught:
+            fields.problem(
+                line,
+                f"'skills' names {code!r}, which none of its lessons has under 'skills' "
+                f"(they have {', '.join(sorted(taught, key=_code_order)) or 'none'})",
+            )
+    return tuple(dict.fromkeys(code for code, _ in written))
+
+
+def _code_order(code: str) -> tuple[tuple[int, str], ...]:
+    """Codes in the framework's order, 0.2 before 1.1 before 1.10: each part by its number."""
+    return tuple((int(part) if part.isdigit() else -1, part) for part in code.split("."))
 
 
 def _place(problem: Problem) -> tuple[str, int]:

@@ -66,9 +66,12 @@ class Lesson:
 
 @dataclass(frozen=True)
 class Certificate:
-    """`{id: ky-nang-so-co-ban, title: Kỹ năng số cơ bản, lessons: [an-toan-otp, ...]}`."""
+    """`{id: ky-nang-so-co-ban, title: Kỹ năng số cơ bản, lessons: [an-toan-otp, ...]}`.
+    `skills`: the codes of the national framework it shows (its own `skills:`, else every
+    code its lessons carry)."""
 
     id: str
     title: str
     lessons: tuple[str, ...]
     description: str | None = None
+    skills: tuple[str, ...] = ()

@@ -424,6 +424,13 @@ def test_messages_have_full_diacritics() -> None:
     assert not problems, "\n".join(problems)
 
 
+def test_console_texts_have_full_diacritics() -> None:
+    texts = list(message_texts(CONTENT_DIR / "console.yaml"))
+    assert len(texts) > 30
+    problems = diacritics_problems(texts, load_allowlist())
+    assert not problems, "\n".join(problems)
+
+
 def test_every_allowed_undiacritised_word_is_still_needed_and_has_a_reason(
     lessons: dict[str, Lesson],
 ) -> None:

@@ -640,6 +640,8 @@ CERTIFICATE_CASES: list[tuple[str, int, str]] = [
     ("certificates:\n  - id: a\n    title: ''\n    lessons: [bai]\n", 3, "'title' must not be empty"),
     ("certificates:\n  - id: a\n    title: A\n    lessons: [bai]\n    description: ''\n", 5, "'description' must not be empty"),
     ("certificates: [\n", 2, "YAML syntax error"),
+    ("certificates:\n  - id: a\n    title: A\n    lessons: [bai]\n    skills: ['4.1']\n", 5, "'skills' names '4.1', which none of its lessons has under 'skills' (they have none)"),
+    ("certificates:\n  - id: a\n    title: A\n    lessons: [bai]\n    skills: 4.1\n", 5, "'skills' must be a list"),
 ]  # fmt: skip
 
 
@@ -673,6 +675,35 @@ def test_certificates_load(tmp_path: Path) -> None:
         ],
         [],
     )
+
+
+def test_a_certificate_shows_the_framework_codes_of_its_lessons(tmp_path: Path) -> None:
+    """Left out, a certificate's `skills` are every code its lessons carry, each once, in the
+    framework's order; written, they are what it says, each one that a lesson of it carries."""
+    folder = content(
+        tmp_path,
+        {
+            "bai.yaml": 'id: bai\ntitle: Bài\nskills: ["4.2", "1.10", "0.2"]\nsteps:\n' + SAY,
+            "hai.yaml": 'id: hai\ntitle: Hai\nskills: ["1.2", "4.2"]\nsteps:\n' + SAY,
+            "ba.yaml": "id: ba\ntitle: Ba\nsteps:\n" + SAY,
+        },
+    )
+    lessons, _ = load_lessons(folder)
+    path = folder / "certificates.yaml"
+    path.write_text(
+        "certificates:\n"
+        "  - {id: tat-ca, title: A, lessons: [bai, hai, ba]}\n"
+        "  - {id: chon, title: B, lessons: [bai, hai], skills: ['4.2', '1.2']}\n"
+        "  - {id: khong, title: C, lessons: [ba]}\n",
+        encoding="utf-8",
+    )
+    certificates, problems = load_certificates(path, lessons)
+    assert problems == []
+    assert [(c.id, c.skills) for c in certificates] == [
+        ("tat-ca", ("0.2", "1.2", "1.10", "4.2")),
+        ("chon", ("4.2", "1.2")),
+        ("khong", ()),
+    ]
 
 
 def test_no_certificates_file_means_no_certificates(tmp_path: Path) -> None:

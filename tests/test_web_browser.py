@@ -3,81 +3,37 @@ by selenium), against the service under uvicorn: a learner opens a lesson link o
 phone, taps through the lesson by its buttons, reloads mid-lesson and carries on, types the
 last answer with the keyboard, and finishes; the page must fit a 320px screen.
 
-Chromium is part of the test setup (`scripts/test` installs it): when it is missing these tests
-fail, they are not skipped. Nothing here reaches the internet.
+Chromium is part of the test setup (`support.browser`): when it is missing these tests fail,
+they are not skipped. Nothing here reaches the internet.
 """
 
 from __future__ import annotations
 
-import shutil
 import struct
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service as DriverService
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
-from selenium.webdriver.support.wait import WebDriverWait
 
 from bot.content import Content
+from support.browser import chromium, phone, until
 from support.chat import fixture_content
 from support.service import ServiceThread
 from webhook.settings import Settings, WebLimits
 
-CHROMIUM = ("chromium", "/usr/bin/chromium")
-CHROMEDRIVER = ("chromedriver", "/usr/bin/chromedriver")
-FLAGS = (
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-extensions",
-    "--no-first-run",
-    "--lang=vi",
-)
 PHONE = (360, 740)
 NARROW = (320, 640)
 
 
-def find(names: tuple[str, str]) -> str | None:
-    found = shutil.which(names[0])
-    return found or (names[1] if Path(names[1]).is_file() else None)
-
-
 @pytest.fixture(scope="module")
 def browser() -> Iterator[WebDriver]:
-    chromium, driver = find(CHROMIUM), find(CHROMEDRIVER)
-    if chromium is None or driver is None:
-        pytest.fail(
-            "the web chat's browser tests need Debian's chromium and chromedriver: "
-            "apt-get install -y chromium chromium-driver (scripts/test does it when run as root)",
-            pytrace=False,
-        )
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    for flag in FLAGS:
-        options.add_argument(flag)
-    # The driver named outright: selenium must not try to download one.
-    chrome = webdriver.Chrome(options=options, service=DriverService(driver))
-    chrome.set_page_load_timeout(20)
-    try:
+    with chromium() as chrome:
         yield chrome
-    finally:
-        chrome.quit()
-
-
-def phone(browser: WebDriver, size: tuple[int, int]) -> None:
-    """A phone's screen: headless windows cannot be narrower than 500px, so emulate it."""
-    width, height = size
-    metrics = {"width": width, "height": height, "deviceScaleFactor": 2, "mobile": True}
-    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)
 
 
 def png(width: int, height: int) -> bytes:
@@ -121,12 +77,6 @@ def page(browser: WebDriver, app: ServiceThread) -> Iterator[WebDriver]:
         yield browser
     finally:
         browser.get("about:blank")
-
-
-def until(browser: WebDriver, check: Callable[[], Any], what: str, timeout: float = 10) -> Any:
-    return WebDriverWait(browser, timeout, poll_frequency=0.05).until(
-        lambda _: check(), message=f"waited {timeout} s for {what}"
-    )
 
 
 def bot_texts(browser: WebDriver) -> list[str]:
