@@ -546,7 +546,8 @@ def test_the_same_lesson_on_every_channel_records_the_same_progress(
     first = same(lessons["telegram"])
     for channel, messages in lessons.items():
         assert same(messages) == first, channel
-    assert [shown.image for shown in first] == [None, None, "ch-play.png", None, None, None, None, None]
+    images = [shown.image for shown in first]
+    assert images == [None, None, "ch-play.png", None, None, None, None, None]
     assert received["zalo-bot"][0] == received["zalo-oa"][0]  # the same greeting and menu
     assert received["zalo-oa"][0].choices == ("Bài mẫu", "Bài sau")
 
