@@ -37,7 +37,7 @@ from bot.accounts import Account, Accounts
 from bot.console import ConsoleTexts
 from bot.content import Content
 from webhook.console.guard import HOME, SIGNIN, Guarded, Handler, is_data, local
-from webhook.console.page import Action, Page, Visit
+from webhook.console.page import Action, Page, Visit, table_path
 from webhook.console.pages import PAGES
 from webhook.console.render import (
     HEADERS,
@@ -108,7 +108,9 @@ class Console:
             if page.exports:  # before the page: `/admin/x/{id}` would match `….csv` too
                 for kind in ("csv", "json"):
                     routes.append(
-                        Route(f"{page.path}.{kind}", self._guard(GET=self._export(page, kind)))
+                        Route(
+                            f"{page.table_path}.{kind}", self._guard(GET=self._export(page, kind))
+                        )
                     )
             routes.append(Route(page.path, self._guard(GET=self._show(page))))
             for action in page.actions:
@@ -130,7 +132,7 @@ class Console:
                 if page.exports and shown.table is not None:
                     query = visit.request.url.query
                     tail = f"?{query}" if query else ""
-                    path = visit.request.url.path
+                    path = table_path(visit.request.url.path)
                     exports = {"csv": f"{path}.csv{tail}", "json": f"{path}.json{tail}"}
                 texts = visit.texts
                 context = {
