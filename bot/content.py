@@ -6,6 +6,7 @@ content/
   certificates.yaml
   framework.yaml        the national framework's skills by code (optional)
   messages.yaml
+  console.yaml
   media/…
 ```
 A folder with any problem is never used: `load_content` raises, and a `ContentHolder` keeps
@@ -23,6 +24,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.console import ConsoleTexts, load_console
 from bot.messages import Messages, load_messages
 from lessons.framework import Framework, load_framework
 from lessons.loader import load_certificates, load_lessons
@@ -49,6 +51,7 @@ class Content:
     lessons: dict[str, Lesson]
     certificates: tuple[Certificate, ...]
     messages: Messages
+    console: ConsoleTexts  # the web console's sentences (console.yaml)
     version: str = ""  # `content_version` of the files it was read from
     framework: Framework = field(default_factory=Framework)
 
@@ -75,13 +78,18 @@ def check_content(root: Path) -> tuple[Content | None, list[Problem]]:
     problems += framework_problems
     messages, message_problems = load_messages(root / "messages.yaml")
     problems += message_problems
-    if problems or messages is None:
+    console, console_problems = load_console(root / "console.yaml")
+    problems += console_problems
+    if problems or messages is None or console is None:
         return None, sorted(problems)
     if content_version(root) != version:
         # An editor saving as it was read: which files this content holds is unknown.
         return None, [Problem(str(root), 1, "files changed while they were read; try again")]
     ordered = {lesson_id: lessons[lesson_id] for lesson_id in menu_order(lessons, certificates)}
-    return Content(root, ordered, tuple(certificates), messages, version, framework), []
+    return (
+        Content(root, ordered, tuple(certificates), messages, console, version, framework),
+        [],
+    )
 
 
 VERSION_LENGTH = 12  # hex characters: 48 bits, more than enough to tell two edits apart
@@ -89,9 +97,9 @@ VERSION_LENGTH = 12  # hex characters: 48 bits, more than enough to tell two edi
 
 def content_version(root: Path) -> str:
     """A short hash of the files a content folder is loaded from (lesson files,
-    certificates.yaml, framework.yaml, messages.yaml): their names relative to the folder and
-    their bytes. Pictures under media/ are served from the folder as they are, so they are not
-    in it."""
+    certificates.yaml, framework.yaml, messages.yaml, console.yaml): their names relative to
+    the folder and their bytes. Pictures under media/ are served from the folder as they are,
+    so they are not in it."""
     digest = hashlib.sha256()
     for path in _content_files(root):
         try:
@@ -116,7 +124,7 @@ def _content_files(root: Path) -> Iterator[Path]:
             and not path.name.startswith(".")
             and path.is_file()
         )
-    for name in ("certificates.yaml", "framework.yaml", "messages.yaml"):
+    for name in ("certificates.yaml", "framework.yaml", "messages.yaml", "console.yaml"):
         if (root / name).is_file():
             yield root / name
 

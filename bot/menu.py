@@ -5,7 +5,9 @@ certificates group it (the certificate that covers every lesson is left out as a
 the top of the menu lists the groups, then offers the lesson in progress and the suggested
 next lesson; each group lists its lessons. The groups (or lessons) come first so that
 their numbers never shift: "3" is the third group whether or not a lesson is in progress.
-Payload `m:0` is the top (or first page), `m:N` group or page N.
+Payload `m:0` is the top (or first page), `m:N` group or page N. More than five groups go
+on pages of `GROUPS`, so that an elderly learner is never shown a wall of choices: `m:-K` is
+page K + 1 of the top, with "more groups" and "back" buttons.
 
 ```
 📋 Các bài học được chia theo nhóm. Bác chọn một nhóm:
@@ -27,6 +29,9 @@ from bot.progress import suggest_next
 from lessons.model import Lesson
 
 PAGE = 6  # buttons of lessons at most on one screen
+GROUPS = 4
+"""Groups on one page of the top (five fit without paging: a page of four and a page of one
+would only add a tap)."""
 
 
 @dataclass(frozen=True)
@@ -71,7 +76,7 @@ class Menu:
             return self._page(view)
         if 1 <= view <= len(grouped):
             return self._group(grouped[view - 1])
-        return self._top(grouped)
+        return self._top(grouped, -view if view < 0 else 0)
 
     def _suggestion(self) -> tuple[str, Lesson | None]:
         following = suggest_next(self.learner, self.content.lessons)
@@ -88,21 +93,32 @@ class Menu:
             key = "buttons.lesson"
         return Button(self.say(key, title=lesson.title), payloads.lesson(lesson.id))
 
-    def _top(self, grouped: list[Group]) -> Outbound:
+    def _top(self, grouped: list[Group], page: int) -> Outbound:
         line, following = self._suggestion()
-        buttons = []
-        for number, group in enumerate(grouped, start=1):
+        text = f"{self.say('menu.groups_intro')}\n{line}"
+        labels = []
+        for group in grouped:
             passed = sum(self.learner.passed(lesson.id) for lesson in group.lessons)
             done = passed == len(group.lessons)
             key = "buttons.group_done" if done else "buttons.group"
-            label = self.say(key, title=group.title, passed=passed, total=len(group.lessons))
-            buttons.append(Button(label, payloads.menu_page(number)))
-        buttons += self.leading
+            labels.append(self.say(key, title=group.title, passed=passed, total=len(group.lessons)))
+        extras = list(self.leading)
         in_progress = self.learner.position.lesson if self.learner.position else None
         if following is not None and following.id != in_progress:
             label = self.say("buttons.suggested", title=following.title)
-            buttons.append(Button(label, payloads.lesson(following.id)))
-        return Outbound(f"{self.say('menu.groups_intro')}\n{line}", tuple(buttons))
+            extras.append(Button(label, payloads.lesson(following.id)))
+        pages = math.ceil(len(grouped) / GROUPS) if len(grouped) > GROUPS + 1 else 1
+        page = min(page, pages - 1)
+        first = page * GROUPS
+        last = len(grouped) if pages == 1 else min(first + GROUPS, len(grouped))
+        buttons = [
+            Button(labels[number], payloads.menu_page(number + 1)) for number in range(first, last)
+        ]
+        if last < len(grouped):
+            buttons.append(Button(self.say("buttons.more_groups"), payloads.menu_page(-page - 1)))
+        if page > 0:
+            buttons.append(Button(self.say("buttons.back_groups"), payloads.menu_page(1 - page)))
+        return Outbound(text, (*buttons, *extras))
 
     def _group(self, group: Group) -> Outbound:
         buttons = [*(self._lesson_button(lesson) for lesson in group.lessons), *self.leading]

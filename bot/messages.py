@@ -16,7 +16,7 @@ only the placeholders listed, and may not add keys the code never uses.
 from __future__ import annotations
 
 import string
-from collections.abc import Iterator
+from collections.abc import Iterator, Set
 from pathlib import Path
 
 from lessons.problems import Problem
@@ -61,6 +61,8 @@ TEXTS: dict[str, frozenset[str]] = {
     "buttons.group_done": _keys("title", "passed", "total"),
     "buttons.groups": _NONE,
     "buttons.back_page": _NONE,
+    "buttons.more_groups": _NONE,
+    "buttons.back_groups": _NONE,
     "buttons.retake": _NONE,
     "buttons.next_lesson": _NONE,
     "buttons.help": _NONE,
@@ -119,6 +121,8 @@ TEXTS: dict[str, frozenset[str]] = {
     "sensitive.account": _NONE,
     "sensitive.phone": _NONE,
     "channel.numbered_hint": _NONE,
+    "channel.type_number": frozenset({"number", "label"}),
+    "channel.type_below": _NONE,
     "zalo_oa.more_buttons": _NONE,
     "web.title": _NONE,
     "web.heading": _NONE,
@@ -199,7 +203,7 @@ COMMANDS = (
     "menu", "next", "repeat", "back", "help", "lost", "progress", "stop", "delete", "name",
     "certificates",
 )  # fmt: skip
-WORDS = ("go_on", "not_yet", "asking", "hold", "delete_yes")
+WORDS = ("go_on", "not_yet", "asking", "hold", "delete_yes", "tap", "tap_below")
 LISTS: frozenset[str] = frozenset(
     [f"commands.{name}" for name in COMMANDS] + [f"words.{name}" for name in WORDS]
 )
@@ -227,45 +231,60 @@ class Messages:
 
 def load_messages(path: Path) -> tuple[Messages | None, list[Problem]]:
     """Read and check `messages.yaml`; Messages is None when there are problems."""
+    texts, lists, problems = read_sentences(path, TEXTS, LISTS)
+    return (None if problems else Messages(texts, lists)), problems
+
+
+def read_sentences(
+    path: Path, contract: dict[str, frozenset[str]], list_keys: frozenset[str] = _NONE
+) -> tuple[dict[str, str], dict[str, tuple[str, ...]], list[Problem]]:
+    """Read a file of sentences by dotted key and check it against a contract: every key of
+    `contract` (with the placeholders it may use) and of `list_keys` given, no other key.
+    The sentences and lists read, and the problems (none when the file may be used)."""
+    texts: dict[str, str] = {}
+    lists: dict[str, tuple[str, ...]] = {}
     if not path.is_file():
-        return None, [Problem(str(path), 1, "the file is missing; every content folder needs one")]
+        missing = "the file is missing; every content folder needs one"
+        return texts, lists, [Problem(str(path), 1, missing)]
     root, problems = read(path)
     where = str(path)
     if root is None and not problems:
         problems = [Problem(where, 1, "the file is empty")]
     if root is None or problems:
-        return None, problems
+        return texts, lists, problems
     if not isinstance(root, Map):
-        return None, [
-            Problem(where, root.line, f"expected a mapping of messages, found {describe(root)}")
-        ]
-    texts: dict[str, str] = {}
-    lists: dict[str, tuple[str, ...]] = {}
-    for key, node in _flatten(root, ""):
-        if key in TEXTS:
-            _check_text(where, key, node, texts, problems)
-        elif key in LISTS:
+        found = f"expected a mapping of messages, found {describe(root)}"
+        return texts, lists, [Problem(where, root.line, found)]
+    for key, node in _flatten(root, "", contract.keys() | list_keys):
+        if key in contract:
+            _check_text(where, key, node, contract[key], texts, problems)
+        elif key in list_keys:
             _check_list(where, key, node, lists, problems)
         else:
             problems.append(Problem(where, node.line, f"'{key}' is not a message hocso uses"))
-    for key in sorted((TEXTS.keys() | LISTS) - texts.keys() - lists.keys()):
+    for key in sorted((contract.keys() | list_keys) - texts.keys() - lists.keys()):
         if not any(p.message.startswith(f"'{key}'") for p in problems):
             problems.append(Problem(where, root.line, f"'{key}' is missing"))
-    return (None if problems else Messages(texts, lists)), problems
+    return texts, lists, problems
 
 
-def _flatten(node: Map, prefix: str) -> Iterator[tuple[str, Node]]:
-    """Dotted keys down to the leaves; a mapping under a key that is a message stops there."""
+def _flatten(node: Map, prefix: str, leaves: Set[str]) -> Iterator[tuple[str, Node]]:
+    """Dotted keys down to the leaves; a mapping under a key that is a leaf stops there."""
     for entry in node.entries.values():
         key = f"{prefix}{entry.key}"
-        if isinstance(entry.value, Map) and key not in TEXTS and key not in LISTS:
-            yield from _flatten(entry.value, key + ".")
+        if isinstance(entry.value, Map) and key not in leaves:
+            yield from _flatten(entry.value, key + ".", leaves)
         else:
             yield key, entry.value
 
 
 def _check_text(
-    where: str, key: str, node: Node, texts: dict[str, str], problems: list[Problem]
+    where: str,
+    key: str,
+    node: Node,
+    allowed: frozenset[str],
+    texts: dict[str, str],
+    problems: list[Problem],
 ) -> None:
     if not isinstance(node, Scalar) or node.null or not node.text.strip():
         problems.append(
@@ -277,11 +296,11 @@ def _check_text(
     except ValueError as error:
         problems.append(Problem(where, node.line, f"'{key}': broken {{placeholder}}: {error}"))
         return
-    unknown = sorted(fields - TEXTS[key])
+    unknown = sorted(fields - allowed)
     if unknown:
-        allowed = ", ".join(f"{{{name}}}" for name in sorted(TEXTS[key])) or "none"
+        names = ", ".join(f"{{{name}}}" for name in sorted(allowed)) or "none"
         problems.append(
-            Problem(where, node.line, f"'{key}' uses {{{unknown[0]}}}; it may use: {allowed}")
+            Problem(where, node.line, f"'{key}' uses {{{unknown[0]}}}; it may use: {names}")
         )
         return
     texts[key] = node.text

@@ -9,7 +9,7 @@ Kept under Telegram's 64-byte callback_data limit:
 | `l:<lesson-id>`   | open a lesson: start it, or ask whether to go on      |
 | `r:<lesson-id>`   | go on with a lesson where the learner left it         |
 | `s:<lesson-id>`   | start (or retake) a lesson from its beginning         |
-| `m:<page>`        | show that page of the lesson menu                     |
+| `m:<page>`        | show that page of the lesson menu (`m:-K`: of groups) |
 | `k:<command>`     | run a global command (menu, next, help, progress, …)  |
 | `d:yes` / `d:no`  | confirm or cancel deleting the learner's data         |
 | `n:<choice>`      | the name for certificates: `profile` (the chat's), `later`, `keep` |
@@ -96,7 +96,8 @@ def parse(payload: str) -> Tap | None:
             return None
         return Tap("o", mark, int(index))
     if kind == "m":
-        return Tap("m", rest) if rest.isdigit() else None
+        # m:N a group or page; m:-K page K + 1 of the groups (bot.menu)
+        return Tap("m", rest) if rest.removeprefix("-").isdigit() else None
     if kind in ("c", "l", "r", "s", "k", "d", "n"):
         return Tap(kind, rest)
     return None

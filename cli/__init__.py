@@ -10,6 +10,7 @@ hocso verify CODE
 hocso link LESSON [--volunteer CODE] [--poster PATH] [--json]
 hocso backup [DEST]
 hocso restore SRC [--force]
+hocso admin add NAME [--reset] | list | remove NAME
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from collections.abc import Sequence
 from types import ModuleType
 
 from cli import (
+    admin,
     area,
     backup,
     chat,
@@ -47,6 +49,7 @@ COMMANDS: tuple[ModuleType, ...] = (
     volunteer,
     learner,
     backup,
+    admin,
 )
 
 DESCRIPTION = """\
@@ -66,6 +69,7 @@ Commands:
   learner   assign a learner to an area and village
   backup    copy the learners' store while the service runs
   restore   put a backup back in place of the store
+  admin     add, list or remove the accounts of the web console (/admin)
 
 Run `hocso COMMAND --help` to see a command's options."""
 

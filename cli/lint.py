@@ -20,13 +20,13 @@ def register(commands: Any) -> None:
     parser = commands.add_parser(
         "lint",
         help="check a lesson folder",
-        description="Check every lesson, certificates.yaml and messages.yaml in a content "
-        "folder. Prints one line per problem as path:line: message and exits 1, or exits 0 "
-        "when everything is right. Warnings (a lesson message too long for one phone screen, "
-        "quizzes a guess passes, a label or answer in curly quotes) are printed the same way, "
-        "as path:line: warning: message, and do not make it fail. "
-        "With --store, it also warns about what publishing the folder (hocso reload) would "
-        "do to the learners in that store.",
+        description="Check every lesson, certificates.yaml, messages.yaml and console.yaml in "
+        "a content folder. Prints one line per problem as path:line: message and exits 1, or "
+        "exits 0 when everything is right. Warnings (a lesson message too long for one phone "
+        "screen, quizzes a guess passes, a label or answer in curly quotes) are printed the "
+        "same way, as path:line: warning: message, and do not make it fail. With --store, it "
+        "also warns about what publishing the folder (hocso reload) would do to the learners "
+        "in that store.",
     )
     parser.add_argument(
         "folder", nargs="?", type=Path, metavar="CONTENT", help="the content folder (or --content)"

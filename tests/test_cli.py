@@ -145,6 +145,12 @@ def test_a_broken_content_folder_is_reported_not_crashed(content_dir: Path, stor
     ("file", "text", "expected"),
     [
         ("messages.yaml", "greeting: Chào\n", "messages.yaml:1: 'buttons.back_page' is missing"),
+        ("console.yaml", "site:\n  name: Học Số\n",
+         "console.yaml:1: 'account.signed_in_as' is missing"),
+        ("console.yaml", "site:\n  name: Học Số {x}\n",
+         "console.yaml:2: 'site.name' uses {x}; it may use: none"),
+        ("console.yaml", "site:\n  name: \"Học Số\n", "console.yaml:3: YAML syntax error: found "
+         "unexpected end of stream (while scanning a quoted scalar at line 2)"),
         ("certificates.yaml", "certificates:\n  - id: x\n    title: X\n    lessons: [khong-co]\n",
          "certificates.yaml:4: certificates[0] (id 'x'): 'lessons' names no lesson 'khong-co'"),
     ],

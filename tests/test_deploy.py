@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -237,6 +238,12 @@ def test_the_image_install_in_a_fresh_virtualenv_lints_and_serves(tmp_path: Path
         health = httpx.get(f"http://127.0.0.1:{port}/healthz")
         assert (health.status_code, health.json()["ok"]) == (200, True)
         assert httpx.get(f"http://127.0.0.1:{port}/docs").status_code == 404
+        # The console's templates and stylesheet are installed with the package.
+        signin = httpx.get(f"http://127.0.0.1:{port}/admin/login")
+        assert signin.status_code == 200, signin.text
+        stylesheet = re.search(r'href="(/admin/static/[^"]+)"', signin.text)
+        assert stylesheet is not None
+        assert httpx.get(f"http://127.0.0.1:{port}{stylesheet.group(1)}").status_code == 200
     finally:
         serve.terminate()
         serve.wait(timeout=30)

@@ -518,3 +518,24 @@ steps:
 def test_every_kind_of_media_gets_its_own_kind_answer(chat: Chat, media: Media) -> None:
     chat.send(media=media)
     assert chat.replies[0].text and chat.buttons
+
+
+def test_more_than_five_groups_go_on_pages_of_four() -> None:
+    content = load_content(Path(__file__).resolve().parent.parent / "content")
+    chat = Chat(content)
+    say = content.messages.text
+    chat.send(start="")
+    titles = [c.title for c in content.certificates if len(c.lessons) < len(content.lessons)]
+    assert len(titles) > 5
+    first = chat.buttons[:5]
+    assert [label.rsplit(" (", 1)[0] for label in first[:4]] == titles[:4]
+    assert first[4] == say("buttons.more_groups")
+    chat.tap(say("buttons.more_groups"))
+    assert [label.rsplit(" (", 1)[0] for label in chat.buttons[: len(titles) - 4]] == titles[4:]
+    assert say("buttons.back_groups") in chat.buttons
+    chat.send("1")  # the first group of this page: the fifth
+    assert chat.says("menu.group", title=titles[4])
+    chat.tap(say("buttons.groups"))
+    chat.tap(say("buttons.more_groups"))
+    chat.tap(say("buttons.back_groups"))
+    assert chat.buttons[4] == say("buttons.more_groups")

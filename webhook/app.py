@@ -1,5 +1,6 @@
-"""The FastAPI app: health, the channels' webhooks, `/metrics` (`webhook.metrics`, when
-HOCSO_METRICS_TOKEN is set), and the OpenAPI page at /docs (unless HOCSO_DOCS=0).
+"""The FastAPI app: health, the channels' webhooks, the web chat, the console at `/admin`
+(`webhook.console`), `/metrics` (`webhook.metrics`, when HOCSO_METRICS_TOKEN is set), and the
+OpenAPI page at /docs (unless HOCSO_DOCS=0).
 
 uvicorn --factory webhook.app:create_app     # settings from the environment
 """
@@ -19,6 +20,7 @@ from fastapi.responses import JSONResponse
 
 from bot.stores.base import Store
 from webhook import logs
+from webhook.console import Console
 from webhook.media import media_route
 from webhook.metrics import METRICS_OPENAPI, StoreGauges, metrics_route
 from webhook.service import Service
@@ -79,6 +81,8 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.router.routes.append(zalo_oa_route(service))
     app.router.routes.append(media_route(service.settings.content))
     app.router.routes.extend(web_routes(service))
+    console = app.state.console = Console(service)
+    app.router.routes.extend(console.routes())
     gauges = StoreGauges(service.store, lambda: service.store_calls.down)
     app.router.routes.append(metrics_route(service.metrics, service.settings.metrics_token, gauges))
 

@@ -24,7 +24,7 @@
 | `HOCSO_WEB_RATE_LEARNER`, `HOCSO_WEB_RATE_LEARNER_BURST` | a web learner's messages (1/s, 5) |
 | `HOCSO_WEB_RATE_CLIENT`, `HOCSO_WEB_RATE_CLIENT_BURST` | a client's web requests (20/s, 60) |
 | `HOCSO_WEB_NEW_LEARNERS` | new web learners a client may start an hour (60) |
-| `HOCSO_WEB_CLIENT_HEADER` | the header a trusted proxy puts the client's address in |
+| `HOCSO_WEB_CLIENT_HEADER` | the header a trusted proxy puts client addresses in (web, console) |
 | `HOCSO_METRICS_TOKEN` | turns `GET /metrics` on, for requests with `Authorization: Bearer TOKEN` |
 | `HOCSO_DOCS` | `0` turns `/docs`, `/redoc` and `/openapi.json` off (default `1`, on) |
 """

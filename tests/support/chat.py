@@ -19,10 +19,12 @@ NOW = datetime(2026, 11, 23, 10, 0, tzinfo=VIETNAM)
 
 
 def fixture_content(tmp: Path, extra_lessons: dict[str, str] | None = None) -> Content:
-    """The test content folder with the product's own messages.yaml, copied under `tmp`."""
+    """The test content folder with the product's own messages.yaml and console.yaml, copied
+    under `tmp`."""
     root = tmp / "content"
     shutil.copytree(FIXTURE, root)
-    shutil.copy(REPO / "content" / "messages.yaml", root / "messages.yaml")
+    for name in ("messages.yaml", "console.yaml"):
+        shutil.copy(REPO / "content" / name, root / name)
     for name, text in (extra_lessons or {}).items():
         (root / "lessons" / f"{name}.yaml").write_text(text, encoding="utf-8")
     return load_content(root)

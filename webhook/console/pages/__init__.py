@@ -1,0 +1,17 @@
+"""The console's pages, in the order of the nav. A page is a module of this package that makes
+a `webhook.console.page.Page` (see `audit` for one with a table, also served as CSV and JSON),
+and one line here; its template goes in `webhook/console/templates/`, its sentences in
+`content/console.yaml` with their keys in `bot.console.TEXTS`."""
+
+from __future__ import annotations
+
+from webhook.console.page import Page
+from webhook.console.pages import audit, content, lessons, overview
+
+PAGES: tuple[Page, ...] = (
+    overview.PAGE,
+    lessons.PAGE,
+    lessons.FUNNEL,
+    content.PAGE,
+    audit.PAGE,
+)
