@@ -28,6 +28,8 @@ ACTIONS = (
     "reload",
     "assign",
     "revoke",
+    "reissue",
+    "rename",
     "account_add",
     "account_reset",
     "account_remove",

@@ -20,7 +20,8 @@ It names no learner, and stays when the learner deletes their data: a revoked nu
 as revoked, never as unknown (a number whose learner deleted their data, and was not revoked,
 is unknown, as all they had is gone). The learner keeps the certificate with its `revoked_at`,
 so it is not earned again and counts no more. Each action is one entry in the audit log
-(`{"at", "who", "what": "certificate_revoke", "detail": {"code": …}}`).
+(`bot.audit`: `revoke`, `reissue`, `rename`, with the number or the learner in `detail`),
+made here, under `who`: a caller (the console) does not record it again.
 
 The name printed is the learner's `certificate_name`, which they give in the chat
 (`printed_name` says what a name may be) and an admin may correct; /verify shows it masked
@@ -30,22 +31,21 @@ The name printed is the learner's `certificate_name`, which they give in the cha
 from __future__ import annotations
 
 import re
+import time
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime
 from typing import Any, Literal
 
+from bot import audit
 from bot.inbound import NAME_LENGTH
-from bot.learner import VIETNAM, Earned, Learner, now_vn
+from bot.learner import Earned, Learner
 from bot.progress import CODE_ALPHABET, new_code
 from bot.stores.base import Store
 
 REVOKED = "revoked"
 """The directory's kind for revocations, by number."""
 
-ACTIONS = ("certificate_revoke", "certificate_reissue", "certificate_rename")
-"""What the audit log records of this module (`what`)."""
 
 Status = Literal["genuine", "revoked", "unknown"]
 
@@ -135,7 +135,7 @@ def revoke(
     store.put_doc(REVOKED, code, _revocation(found, when, why, who, None))
     if found.learner is not None:
         store.update(found.learner, _mark_revoked(found, when))
-    _audit(store, who, "certificate_revoke", when, {"code": code, "why": why})
+    audit.record(store, who, "revoke", {"code": code, "why": why}, at=at)
     return standing(store, code)
 
 
@@ -162,7 +162,7 @@ def reissue(
     except Exception:
         store.put_doc(REVOKED, code, None)  # the old number stands as it did
         raise
-    _audit(store, who, "certificate_reissue", when, {"code": code, "new": fresh})
+    audit.record(store, who, "reissue", {"code": code, "new": fresh}, at=at)
     return fresh
 
 
@@ -188,7 +188,7 @@ def rename(
 
     if not store.update(learner_id, change):
         raise CertificateError(f"no learner {learner_id!r} is stored")
-    _audit(store, who, "certificate_rename", _stamp(at), {"learner": learner_id})
+    audit.record(store, who, "rename", {"learner": learner_id}, at=at)
     return printed
 
 
@@ -306,18 +306,10 @@ def _renumbered(
 
 
 def _stamp(at: float | None) -> str:
-    """A time as the store keeps times: ISO 8601 in Vietnam's time, to the second."""
-    if at is None:
-        return now_vn().isoformat()
-    return datetime.fromtimestamp(at, VIETNAM).isoformat(timespec="seconds")
-
-
-def _audit(store: Store, who: str | None, what: str, when: str, detail: dict[str, Any]) -> None:
-    store.audit({"at": when, "who": who, "what": what, "detail": detail})
+    return audit.now_iso(time.time() if at is None else at)
 
 
 __all__ = [
-    "ACTIONS",
     "REVOKED",
     "CertificateError",
     "Standing",
