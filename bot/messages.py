@@ -195,6 +195,7 @@ TEXTS: dict[str, frozenset[str]] = {
     "verify.number": _NONE,
     "verify.note": _NONE,
     "verify.badge": _NONE,
+    "verify.criteria": _keys("lessons"),
     "verify.again": _NONE,
     "verify.slow_down": _keys("seconds"),
 }

@@ -7,6 +7,7 @@ hocso serve [--host H] [--port P] [--workers N]
 hocso reload
 hocso progress LEARNER [--json]
 hocso verify CODE
+hocso certificate render|revoke|reissue|rename CODE
 hocso link LESSON [--volunteer CODE] [--poster PATH] [--json]
 hocso backup [DEST]
 hocso restore SRC [--force]
@@ -24,6 +25,7 @@ from cli import (
     admin,
     area,
     backup,
+    certificate,
     chat,
     learner,
     link,
@@ -43,6 +45,7 @@ COMMANDS: tuple[ModuleType, ...] = (
     reload,
     progress,
     verify,
+    certificate,
     link,
     report,
     area,
@@ -61,7 +64,8 @@ Commands:
   serve     run the service: the web chat, and the Telegram and Zalo webhooks
   reload    make the running service load the lesson folder again, without a restart
   progress  show one learner's lessons, scores and certificates
-  verify    check a certificate's verification code
+  verify    check a certificate's number: who earned it, or that it is unknown or revoked
+  certificate  draw a certificate (PNG, PDF), revoke, reissue or rename it
   link      the links, a poster and the QR code that open a lesson, for volunteers
   report    the figures by area and village, volunteer or lesson, as a table, CSV or JSON
   area      the communes the campaign covers, their villages and numbers of adults
