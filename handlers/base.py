@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from bot.outbound import Outbound
@@ -45,3 +47,37 @@ class Sender(Protocol):
     attempt reported as sent (`SendError.sent`)."""
 
     async def send(self, chat: str, message: Outbound, *, key: str = "", skip: int = 0) -> None: ...
+
+
+@dataclass(frozen=True)
+class Drawn:
+    """A certificate as files: its picture (PNG) and its PDF, and the name to give them
+    (`giay-chung-nhan-HS-7K2P-9QXD`, the extension added)."""
+
+    png: bytes
+    pdf: bytes
+    name: str
+
+
+class CertificateFiles(Protocol):
+    """Draws a certificate by its number, with its learner's name as it is now; None when the
+    number does not stand (revoked since, or its learner gone). Raises SendError when it
+    cannot tell now (the store failed): the message is tried again."""
+
+    async def files(self, code: str) -> Drawn | None: ...
+
+
+Attach = Callable[[Outbound], Awaitable[Outbound]]
+"""For a channel that fetches pictures by address: a message with its certificate's picture
+as its image and its PDF as a link (`webhook.certificates.Certificates.attach`). Raises
+SendError when it cannot tell now."""
+
+
+async def attached(message: Outbound, attach: Attach | None) -> Outbound:
+    """`message` as a channel that takes pictures by address sends it: a certificate's
+    files by address, or (no way to them) its words alone."""
+    if message.certificate is None:
+        return message
+    if attach is None:
+        return replace(message, certificate=None)
+    return await attach(message)

@@ -210,8 +210,9 @@ def test_the_cookie_is_secure_where_the_page_is_https(
 # -- 2. a whole lesson --------------------------------------------------------------------------
 
 # The lesson `mau` as a learner walks it on the page: what they do, and the reply's start and
-# buttons (the last turn is two messages, too long for one screen: the praise, then the
-# certificate and what next, whose buttons are given).
+# buttons (the last answer is three messages, too long for one screen: the praise, the
+# certificate, the name to print on it; the name three: it is saved, the certificate's
+# picture and PDF, what next, whose buttons are given).
 LESSON: list[tuple[str, str, str, list[str]]] = [
     ("start", "mau_V12", "📘 *Bài mẫu* (khoảng 3 phút)", ["Bắt đầu ▶"]),
     ("tap", "Bắt đầu", "Điện thoại của bác là loại nào?", ["Android", "iPhone"]),
@@ -223,8 +224,15 @@ LESSON: list[tuple[str, str, str, list[str]]] = [
         ["Chỉ mình tôi", "Công an gọi điện hỏi", "Nhân viên ngân hàng"],
     ),
     ("say", "chi mnh toi", "✅ Đúng rồi! OTP chỉ mình bác được biết.", []),
-    ("say", "mot nam sau", "✅ Đúng rồi! Nhắn tin đến 156.", ["▶ Học bài tiếp theo", "📋"]),
+    ("say", "mot nam sau", "✅ Đúng rồi! Nhắn tin đến 156.", ["Để sau"]),
+    (
+        "say",
+        "nguyễn thị hường",
+        "Cháu đã ghi tên *Nguyễn Thị Hường*",
+        ["▶ Học bài tiếp theo", "📋"],
+    ),
 ]
+REPLIES = {"mot nam sau": 3, "nguyễn thị hường": 3}  # messages a move gets, 1 when not here
 
 
 def walk(lan: WebLearner) -> list[dict[str, Any]]:
@@ -236,14 +244,13 @@ def walk(lan: WebLearner) -> list[dict[str, Any]]:
             lan.tap(what)
         else:
             lan.say(what)
-        count = 2 if what == "mot nam sau" else 1
-        now = lan.replies(count)
+        now = lan.replies(REPLIES.get(what, 1))
         first, reply = now[0], now[-1]
         assert first["text"].startswith(starts), (what, first["text"])
         labels = [button["label"] for button in reply["buttons"]]
         assert len(labels) == len(buttons), (what, labels)
         assert all(label.startswith(b) for label, b in zip(labels, buttons, strict=True))
-        got += [first, reply] if count == 2 else [reply]
+        got += now
     return got
 
 
@@ -259,17 +266,22 @@ def test_a_whole_lesson_through_the_web_api(content: Content, shared_store_url: 
         everything = lan.poll(after=0)
         learner = app.store.get(learner_of(app, lan))
 
-    opening, _, android, _, right, done, following = replies
+    opening, _, android, _, right, done, earned, _, _, certificate, _ = replies
     assert opening["runs"][:2] == [{"text": "📘 "}, {"text": "Bài mẫu", "bold": True}]
     assert android["image"] == "/media/ch-play.png"  # relative: no HOCSO_PUBLIC_URL needed
     assert image.status_code == 200 and image.headers["content-type"] == "image/png"
     assert image.content == (content.root / "media" / "ch-play.png").read_bytes()
     assert right["text"].endswith("Muốn báo lừa đảo, bác nhắn tin đến số mấy?")
     assert "Chúc mừng bác đã học xong bài *Bài mẫu*" in done["text"]
-    assert "HS-" in following["text"]
-    assert [m["seq"] for m in everything["messages"]] == [1, 2, 3, 4, 5, 6, 7]
-    assert everything["seq"] == 7 and everything["messages"] == replies
-    assert learner is not None and learner.turns == 6 and learner.volunteer == "V12"
+    assert "HS-" in earned["text"]
+    # The certificate: its picture and a link to its PDF, at addresses of the page's own.
+    assert certificate["image"].startswith("/certificate/HS-")
+    assert certificate["image"].endswith(".png")
+    [download] = certificate["links"]
+    assert download["url"].startswith("/certificate/HS-") and download["url"].endswith(".pdf")
+    assert [m["seq"] for m in everything["messages"]] == list(range(1, 12))
+    assert everything["seq"] == 11 and everything["messages"] == replies
+    assert learner is not None and learner.turns == 7 and learner.volunteer == "V12"
     progress = progress_json(learner)
     assert progress["lessons"]["mau"]["status"] == "passed"
     assert [certificate["id"] for certificate in progress["certificates"]] == ["chi-mau"]

@@ -570,11 +570,17 @@ def test_a_whole_lesson_through_zalo_bot_updates(
                 assert right.text.endswith("Muốn báo lừa đảo, bác nhắn tin đến số mấy?")
 
                 await lan.say("156")  # no options now: a number is the answer itself
-                # Too long for one screen: the praise, the certificate, what next.
-                done, certificate, following = await lan.replies(3)
+                # Too long for one screen: the praise, the certificate, the name to print.
+                done, certificate, asked = await lan.replies(3)
                 assert done.text.startswith("✅ Đúng rồi! Nhắn tin đến 156.")
                 assert "Chúc mừng bác đã học xong bài Bài mẫu" in done.text
                 assert "HS-" in certificate.text
+                assert asked.text.endswith(f"1. Lan\n2. Để sau\n{HINT}")  # her chat's name
+
+                await lan.say("2")  # later: the certificate without a name, then what next
+                later, picture, following = await lan.replies(3)
+                assert "sửa tên" in later.text
+                assert picture.photo is not None and "/certificate/HS-" in picture.photo
                 assert following.text.endswith(
                     f"1. ▶ Học bài tiếp theo\n2. 📋 Danh sách bài học\n{HINT}"
                 )
@@ -586,9 +592,9 @@ def test_a_whole_lesson_through_zalo_bot_updates(
         asyncio.run(lesson())
         app.wait_sent()
         learner = app.store.get(f"zalobot:{chat}")
-    assert len(fake_zalo.messages(chat)) == 11  # nothing more, nothing twice
+    assert len(fake_zalo.messages(chat)) == 14  # nothing more, nothing twice
     assert {call.chat for call in fake_zalo.calls()} == {chat}
-    assert learner is not None and learner.turns == 9
+    assert learner is not None and learner.turns == 10
     progress = progress_json(learner)
     assert progress["lessons"]["mau"]["status"] == "passed"
     assert progress["lessons"]["mau"]["score"] == 1.0

@@ -127,9 +127,18 @@ def test_a_whole_lesson_through_signed_webhooks(
                 assert right.buttons == ()
 
                 await lan.say("mot nam sau")  # "một năm sáu", typed without diacritics
-                done, following = await lan.replies(2)  # too long for one screen
+                # Too long for one screen: the praise, the certificate, the name to print.
+                done, earned, asked = await lan.replies(3)
                 assert done.text.startswith("✅ Đúng rồi! Nhắn tin đến 156.")
                 assert "Chúc mừng bác đã học xong bài Bài mẫu" in done.text
+                assert "HS-" in earned.text
+                assert asked.labels == ["Để sau"]  # an OA gives no name to offer
+
+                await lan.say("nguyễn thị hường")  # the name to print on the certificate
+                saved, picture, certificate, following = await lan.replies(4)
+                assert "Nguyễn Thị Hường" in saved.text
+                assert picture.image is not None and "/certificate/HS-" in picture.image
+                assert certificate.labels == [plain(content, "certificate.pdf")]
                 assert following.labels == ["▶ Học bài tiếp theo", "📋 Danh sách bài học"]
 
                 await lan.tap("📋 Danh sách")
@@ -139,9 +148,9 @@ def test_a_whole_lesson_through_signed_webhooks(
         asyncio.run(lesson())
         app.wait_sent()
         learner = app.store.get(f"zalo:{user}")
-    assert len(zalo.messages(user)) == 10  # nothing more, nothing twice
+    assert len(zalo.messages(user)) == 15  # nothing more, nothing twice
     assert all("*" not in sent.text for sent in zalo.messages(user))
-    assert learner is not None and learner.turns == 8
+    assert learner is not None and learner.turns == 9
     progress = progress_json(learner)
     assert progress["lessons"]["mau"]["status"] == "passed"
     assert progress["lessons"]["mau"]["score"] == 1.0

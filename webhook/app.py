@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import logging
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -20,6 +21,7 @@ from fastapi.responses import JSONResponse
 
 from bot.stores.base import Store
 from webhook import logs
+from webhook.certificates import CERTIFICATE_OPENAPI, certificate_routes
 from webhook.console import Console
 from webhook.media import media_route
 from webhook.metrics import METRICS_OPENAPI, StoreGauges, metrics_route
@@ -30,6 +32,8 @@ from webhook.telegram import TELEGRAM_OPENAPI, telegram_route
 from webhook.web import WEB_OPENAPI, web_routes
 from webhook.zalo_bot import ZALO_BOT_OPENAPI, zalo_bot_route
 from webhook.zalo_oa import ZALO_OA_OPENAPI, zalo_oa_route
+
+log = logging.getLogger("hocso.certificates")
 
 
 def create_app(settings: Settings | None = None, *, store: Store | None = None) -> FastAPI:
@@ -80,6 +84,11 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.router.routes.append(zalo_bot_route(service))
     app.router.routes.append(zalo_oa_route(service))
     app.router.routes.append(media_route(service.settings.content))
+
+    def certificates_failed(error: Exception) -> None:
+        service.store_failures.log(log, "a certificate could not be looked up", error, {})
+
+    app.router.routes.extend(certificate_routes(service.certificates, certificates_failed))
     app.router.routes.extend(web_routes(service))
     console = app.state.console = Console(service)
     app.router.routes.extend(console.routes())
@@ -95,6 +104,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
             schema["paths"]["/webhook/zalo-bot"] = ZALO_BOT_OPENAPI
             schema["paths"]["/webhook/zalo-oa"] = ZALO_OA_OPENAPI
             schema["paths"]["/metrics"] = METRICS_OPENAPI
+            schema["paths"].update(CERTIFICATE_OPENAPI)
             app.openapi_schema = schema
         return app.openapi_schema
 

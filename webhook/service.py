@@ -13,11 +13,13 @@ from contextlib import asynccontextmanager
 from bot.content import ContentHolder, load_content
 from bot.engine import Engine
 from bot.inbound import Inbound
+from bot.outbound import Outbound
 from bot.stores import open_store
 from bot.stores.base import Store
 from bot.tutor import Receipt, Tutor
 from handlers.web import Transcripts, WebSender
 from webhook import metrics
+from webhook.certificates import FILES_PREFIX, Certificates
 from webhook.delivery import NO_LIMITS, Courier, Limits, Outlet
 from webhook.media import public_url
 from webhook.reload import ContentFollower
@@ -75,6 +77,8 @@ class Service:
         self.follower = ContentFollower(
             self.content, settings.content, self.store, self.store_calls, self.store_failures
         )
+        # The certificates' files and addresses for the channels (webhook.certificates).
+        self.certificates = Certificates(settings, self.store, self.store_calls, self.content)
         self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
         self._poller: asyncio.Task[None] | None = None
         self._sweeper: asyncio.Task[None] | None = None
@@ -98,7 +102,8 @@ class Service:
                 # until the Bot API answers again.
                 log.warning("the Telegram Bot API does not answer yet: %s", error)
             self._closers.append(bot)
-            sender = TelegramSender(bot, StoreFileIds(self.store, "telegram"))
+            files = StoreFileIds(self.store, "telegram")
+            sender = TelegramSender(bot, files, self.certificates)
             self.outlets["telegram"] = Outlet(sender, self.settings.limits)
         if self.settings.zalo_bot:
             from handlers.zalo_bot import ZaloBotApi, ZaloBotSender
@@ -106,16 +111,17 @@ class Service:
             assert self.settings.zalo_bot_token is not None
             api = ZaloBotApi(self.settings.zalo_bot_token, self.settings.zalo_bot_api_url)
             self._closers.append(api)
-            zalo_bot = ZaloBotSender(api, lambda: self.content.current.messages, self.media_url)
+            zalo_bot = ZaloBotSender(
+                api, lambda: self.content.current.messages, self.media_url, attach=self.fetched
+            )
             # Zalo publishes no rate limits (only a 429): the same conservative ones as
             # Telegram's, HOCSO_RATE_* (30 a second overall, 1 a second per chat after 3).
             self.outlets["zalo-bot"] = Outlet(zalo_bot, self.settings.limits)
         if self.settings.zalo_oa:
             self._start_zalo_oa()
-        # The web chat needs no settings: always on, its pictures at relative /media/ URLs.
-        web = WebSender(
-            self.transcripts, lambda image: public_url(image, self.settings.content, None)
-        )
+        # The web chat needs no settings: always on, its pictures at relative /media/ URLs,
+        # a certificate's at relative /certificate/ ones.
+        web = WebSender(self.transcripts, self.page_image, attach=self.shown)
         self.outlets["web"] = Outlet(web, NO_LIMITS)
         self._poller = asyncio.get_running_loop().create_task(self.courier.run())
         self._sweeper = asyncio.get_running_loop().create_task(self._expire())
@@ -147,6 +153,7 @@ class Service:
             api_url=settings.zalo_oa_api_url,
             media_url=self.media_url,
             more=lambda: self.content.current.messages.text("zalo_oa.more_buttons"),
+            attach=self.fetched,
         )
         # Zalo's limit is on API calls (4000 a minute), not on chats: an overall rate only.
         self.outlets["zalo-oa"] = Outlet(sender, Limits(global_rate=RATE, chat_rate=0))
@@ -182,6 +189,21 @@ class Service:
         if not image.startswith("https://") and self.settings.public_url is None:
             return None
         return public_url(image, self.settings.content, self.settings.public_url)
+
+    def page_image(self, image: str) -> str | None:
+        """Where the web chat's page loads a message's image: a content picture under
+        /media/, a certificate's where `webhook.certificates` serves it."""
+        if image.startswith(FILES_PREFIX):
+            return image
+        return public_url(image, self.settings.content, None)
+
+    async def fetched(self, message: Outbound) -> Outbound:
+        """A certificate's files at addresses Zalo fetches (under HOCSO_PUBLIC_URL)."""
+        return await self.certificates.attach(message, absolute=True)
+
+    async def shown(self, message: Outbound) -> Outbound:
+        """A certificate's files at addresses the web chat's page loads (relative)."""
+        return await self.certificates.attach(message, absolute=False)
 
     async def receive(self, channel: str, event_id: str, inbound: Inbound, chat: str) -> Receipt:
         """Apply one platform event at most once, queue its replies, and start sending them."""

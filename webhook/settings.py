@@ -27,6 +27,8 @@
 | `HOCSO_WEB_CLIENT_HEADER` | the header a trusted proxy puts client addresses in (web, console) |
 | `HOCSO_METRICS_TOKEN` | turns `GET /metrics` on, for requests with `Authorization: Bearer TOKEN` |
 | `HOCSO_DOCS` | `0` turns `/docs`, `/redoc` and `/openapi.json` off (default `1`, on) |
+| `HOCSO_ISSUER` | the unit that issues certificates, printed on them and shown by /verify |
+| `HOCSO_VERIFY_RATE`, `HOCSO_VERIFY_BURST` | /verify lookups a client may make (0.2/s, 10) |
 """
 
 from __future__ import annotations
@@ -107,6 +109,13 @@ class Settings:
     metrics_token: str | None = None
     # False: no /docs, /redoc nor /openapi.json (production may keep its API to itself).
     docs: bool = True
+    # The unit that issues certificates, printed on them (None: the content's default).
+    issuer: str | None = None
+    # Certificate numbers one client address may look up on /verify: a second, and at once.
+    verify_rate: float = 0.2
+    verify_burst: float = 10.0
+    # Seconds before any /verify lookup is answered, so an unknown number is not told by speed.
+    verify_floor: float = 0.3
 
     @property
     def telegram(self) -> bool:
@@ -168,6 +177,9 @@ class Settings:
             ),
             metrics_token=environ.get("HOCSO_METRICS_TOKEN") or None,
             docs=_flag(environ, "HOCSO_DOCS", True),
+            issuer=" ".join((environ.get("HOCSO_ISSUER") or "").split()) or None,
+            verify_rate=_number(environ, "HOCSO_VERIFY_RATE", 0.2),
+            verify_burst=_burst(environ, "HOCSO_VERIFY_BURST", 10.0),
         )
 
 

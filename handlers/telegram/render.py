@@ -13,6 +13,9 @@ becomes one sendPhoto (parse_mode HTML):
 `*bold*` and `_italic_` become `<b>` and `<i>`; every other character is text, escaped. A text
 too long for one message is split at sentence ends (else line ends, else spaces), each part
 HTML of its own, the buttons under the last; a caption too long goes after the photo.
+
+A message with a `certificate` is its picture, the text as its caption, then its PDF as a
+document under which the buttons go (both drawn when sent: `handlers.base.CertificateFiles`).
 """
 
 from __future__ import annotations
@@ -36,11 +39,14 @@ __all__ = ["Part", "Run", "keyboard", "render", "runs", "split", "to_html"]
 @dataclass(frozen=True)
 class Part:
     """One Telegram message: HTML `text`, sent as the caption when there is an `image` (a
-    file path or an URL), with the keyboard `markup` under it."""
+    file path or an URL), with the keyboard `markup` under it. `certificate`: the number of a
+    certificate whose picture (or, with `document`, whose PDF) this message is."""
 
     text: str
     image: str | None = None
     markup: InlineKeyboardMarkup | None = None
+    certificate: str | None = None
+    document: bool = False
 
     @functools.cached_property
     def reply_markup(self) -> dict[str, Any] | None:
@@ -65,6 +71,14 @@ def _render(message: Outbound) -> tuple[Part, ...]:
 def _parts(message: Outbound) -> list[Part]:
     markup = keyboard(message.buttons, message.links)
     text = runs(message.text)
+    if message.certificate is not None:
+        code = message.certificate
+        caption = split(text, MessageLimit.CAPTION_LENGTH)
+        pdf = Part("", markup=markup, certificate=code, document=True)
+        if len(caption) <= 1:
+            return [Part(caption[0] if caption else "", certificate=code), pdf]
+        said = [Part(part) for part in split(text, MessageLimit.MAX_TEXT_LENGTH)]
+        return [Part("", certificate=code), *said, pdf]
     if message.image is not None:
         caption = split(text, MessageLimit.CAPTION_LENGTH)
         if len(caption) <= 1:

@@ -17,6 +17,7 @@ import asyncio
 import datetime as dtm
 import logging
 import warnings
+from dataclasses import replace
 from pathlib import Path
 from typing import Protocol
 
@@ -76,11 +77,15 @@ class MemoryFileIds:
 
 
 class TelegramSender:
-    """Sends the engine's messages to Telegram chats."""
+    """Sends the engine's messages to Telegram chats; a certificate as its picture and its
+    PDF, drawn by `certificates` (None: its words only)."""
 
-    def __init__(self, bot: Bot, file_ids: FileIds) -> None:
+    def __init__(
+        self, bot: Bot, file_ids: FileIds, certificates: base.CertificateFiles | None = None
+    ) -> None:
         self.bot = bot
         self.file_ids = file_ids
+        self.certificates = certificates
 
     async def send(self, chat: str, message: Outbound, *, key: str = "", skip: int = 0) -> None:
         """Send `message` to `chat`, leaving out its first `skip` parts (sent before a failure).
@@ -106,12 +111,35 @@ class TelegramSender:
             log.warning("could not answer callback query %s: %s", callback_id, exc)
 
     async def _part(self, chat: str, part: Part) -> None:
-        if part.image is None:
+        if part.certificate is not None:
+            await self._certificate(chat, part, part.certificate)
+        elif part.image is None:
             await self._text(chat, part)
         elif part.image.startswith(("https://", "http://")):
             await self._photo(chat, part, part.image)
         else:
             await self._file(chat, part, Path(part.image))
+
+    async def _certificate(self, chat: str, part: Part, code: str) -> None:
+        """A certificate's picture (uploaded: it is drawn afresh, with the name as it is now)
+        or its PDF as a document. One that no longer stands is not sent, its words are."""
+        drawn = await self.certificates.files(code) if self.certificates else None
+        if drawn is None:
+            log.warning("certificate %s not drawn (revoked, or gone); its words only", code)
+            if part.text or part.markup is not None:
+                await self._text(chat, replace(part, text=part.text or "🏅"))
+            return
+        if not part.document:
+            await self._photo(chat, part, drawn.png, filename=f"{drawn.name}.png")
+            return
+        await self.bot.send_document(
+            chat_id=chat,
+            document=drawn.pdf,
+            filename=f"{drawn.name}.pdf",
+            caption=part.text or None,
+            parse_mode=ParseMode.HTML if part.text else None,
+            reply_markup=part.markup,
+        )
 
     async def _text(self, chat: str, part: Part) -> None:
         """sendMessage through `do_api_request`: the same request and the same errors as

@@ -32,6 +32,7 @@ from typing import Any, Protocol, TypeVar
 
 from bot.outbound import Outbound
 from bot.stores.base import Store
+from handlers import base
 from handlers.base import SendError
 from handlers.web.render import ImageUrl, render
 
@@ -174,13 +175,17 @@ class Transcripts:
 class WebSender:
     """The web chat's sender for the delivery loop: "sending" is adding to the transcript."""
 
-    def __init__(self, transcripts: Transcripts, image_url: ImageUrl) -> None:
+    def __init__(
+        self, transcripts: Transcripts, image_url: ImageUrl, attach: base.Attach | None = None
+    ) -> None:
         self.transcripts = transcripts
         self.image_url = image_url
+        self.attach = attach  # a certificate's picture and PDF, by (relative) address
 
     async def send(self, chat: str, message: Outbound, *, key: str = "", skip: int = 0) -> None:
         """Add `message` to the transcript of `chat`, once per delivery `key`. A web message is
         one part: `skip` is never more than 0."""
+        message = await base.attached(message, self.attach)
         try:
             entry = lambda seq: render(message, seq, self.image_url)  # noqa: E731
             await self.transcripts.append(chat, entry, key)

@@ -92,15 +92,18 @@ class ZaloBotSender:
         media_url: Callable[[str], str | None],
         *,
         forbidden_retry: float = 1.0,
+        attach: base.Attach | None = None,
     ) -> None:
         self.api = api
         self.messages = messages
         self.media_url = media_url
         self.forbidden_retry = forbidden_retry
+        self.attach = attach  # a certificate's picture and PDF, by address
 
     async def send(self, chat: str, message: Outbound, *, key: str = "", skip: int = 0) -> None:
         """Send `message` to `chat`, leaving out its first `skip` parts (sent before a failure).
         Raises SendError."""
+        message = await base.attached(message, self.attach)
         photo = None
         if message.image is not None:
             photo = self.media_url(message.image)

@@ -33,6 +33,7 @@ from typing import Any
 import httpx
 
 from bot.outbound import Outbound
+from handlers import base
 from handlers.base import SendError
 from handlers.zalo_oa.render import render
 from handlers.zalo_oa.tokens import TokenKeeper
@@ -68,6 +69,7 @@ class ZaloOASender:
         more: Callable[[], str],
         rate_limit_wait: float = 60.0,
         quota_wait: float = 3600.0,
+        attach: base.Attach | None = None,
     ) -> None:
         self.client = client
         self.tokens = tokens
@@ -76,10 +78,12 @@ class ZaloOASender:
         self.more = more  # the sentence above buttons that did not fit under the message
         self.rate_limit_wait = rate_limit_wait
         self.quota_wait = quota_wait
+        self.attach = attach  # a certificate's picture and PDF, by address
 
     async def send(self, chat: str, message: Outbound, *, key: str = "", skip: int = 0) -> None:
         """Send `message` to the user `chat`, leaving out its first `skip` calls (sent before a
         failure). Raises SendError, with `sent` counting the calls that went through."""
+        message = await base.attached(message, self.attach)
         image_url = None
         if message.image is not None:
             image_url = self.media_url(message.image)

@@ -10,7 +10,8 @@ answers like Telegram does:
  "parameters": {"retry_after": 3}}
 ```
 
-Answered: getMe, sendMessage, sendPhoto (a fresh `file_id` for each upload), answerCallbackQuery,
+Answered: getMe, sendMessage, sendPhoto (a fresh `file_id` for each upload), sendDocument (an
+upload, or a known file_id), answerCallbackQuery,
 setWebhook, deleteWebhook, getWebhookInfo, sendChatAction; any other method is a 404 as on
 Telegram. Like Telegram it refuses, with a 400, what it would refuse: HTML that does not parse,
 a text over 4096 or a caption over 1024 characters, callback_data over 64 bytes, an unknown
@@ -349,6 +350,7 @@ class FakeTelegram(StandIn[Call, Sent, Scripted]):
             "getme": lambda params, files, chat: BOT_USER,
             "sendmessage": self._send_message,
             "sendphoto": self._send_photo,
+            "senddocument": self._send_document,
             "answercallbackquery": self._answer_callback,
             "setwebhook": self._set_webhook,
             "deletewebhook": self._delete_webhook,
@@ -417,6 +419,32 @@ class FakeTelegram(StandIn[Call, Sent, Scripted]):
         message = self._message(chat_id, content, markup)
         shown = photo if isinstance(photo, str) and upload is None else file_id
         sent = Sent("sendPhoto", caption, markup, params.get("parse_mode"), shown, upload)
+        self._keep_sent(str(chat_id), sent)
+        return message
+
+    def _send_document(self, params: dict[str, Any], files: list[Upload], chat: str | None) -> Any:
+        chat_id = _chat_id(chat)
+        caption = str(params.get("caption") or "")
+        visible = _visible(caption, params.get("parse_mode"))
+        if _utf16(visible) > 1024:
+            raise Refused(400, "Bad Request: message caption is too long")
+        markup = _markup(params.get("reply_markup"))
+        upload = next((file for file in files if file.field == "document"), None)
+        document = params.get("document")
+        if upload is not None:
+            file_id = self._new_file_id()
+        elif isinstance(document, str) and document in self._file_ids:
+            file_id = document
+        else:
+            raise Refused(400, "Bad Request: wrong file identifier/HTTP URL specified")
+        name = upload.filename if upload is not None else "file"
+        content: dict[str, Any] = {
+            "document": {"file_id": file_id, "file_unique_id": "d", "file_name": name}
+        }
+        if caption:
+            content["caption"] = visible
+        message = self._message(chat_id, content, markup)
+        sent = Sent("sendDocument", caption, markup, params.get("parse_mode"), file_id, upload)
         self._keep_sent(str(chat_id), sent)
         return message
 
