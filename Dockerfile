@@ -4,8 +4,9 @@
 #   docker build -t hocso .
 #   docker run -d -p 127.0.0.1:8000:8000 -v hocso-data:/data --env-file hocso.env hocso
 #
-# No font packages are installed: posters are set in the Noto Sans that bot/fonts ships (it
-# comes with the package), QR codes are drawn without fonts, the web chat uses the phone's.
+# No font packages are installed: posters and certificates are set in the Noto Sans and Noto
+# Serif that bot/fonts ships (they come with the package), QR codes are drawn without fonts,
+# the web chat and /verify use the phone's.
 FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 \

@@ -71,7 +71,8 @@ main{max-width:34rem;margin:0 auto;padding:1rem}
 h1{font-size:1.3rem;color:#0d47a1;margin:.5rem 0 1rem}
 .result{border-radius:.6rem;padding:.8rem 1rem;margin:0 0 1rem;background:#fff;border:2px solid}
 .genuine{border-color:#2e7d32}.revoked,.unknown{border-color:#b71c1c}
-.said{font-weight:700;margin:0 0 .5rem}
+.said{font-weight:700;margin:0 0 .5rem;font-size:1.1rem}
+.genuine .said{color:#1b5e20}.revoked .said,.unknown .said{color:#b71c1c}
 dl{margin:0}dt{color:#545454;font-size:.9rem}dd{margin:0 0 .5rem;font-weight:600}
 ul{margin:0;padding-left:1.2rem}
 form{display:flex;flex-wrap:wrap;gap:.5rem;align-items:flex-end;margin:1rem 0}
