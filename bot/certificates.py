@@ -51,6 +51,7 @@ from bot.drawing import (
     Shape,
     Text,
     clean,
+    even,
     height,
     lines,
     pdf,
@@ -253,19 +254,6 @@ def _listed(lead: str, items: list[str], size: float, most: int) -> list[str]:
     return fill(wide)
 
 
-def _balanced(text: str, size: float, width: float) -> list[str]:
-    """`text` in as few lines as fit `width`, as even in length as they can be."""
-    found = wrap(text, size, REGULAR, width)
-    narrow, wide = 0.0, width
-    for _ in range(12):
-        middle = (narrow + wide) / 2
-        if len(wrap(text, size, REGULAR, middle)) <= len(found):
-            wide = middle
-        else:
-            narrow = middle
-    return wrap(text, size, REGULAR, wide)
-
-
 def _lowered(shape: Shape, by: float) -> Shape:
     if isinstance(shape, Text):
         return replace(shape, baseline=shape.baseline + by)
@@ -277,7 +265,7 @@ def _foot(paper: Paper, messages: Messages) -> list[Shape]:
     the note along the bottom."""
     say = messages.text
     shapes: list[Shape] = []
-    note = _balanced(clean(say("paper.note", issuer=paper.issuer)), 8.5, WIDTH - 120)[:3]
+    note = even(clean(say("paper.note", issuer=paper.issuer)), 8.5, REGULAR, WIDTH - 120)[:3]
     note_top = HEIGHT - 40 - height(note, 8.5, 1.3)
     lines(shapes, note, note_top, 8.5, REGULAR, GREY, 1.3, _CENTRE)
     right = WIDTH - 60  # the QR block's right edge

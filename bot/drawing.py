@@ -259,6 +259,20 @@ def wrap(text: str, size: float, face: Face, width: float) -> list[str]:
     return found
 
 
+def even(text: str, size: float, face: Face, width: float, count: int | None = None) -> list[str]:
+    """`text` in `count` lines (None: as few as fit `width`) at the narrowest width that still
+    needs no more, so that the last line is not one lonely word."""
+    count = len(wrap(text, size, face, width)) if count is None else count
+    narrow, wide = 0.0, width
+    for _ in range(14):
+        middle = (narrow + wide) / 2
+        if len(wrap(text, size, face, middle)) <= count:
+            wide = middle
+        else:
+            narrow = middle
+    return wrap(text, size, face, wide)
+
+
 def _cut(word: str, size: float, face: Face, width: float) -> list[str]:
     pieces: list[str] = []
     piece = ""

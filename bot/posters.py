@@ -49,6 +49,7 @@ from bot.drawing import (
     Shape,
     Text,
     clean,
+    even,
     height,
     pdf,
     png,
@@ -178,26 +179,13 @@ def _title_lines(title: str, width: float) -> tuple[float, list[str]]:
     for size in _TITLE_SIZES:
         lines = wrap(title, size, BOLD, width)
         if len(lines) <= _TITLE_LINES:
-            return size, _even(title, size, len(lines), width)
+            return size, even(title, size, BOLD, width, len(lines))
     lines = lines[:_TITLE_LINES]
     last = lines[-1]
     while last and text_width(last + " …", size, BOLD) > width:
         last = last[:-1].rstrip()
     lines[-1] = f"{last} …" if last else "…"
     return size, lines
-
-
-def _even(text: str, size: float, count: int, width: float) -> list[str]:
-    """`text` in `count` lines at the narrowest width that still needs no more, so that a
-    title does not end in one lonely word."""
-    narrow, wide = 0.0, width
-    for _ in range(14):
-        middle = (narrow + wide) / 2
-        if len(wrap(text, size, BOLD, middle)) <= count:
-            wide = middle
-        else:
-            narrow = middle
-    return wrap(text, size, BOLD, wide)
 
 
 def _steps(shapes: list[Shape], steps: str, top: float, width: float) -> float:

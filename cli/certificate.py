@@ -19,12 +19,14 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from bot import audit, links
 from bot.certificates import ISSUER_ENV, certificate_pdf, certificate_png, paper_of
 from bot.certified import CertificateError, read_code, reissue, rename, revoke, standing
+from bot.stores.base import Store
 from cli.common import add_common, load_content, open_or_say
 
 
@@ -111,55 +113,48 @@ def _render(args: argparse.Namespace) -> int:
     return 0
 
 
-def _revoke(args: argparse.Namespace) -> int:
+def _admin(args: argparse.Namespace, act: Callable[[Store, str], str]) -> int:
+    """Run an admin's action on the number `args.code` and print what it did; exit 1 with
+    the reason when it cannot be done."""
     code = _code(args.code)
     store = open_or_say(args.store) if code else None
     if code is None or store is None:
         return 1
     try:
-        found = revoke(store, code, args.why, who=audit.CLI)
+        said = act(store, code)
     except CertificateError as error:
         print(f"hocso: {error}", file=sys.stderr)
         return 1
     finally:
         store.close()
-    print(f"{code}: revoked on {found.revoked_at} ({found.why})")
+    print(said)
     return 0
+
+
+def _revoke(args: argparse.Namespace) -> int:
+    def act(store: Store, code: str) -> str:
+        found = revoke(store, code, args.why, who=audit.CLI)
+        return f"{code}: revoked on {found.revoked_at} ({found.why})"
+
+    return _admin(args, act)
 
 
 def _reissue(args: argparse.Namespace) -> int:
-    code = _code(args.code)
-    store = open_or_say(args.store) if code else None
-    if code is None or store is None:
-        return 1
-    try:
+    def act(store: Store, code: str) -> str:
         fresh = reissue(store, code, who=audit.CLI)
-    except CertificateError as error:
-        print(f"hocso: {error}", file=sys.stderr)
-        return 1
-    finally:
-        store.close()
-    print(f"{code}: revoked, replaced by {fresh}")
-    print(fresh)
-    return 0
+        return f"{code}: revoked, replaced by {fresh}\n{fresh}"
+
+    return _admin(args, act)
 
 
 def _rename(args: argparse.Namespace) -> int:
-    code = _code(args.code)
-    store = open_or_say(args.store) if code else None
-    if code is None or store is None:
-        return 1
-    try:
+    def act(store: Store, code: str) -> str:
         found = standing(store, code)
         if found.learner is None:
             raise CertificateError(
                 f"the certificate {code} is {found.status}: no learner to rename"
             )
         printed = rename(store, found.learner, args.name, who=audit.CLI)
-    except CertificateError as error:
-        print(f"hocso: {error}", file=sys.stderr)
-        return 1
-    finally:
-        store.close()
-    print(f"{found.learner}: certificates now name {printed}")
-    return 0
+        return f"{found.learner}: certificates now name {printed}"
+
+    return _admin(args, act)
