@@ -13,7 +13,6 @@ import asyncio
 import io
 import re
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -36,6 +35,7 @@ from support.service import (
     channels_settings_for,
 )
 from support.web import WebLearner, page_config
+from webhook.settings import Settings
 
 try:
     import zxingcpp
@@ -53,18 +53,6 @@ FILE = re.compile(r"/certificate/(HS-[0-9A-Z]{4}-[0-9A-Z]{4})/[0-9a-f]{32}\.(png
 @pytest.fixture
 def content(tmp_path: Path) -> Content:
     return fixture_content(tmp_path)
-
-
-@pytest.fixture
-def zalo_bot() -> Iterator[FakeZaloBot]:
-    with FakeZaloBot() as server:
-        yield server
-
-
-@pytest.fixture
-def zalo_oa() -> Iterator[FakeZaloOA]:
-    with FakeZaloOA() as server:
-        yield server
 
 
 def qr(png: bytes) -> list[str]:
@@ -92,9 +80,19 @@ def fetched(app: ServiceThread, address: str, kind: str) -> bytes:
 
 
 def test_earning_a_certificate_sends_the_picture_and_the_pdf_on_every_channel(
-    content: Content, fake_telegram: FakeTelegram, zalo_bot: FakeZaloBot, zalo_oa: FakeZaloOA
+    content: Content, fake_telegram: FakeTelegram
 ) -> None:
-    settings = channels_settings_for(fake_telegram, zalo_bot, zalo_oa, content.root, "memory://")
+    with FakeZaloBot() as zalo_bot, FakeZaloOA() as zalo_oa:
+        settings = channels_settings_for(
+            fake_telegram, zalo_bot, zalo_oa, content.root, "memory://"
+        )
+        served(settings, fake_telegram, zalo_bot, zalo_oa, content)
+
+
+def served(
+    settings: Settings, fake_telegram: FakeTelegram, zalo_bot: FakeZaloBot, zalo_oa: FakeZaloOA,
+    content: Content,
+) -> None:  # fmt: skip
     with ServiceThread(settings) as app, WebLearner(app.url) as browser:
 
         async def everyone() -> tuple[TelegramLearner, ZaloBotLearner, OALearner]:

@@ -394,11 +394,7 @@ class FakeTelegram(StandIn[Call, Sent, Scripted]):
 
     def _send_photo(self, params: dict[str, Any], files: list[Upload], chat: str | None) -> Any:
         chat_id = _chat_id(chat)
-        caption = str(params.get("caption") or "")
-        visible = _visible(caption, params.get("parse_mode"))
-        if _utf16(visible) > 1024:
-            raise Refused(400, "Bad Request: message caption is too long")
-        markup = _markup(params.get("reply_markup"))
+        caption, visible, markup = _captioned(params)
         upload = next((file for file in files if file.field == "photo"), None)
         photo = params.get("photo")
         by_url = isinstance(photo, str) and photo.startswith(("http://", "https://"))
@@ -424,11 +420,7 @@ class FakeTelegram(StandIn[Call, Sent, Scripted]):
 
     def _send_document(self, params: dict[str, Any], files: list[Upload], chat: str | None) -> Any:
         chat_id = _chat_id(chat)
-        caption = str(params.get("caption") or "")
-        visible = _visible(caption, params.get("parse_mode"))
-        if _utf16(visible) > 1024:
-            raise Refused(400, "Bad Request: message caption is too long")
-        markup = _markup(params.get("reply_markup"))
+        caption, visible, markup = _captioned(params)
         upload = next((file for file in files if file.field == "document"), None)
         document = params.get("document")
         if upload is not None:
@@ -568,6 +560,16 @@ def _header_param(header: str, value: str, param: str) -> str | None:
     if isinstance(found, tuple):  # RFC 2231 (filename*=utf-8''...)
         return str(found[2])
     return str(found)
+
+
+def _captioned(params: dict[str, Any]) -> tuple[str, str, dict[str, Any] | None]:
+    """A photo's or document's caption as sent and as shown, and its keyboard; Refused when
+    the caption is over Telegram's 1024 characters."""
+    caption = str(params.get("caption") or "")
+    visible = _visible(caption, params.get("parse_mode"))
+    if _utf16(visible) > 1024:
+        raise Refused(400, "Bad Request: message caption is too long")
+    return caption, visible, _markup(params.get("reply_markup"))
 
 
 def _chat_id(chat: str | None) -> int:
