@@ -97,6 +97,8 @@ def _write_json(replies: list[Outbound], stdout: TextIO) -> None:
             item["links"] = [{"label": link.label, "url": link.url} for link in message.links]
         if message.image:
             item["image"] = message.image
+        if message.certificate:
+            item["certificate"] = message.certificate
         out.append(item)
     stdout.write(json.dumps({"replies": out}, ensure_ascii=False) + "\n")
     stdout.flush()
@@ -128,6 +130,9 @@ def _show(replies: list[Outbound], stdout: TextIO, style: _Style) -> None:
         stdout.write("\n" + style.text(message.text) + "\n")
         if message.image:
             stdout.write(style.dim(f"  [image: {message.image}]") + "\n")
+        if message.certificate:
+            drawn = f"  [certificate {message.certificate}: hocso certificate render to see it]"
+            stdout.write(style.dim(drawn) + "\n")
         for link in message.links:
             stdout.write(f"  🔗 {link.label}: {link.url}\n")
         for button in message.buttons:
