@@ -9,7 +9,7 @@ Verifiable Credential), served at `/verify/NUMBER.json`:
  "name": "An toàn trên mạng",
  "issuer": {"id": "https://hocso.example.vn", "type": ["Profile"],
             "name": "Tổ công nghệ số cộng đồng xã An Phú", "url": "https://hocso.example.vn"},
- "validFrom": "2026-11-23T10:00:00+07:00",
+ "validFrom": "2026-11-23T10:00:00+07:00", "awardedDate": "2026-11-23T10:00:00+07:00",
  "credentialSubject": {
    "type": ["AchievementSubject"],
    "identifier": [{"type": "IdentityObject", "identityType": "name", "hashed": true,
@@ -103,5 +103,6 @@ def credential(
         "name": paper.title,
         "issuer": {"id": base, "type": ["Profile"], "name": paper.issuer, "url": base},
         "validFrom": paper.earned_at,
+        "awardedDate": paper.earned_at,
         "credentialSubject": subject,
     }

@@ -160,7 +160,7 @@ def test_the_open_badges_credential(app: ServiceThread) -> None:
     assert badge["type"] == ["VerifiableCredential", "OpenBadgeCredential"]
     assert badge["id"] == f"{PUBLIC}/verify/HS-7K2P-9QXD.json"
     assert badge["issuer"] == {"id": PUBLIC, "type": ["Profile"], "name": ISSUER, "url": PUBLIC}
-    assert badge["validFrom"] == "2026-11-23T10:00:00+07:00"
+    assert badge["validFrom"] == badge["awardedDate"] == "2026-11-23T10:00:00+07:00"
     subject = badge["credentialSubject"]
     assert subject["type"] == ["AchievementSubject"]
     achievement = subject["achievement"]
