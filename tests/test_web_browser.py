@@ -170,14 +170,23 @@ def test_a_lesson_on_a_phone_with_a_reload_in_the_middle(
     box.click()
     assert browser.switch_to.active_element == box
     box.send_keys("156", Keys.ENTER)
-    # two messages, too long for one screen together: the praise and congratulations, then
-    # the certificate and what to learn next
-    finished = wait_for_bot(browser, 7, "Bài nên học tiếp")
-    assert finished[-2].startswith("✅ Đúng rồi! Nhắn tin đến 156.")
-    assert "Chúc mừng bác đã học xong bài" in finished[-2]
+    # three messages, too long for one screen together: the praise and congratulations, the
+    # certificate, and the name to print on it
+    finished = wait_for_bot(browser, 8, "ghi tên")
+    assert finished[-3].startswith("✅ Đúng rồi! Nhắn tin đến 156.")
+    assert "Chúc mừng bác đã học xong bài" in finished[-3]
     assert box.get_attribute("value") == ""
     mine = browser.find_elements(By.CSS_SELECTOR, "#log .msg-me .text")
     assert mine[-1].text == "156"
+
+    # The name, typed: the certificate's picture and a link to its PDF, then what next.
+    box.send_keys("Nguyễn Thị Hường", Keys.ENTER)
+    wait_for_bot(browser, 11, "Bài nên học tiếp")
+    picture = browser.find_element(By.CSS_SELECTOR, "#log .msg-bot:nth-last-child(2) img")
+    assert "/certificate/HS-" in (picture.get_attribute("src") or "")
+    until(browser, lambda: picture.get_property("naturalWidth") == 1754, "the certificate")
+    printable = browser.find_element(By.CSS_SELECTOR, "#log .msg-bot:nth-last-child(2) a.link")
+    assert (printable.get_attribute("href") or "").endswith(".pdf")
     assert [b.text for b in browser.find_elements(By.CSS_SELECTOR, "#log button.choice")][-2:] == [
         "▶ Học bài tiếp theo",
         "📋 Danh sách bài học",

@@ -206,8 +206,9 @@
     return paragraph;
   }
 
+  // A web address, or a path on this site (a certificate's PDF): never javascript: and the like.
   function isWebLink(url) {
-    return /^https?:\/\//i.test(url);
+    return /^https?:\/\//i.test(url) || /^\/(?![\/\\])/.test(url);
   }
 
   function botMessage(message) {
