@@ -74,8 +74,16 @@ class Renderer:
     def draw(self, template: str, context: Mapping[str, Any]) -> str:
         return self.env.get_template(template).render(context)
 
-    def page(self, template: str, context: Mapping[str, Any], status: int = 200) -> Response:
-        return HTMLResponse(self.draw(template, context), status_code=status, headers=HEADERS)
+    def page(
+        self,
+        template: str,
+        context: Mapping[str, Any],
+        status: int = 200,
+        headers: Mapping[str, str] | None = None,
+    ) -> Response:
+        """A page; `headers` are added to `HEADERS` (or replace one)."""
+        sent = {**HEADERS, **(headers or {})}
+        return HTMLResponse(self.draw(template, context), status_code=status, headers=sent)
 
 
 def cell(column: Column, value: Any, texts: ConsoleTexts) -> str:
