@@ -31,6 +31,11 @@ ACTIONS = (
     "account_add",
     "account_reset",
     "account_remove",
+    "volunteer_save",
+    "volunteers_import",
+    "area_save",
+    "areas_import",
+    "link_new",
 )
 
 CLI = "hocso admin"

@@ -8,6 +8,7 @@ route, and the routes themselves (`Console.routes`), mounted by `webhook.app.cre
 | `POST /admin/logout` | signed in |
 | every page of `webhook.console.pages.PAGES`, its `.csv`, `.json`, actions, downloads | signed in |
 | `/admin/<anything else>` | signed in: 404 (without a session, 303 or 401 as for the rest) |
+| `GET /v/<token>` | anyone with a volunteer's private link (`webhook.console.volunteer_view`) |
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ from webhook.console.render import (
 from webhook.console.sessions import COOKIE, Session, Sessions
 from webhook.console.signin import SignIn, sign_out
 from webhook.console.throttle import Throttle
+from webhook.console.volunteer_view import VIEW, VolunteerView
 from webhook.service import Service
 from webhook.storecalls import StoreUnavailable
 
@@ -121,6 +123,7 @@ class Console:
         routes.append(
             Route("/admin/{rest:path}", Guarded(self, dict.fromkeys(METHODS, self._nowhere)))
         )
+        routes.append(Route(VIEW, VolunteerView(self)))
         return routes
 
     def _guard(self, **handlers: Handler) -> Guarded:

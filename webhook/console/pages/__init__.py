@@ -6,9 +6,16 @@ and one line here; its template goes in `webhook/console/templates/`, its senten
 from __future__ import annotations
 
 from webhook.console.page import Page
-from webhook.console.pages import audit, home
+from webhook.console.pages import areas, audit, certificates, exports, home, learners, volunteers
 
 PAGES: tuple[Page, ...] = (
     home.PAGE,
     audit.PAGE,
+    learners.PAGE,
+    learners.ONE,
+    volunteers.PAGE,  # before ONE: its actions are tried first
+    volunteers.ONE,
+    areas.PAGE,
+    certificates.PAGE,
+    exports.PAGE,
 )
