@@ -130,14 +130,97 @@ TEXTS: dict[str, frozenset[str]] = {
     "signin.signed_out": _NONE,
     "signin.expired": _NONE,
     "home.welcome": frozenset({"name"}),
-    "home.intro": _NONE,
+    **{
+        f"overview.{key}": _NONE
+        for key in (
+            "id",
+            "name",
+            "adults",
+            "learners",
+            "active_7d",
+            "passed",
+            "trained",
+            "certified",
+            "certificates",
+            "share",
+            "unknown_place",
+            "no_adults",
+            "chart_title",
+            "chart_caption",
+            "no_chart",
+            "choose_area",
+            "all_areas",
+            "show",
+            "by_area",
+        )
+    },
+    "overview.intro": frozenset({"lessons"}),
+    "overview.bar": frozenset({"certified", "adults"}),
+    "overview.by_village": frozenset({"area"}),
+    **{
+        f"lessons.{key}": _NONE
+        for key in (
+            "intro",
+            "id",
+            "title",
+            "started",
+            "passed",
+            "failed",
+            "minutes",
+            "hardest",
+            "no_figure",
+        )
+    },
+    **{
+        f"funnel.{key}": _NONE
+        for key in (
+            "title",
+            "back",
+            "intro",
+            "caption",
+            "missing",
+            "step",
+            "kind",
+            "text",
+            "reached",
+            "standing",
+            "asked",
+            "right_rate",
+        )
+    },
+    **{f"funnel.kinds.{kind}": _NONE for kind in ("say", "ask", "quiz", "gone")},
+    "funnel.gone": frozenset({"count"}),
+    "funnel.bar": frozenset({"reached", "standing"}),
+    "funnel.chart_title": frozenset({"title"}),
+    **{
+        f"content.{key}": _NONE
+        for key in (
+            "lesson",
+            "title",
+            "steps",
+            "file",
+            "reload",
+            "reload_hint",
+            "problems",
+            "warnings",
+            "lessons",
+        )
+    },
+    "content.intro": frozenset({"folder"}),
+    "content.version": frozenset({"version"}),
+    "content.switching": frozenset({"version"}),
+    "content.refused": frozenset({"count"}),
+    "content.published": frozenset({"version"}),
     "audit.intro": _NONE,
     "audit.at": _NONE,
     "audit.who": _NONE,
     "audit.what": _NONE,
     "audit.detail": _NONE,
     "audit.nobody": _NONE,
-    **{f"audit.fields.{name}": _NONE for name in ("client", "account", "page", "format")},
+    **{
+        f"audit.fields.{name}": _NONE
+        for name in ("client", "account", "page", "format", "outcome", "version", "problems")
+    },
     **{f"audit.fields.{name}": _NONE for name in ("learner", "area", "village", "code", "count")},
     **{f"audit.actions.{action}": _NONE for action in ACTIONS},  # bot.audit
     "table.empty": _NONE,

@@ -121,6 +121,8 @@ TEXTS: dict[str, frozenset[str]] = {
     "sensitive.account": _NONE,
     "sensitive.phone": _NONE,
     "channel.numbered_hint": _NONE,
+    "channel.type_number": frozenset({"number", "label"}),
+    "channel.type_below": _NONE,
     "zalo_oa.more_buttons": _NONE,
     "web.title": _NONE,
     "web.heading": _NONE,
@@ -149,7 +151,7 @@ TEXTS: dict[str, frozenset[str]] = {
 }
 
 COMMANDS = ("menu", "next", "repeat", "back", "help", "lost", "progress", "stop", "delete")
-WORDS = ("go_on", "not_yet", "asking", "hold", "delete_yes")
+WORDS = ("go_on", "not_yet", "asking", "hold", "delete_yes", "tap", "tap_below")
 LISTS: frozenset[str] = frozenset(
     [f"commands.{name}" for name in COMMANDS] + [f"words.{name}" for name in WORDS]
 )

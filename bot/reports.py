@@ -15,7 +15,7 @@ lessons started or finished since, certificates earned since.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -106,13 +106,21 @@ def report(store: Store, places: Places, now: datetime, since: datetime | None =
     if since is None:
         counts = store.counts()
         active_since = seconds((now - timedelta(days=ACTIVE_DAYS)).isoformat())
-
-        def active(group: str) -> int:
-            return store.rank_count(f"g:{group}", since=active_since)
-
-        return _build(counts, active, places, now, None)
+        groups = sorted(_groups(counts))
+        found = store.rank_counts([f"g:{group}" for group in groups], since=active_since)
+        return _build(counts, dict(zip(groups, found, strict=True)), places, now, None)
     counts, active_by_group = _recount(store, since, now)
-    return _build(counts, active_by_group.__getitem__, places, now, since)
+    return _build(counts, active_by_group, places, now, since)
+
+
+def _groups(counts: Mapping[str, int]) -> set[str]:
+    """The groups (`bot.tally.Group` keys) the counters hold figures of."""
+    found = set()
+    for key in counts:
+        kind, _, rest = key.partition(SEP)
+        if kind in _GROUP_FIGURES:
+            found.add(rest)
+    return found
 
 
 def _recount(store: Store, since: datetime, now: datetime) -> tuple[Counter[str], Counter[str]]:
@@ -162,8 +170,8 @@ def _at_or_after(stamp: str, floor: str) -> bool:
 
 
 def _build(
-    counts: Counter[str] | dict[str, int],
-    active: Any,
+    counts: Mapping[str, int],
+    active: Mapping[str, int],
     places: Places,
     now: datetime,
     since: datetime | None,
@@ -202,7 +210,7 @@ def _build(
     for key, figures in groups.items():
         if since is not None and not figures.learners and not _any(figures):
             continue
-        figures.active_7d = active(key) if figures.learners or since is None else 0
+        figures.active_7d = active.get(key, 0) if figures.learners or since is None else 0
         group = Group.parse(key)
         total.add(figures)
         area_id, village_id = places.where(group)

@@ -127,7 +127,7 @@ def roster(store: Store, places: Places, wanted: Filter, start: int = 0, limit: 
             reverse=True,
         )
         ids = list(merged)[start : start + limit]
-        total = sum(store.rank_count(name) for name in names)
+        total = sum(store.rank_counts(names))
     rows = store.rows([learner_id for learner_id, _ in ids])
     lines = [Line.of(row, places) for row in rows if row is not None]
     return Page(lines, total, start)

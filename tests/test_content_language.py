@@ -1,5 +1,6 @@
 """The Vietnamese of content/: full diacritics, lengths that fit a small phone, no step that
-asks for a secret in the chat, quizzes with explanations, and links to official sites only.
+asks for a secret in the chat, quizzes with explanations, links to official sites only, and
+words that do not confuse (cúp máy, no praise for a child, no law numbers, today's bodies).
 
 Each check is a function that returns problems (`[]` when all is well), run per lesson on the
 real content and, at the end, on broken copies of lessons to show that it catches them.
@@ -313,7 +314,7 @@ OFFICIAL_HOSTS = {
     "dichvucong.gov.vn": "the National Public Service Portal",
     "play.google.com": "Google Play, where Android apps come from",
     "apps.apple.com": "the App Store, where iPhone apps come from",
-    "tinnhiemmang.vn": "the national trust portal that lists scam sites (NCSC, Bộ TT&TT)",
+    "tinnhiemmang.vn": "the national list of scam sites (NCSC), which Bộ Công an points to",
 }
 OFFICIAL_SUFFIXES = (".gov.vn",)  # any state body: sso.dancuquocgia.gov.vn, *.gov.vn
 
@@ -349,6 +350,50 @@ def structure_problems(lesson: Lesson) -> list[str]:
         image = step.image or ""
         if "://" in image and not official(image):
             problems.append(f"{lesson.id} step {step.id!r}: image {image!r} is not official")
+    return problems
+
+
+# -- words that confuse -----------------------------------------------------------------------
+
+# Words a learner may misread, or that were true before 2025, each with what to write instead.
+# Quoted speech (what a scammer or a relative says) is not checked.
+WORDING: dict[str, str] = {
+    r"tắt máy": "it can mean switching the phone off: write 'cúp máy' (end the call)",
+    r"giỏi quá|giỏi lắm|tốt lắm|ngoan quá|tuyệt vời": (
+        "praise for a child: say what the learner has done, or 'Dạ, bác làm đúng rồi ạ'"
+    ),
+    r"\d+/\d{4}/(?:nđ-cp|qh\d+|tt-\w+)|\d+/qđ-\w+": (
+        "a legal document's number: move it to a YAML comment next to the fact, with its source"
+    ),
+    r"huyện|quận": "there are no districts since 1/7/2025: say 'xã', 'phường' or 'tỉnh'",
+    r"bộ phận một cửa": (
+        "since 1/7/2025 the commune's desk is the 'Trung tâm Phục vụ hành chính công' "
+        "(Nghị định 118/2025/NĐ-CP)"
+    ),
+    r"bộ thông tin và truyền thông|bộ tt&tt|bộ tt-tt": (
+        "merged into Bộ Khoa học và Công nghệ on 1/3/2025"
+    ),
+}
+WORDING_PATTERNS = {rule: re.compile(rf"(?<!\w)(?:{rule})(?!\w)") for rule in WORDING}
+
+
+def confusing_words(text: Text) -> list[str]:
+    """The words of a text that a WORDING rule finds, outside quotes (lower case)."""
+    plain = _plain(text.text)
+    return [
+        found.group() for pattern in WORDING_PATTERNS.values() for found in pattern.finditer(plain)
+    ]
+
+
+def wording_problems(texts: list[Text]) -> list[str]:
+    problems = []
+    for text in texts:
+        plain = _plain(text.text)
+        for rule, pattern in WORDING_PATTERNS.items():
+            problems += [
+                f"{text.lesson} {text.where}: {found.group()!r}: {WORDING[rule]}"
+                for found in pattern.finditer(plain)
+            ]
     return problems
 
 
@@ -423,6 +468,19 @@ def test_quizzes_explanations_summary_and_official_links(
     assert not problems, "\n".join(problems)
 
 
+@pytest.mark.parametrize("lesson_id", LESSON_IDS)
+def test_lesson_texts_use_words_that_do_not_confuse(
+    lessons: dict[str, Lesson], lesson_id: str
+) -> None:
+    problems = wording_problems(list(lesson_texts(lessons[lesson_id])))
+    assert not problems, "\n".join(problems)
+
+
+def test_messages_use_words_that_do_not_confuse() -> None:
+    problems = wording_problems(list(message_texts(CONTENT_DIR / "messages.yaml")))
+    assert not problems, "\n".join(problems)
+
+
 # -- the checks catch what they should --------------------------------------------------------
 
 
@@ -460,6 +518,23 @@ def test_asks_for_secret_reads_a_sentence(text: str, found: list[str]) -> None:
 )
 def test_undiacritised_finds_whole_words_outside_links(text: str, found: list[str]) -> None:
     assert undiacritised(Text("x", "y", text)) == found
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("Bác tắt máy, rồi gọi số in trên thẻ.", ["tắt máy"]),
+        ("Bác cúp máy, rồi gọi số in trên thẻ. Tắt nguồn điện thoại thì khác.", []),
+        ("Bác đã học xong. Giỏi quá!", ["giỏi quá"]),
+        ("Theo Quyết định 2345/QĐ-NHNN, từ ngày 1/7/2024…", ["2345/qđ-nhnn"]),
+        ("Luật 91/2025/QH15 và Nghị định 69/2024/NĐ-CP", ["91/2025/qh15", "69/2024/nđ-cp"]),
+        ("Giao trong huyện, gửi xe đi tỉnh.", ["huyện"]),
+        ("Hỏi bộ phận một cửa của xã.", ["bộ phận một cửa"]),
+        ("Kẻ gian nói: “Tôi ở huyện, bác tắt máy đi”.", []),
+    ],
+)
+def test_confusing_words_are_found_outside_quotes(text: str, found: list[str]) -> None:
+    assert confusing_words(Text("x", "y", text)) == found
 
 
 @pytest.mark.parametrize(
@@ -504,6 +579,13 @@ BROKEN = [
         "label: Tên nhà phát triển",
         "label: Ten nha phat trien (tieng Viet)",
         "cai-ung-dung step 'cau-4' option 1 label: 'tieng' without diacritics",
+    ),
+    (
+        "wording",
+        "an-toan-otp",
+        "label: Cúp máy, gọi số in trên thẻ",
+        "label: Tắt máy, gọi số in trên thẻ",
+        "an-toan-otp step 'cau-2' option 2 label: 'tắt máy'",
     ),
     (
         "length",
@@ -564,6 +646,7 @@ BROKEN = [
 ]
 CHECKS = {
     "diacritics": lambda lesson: diacritics_problems(list(lesson_texts(lesson)), []),
+    "wording": lambda lesson: wording_problems(list(lesson_texts(lesson))),
     "length": length_problems,
     "secret": secret_problems,
     "where": where_problems,

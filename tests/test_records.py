@@ -161,6 +161,11 @@ def test_ranked_sets_list_the_last_seen_first(
     assert [learner for learner, _ in store.ranked("all", since=since)] == expected
     assert store.rank_count("all", since=since) == len(expected)
     assert [learner for learner, _ in store.ranked("g:V1||", 1, 2)] == ["tg:2"]
+    names = ["all", "g:V1||", "g:nobody||"]
+    assert store.rank_counts(names, since=since) == [
+        store.rank_count(name, since=since) for name in names
+    ]
+    assert store.rank_counts([]) == []
 
 
 def test_the_directory_keeps_documents_by_kind_and_an_audit_log(store: Store) -> None:

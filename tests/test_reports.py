@@ -14,11 +14,16 @@ from pathlib import Path
 
 import pytest
 
+from bot.engine import Engine
+from bot.exports import learners_csv
+from bot.inbound import Inbound
 from bot.learner import VIETNAM, Earned, Learner, Position, Result
 from bot.places import Area, Places, Village, Volunteer
 from bot.reports import funnel, report, report_json, report_table
 from bot.stores import Store, open_store
+from bot.tutor import Tutor
 from lessons.loader import load_lesson
+from support.chat import fixture_content
 
 NOW = datetime(2026, 12, 7, 9, 0, tzinfo=VIETNAM)
 ROOT = Path(__file__).resolve().parent.parent
@@ -168,3 +173,25 @@ def test_hocso_report_prints_json_csv_and_a_table(tmp_path: Path) -> None:
     rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
     assert {row["volunteer"]: row["learners"] for row in rows} == {"": "2", "V1": "2", "V2": "1"}
     assert "Xã An Phú" in hocso()
+
+
+def test_a_learner_who_deletes_their_data_leaves_every_report(store: Store, tmp_path: Path) -> None:
+    """`xóa dữ liệu`, confirmed, through the engine: nothing of them in any figure, list or
+    export."""
+    places = seed(store)
+    before = report_json(report(store, places, NOW))
+    content = fixture_content(tmp_path)
+    tutor = Tutor(Engine(content), store)
+    tutor.handle(Inbound("tg:gone", start="mau_V1", name="Bà Tư"))
+    tutor.handle(Inbound("tg:gone", text="tiếp"))
+    assert report_json(report(store, places, NOW))["learners"] == before["learners"] + 1
+    tutor.handle(Inbound("tg:gone", text="xóa dữ liệu"))
+    say = content.messages.text
+    tutor.handle(Inbound("tg:gone", text=say("buttons.delete_yes")))
+    assert store.get("tg:gone") is None
+    after = report_json(report(store, places, NOW))
+    assert {k: v for k, v in after.items() if k != "at"} == {
+        k: v for k, v in before.items() if k != "at"
+    }
+    assert b"tg:gone" not in b"".join(learners_csv(store, places))
+    assert store.rows(["tg:gone"]) == [None]

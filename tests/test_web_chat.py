@@ -236,14 +236,15 @@ def walk(lan: WebLearner) -> list[dict[str, Any]]:
             lan.tap(what)
         else:
             lan.say(what)
-        count = 2 if what == "mot nam sau" else 1
+        # The last answer: the praise, the certificate, what next (one screen each).
+        count = 3 if what == "mot nam sau" else 1
         now = lan.replies(count)
         first, reply = now[0], now[-1]
         assert first["text"].startswith(starts), (what, first["text"])
         labels = [button["label"] for button in reply["buttons"]]
         assert len(labels) == len(buttons), (what, labels)
         assert all(label.startswith(b) for label, b in zip(labels, buttons, strict=True))
-        got += [first, reply] if count == 2 else [reply]
+        got += now if count > 1 else [reply]
     return got
 
 
@@ -259,16 +260,16 @@ def test_a_whole_lesson_through_the_web_api(content: Content, shared_store_url: 
         everything = lan.poll(after=0)
         learner = app.store.get(learner_of(app, lan))
 
-    opening, _, android, _, right, done, following = replies
+    opening, _, android, _, right, done, certificate, _ = replies
     assert opening["runs"][:2] == [{"text": "📘 "}, {"text": "Bài mẫu", "bold": True}]
     assert android["image"] == "/media/ch-play.png"  # relative: no HOCSO_PUBLIC_URL needed
     assert image.status_code == 200 and image.headers["content-type"] == "image/png"
     assert image.content == (content.root / "media" / "ch-play.png").read_bytes()
     assert right["text"].endswith("Muốn báo lừa đảo, bác nhắn tin đến số mấy?")
     assert "Chúc mừng bác đã học xong bài *Bài mẫu*" in done["text"]
-    assert "HS-" in following["text"]
-    assert [m["seq"] for m in everything["messages"]] == [1, 2, 3, 4, 5, 6, 7]
-    assert everything["seq"] == 7 and everything["messages"] == replies
+    assert "HS-" in certificate["text"]
+    assert [m["seq"] for m in everything["messages"]] == [1, 2, 3, 4, 5, 6, 7, 8]
+    assert everything["seq"] == 8 and everything["messages"] == replies
     assert learner is not None and learner.turns == 6 and learner.volunteer == "V12"
     progress = progress_json(learner)
     assert progress["lessons"]["mau"]["status"] == "passed"

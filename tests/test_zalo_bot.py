@@ -27,6 +27,7 @@ from bot.content import Content
 from bot.inbound import Inbound
 from bot.outbound import Button, Link, Outbound
 from bot.progress import progress_json
+from bot.typed import typed
 from cli import serve as cli
 from handlers import base
 from handlers.zalo_bot import (
@@ -559,7 +560,8 @@ def test_a_whole_lesson_through_zalo_bot_updates(
 
                 await lan.say("5")  # no such option: asked again, the options listed once
                 (unclear,) = await lan.replies()
-                asked = content.messages.text("reading.options")
+                # Said for typing: this channel has no buttons (bot.typed).
+                asked = typed(content.messages.text("reading.options"), ["…"], content.messages)
                 assert unclear.text == f"{asked}\n\n{OPTIONS_MAU}"
 
                 await lan.say("Số 1")  # a number in words learners use
@@ -568,9 +570,11 @@ def test_a_whole_lesson_through_zalo_bot_updates(
                 assert right.text.endswith("Muốn báo lừa đảo, bác nhắn tin đến số mấy?")
 
                 await lan.say("156")  # no options now: a number is the answer itself
-                done, following = await lan.replies(2)  # too long for one screen
+                # Too long for one screen: the praise, the certificate, what next.
+                done, certificate, following = await lan.replies(3)
                 assert done.text.startswith("✅ Đúng rồi! Nhắn tin đến 156.")
                 assert "Chúc mừng bác đã học xong bài Bài mẫu" in done.text
+                assert "HS-" in certificate.text
                 assert following.text.endswith(
                     f"1. ▶ Học bài tiếp theo\n2. 📋 Danh sách bài học\n{HINT}"
                 )
@@ -582,7 +586,7 @@ def test_a_whole_lesson_through_zalo_bot_updates(
         asyncio.run(lesson())
         app.wait_sent()
         learner = app.store.get(f"zalobot:{chat}")
-    assert len(fake_zalo.messages(chat)) == 10  # nothing more, nothing twice
+    assert len(fake_zalo.messages(chat)) == 11  # nothing more, nothing twice
     assert {call.chat for call in fake_zalo.calls()} == {chat}
     assert learner is not None and learner.turns == 9
     progress = progress_json(learner)

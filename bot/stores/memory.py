@@ -307,7 +307,9 @@ class MemoryStore(Store):
     def _apply(self, learner_id: str, tally: Tally) -> None:
         """Apply a learner's tally; the caller holds the lock."""
         self._counts.update(tally.counts)
-        self._counts = +self._counts
+        for key, n in tally.counts.items():
+            if n < 0 and self._counts[key] <= 0:  # only a counter that went down can be at 0
+                del self._counts[key]
         if tally.row is None:
             self._rows.pop(learner_id, None)
         else:

@@ -44,6 +44,11 @@ class Records(ABC):
     def rank_count(self, name: str, since: float | None = None) -> int:
         """How many learners the ranked set holds (scored at least `since`, when given)."""
 
+    def rank_counts(self, names: Sequence[str], since: float | None = None) -> list[int]:
+        """`rank_count` of each of these sets, in order: what a report reads of every group
+        at once (Redis answers them in one round trip, not one per group)."""
+        return [self.rank_count(name, since) for name in names]
+
     @abstractmethod
     def clear_records(self) -> None:
         """Forget every counter, row and ranked set (before `rebuild_records`)."""

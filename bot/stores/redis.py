@@ -728,6 +728,16 @@ class RedisStore(Store):
             return int(self.client.zcard(key))
         return int(self.client.zcount(key, since, "+inf"))
 
+    def rank_counts(self, names: Sequence[str], since: float | None = None) -> list[int]:
+        with self.client.pipeline(transaction=False) as pipe:
+            for name in names:
+                key = f"{self.prefix}:rank:{name}"
+                if since is None:
+                    pipe.zcard(key)
+                else:
+                    pipe.zcount(key, since, "+inf")
+            return [int(n) for n in pipe.execute()]
+
     def put_doc(self, kind: str, doc_id: str, doc: dict[str, Any] | None) -> None:
         key = f"{self.prefix}:docs:{kind}"
         if doc is None:

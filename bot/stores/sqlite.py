@@ -337,8 +337,12 @@ class SQLiteStore(Store):
             "ON CONFLICT (key) DO UPDATE SET n = n + excluded.n",
             list(change.counts.items()),
         )
-        if change.counts:
-            connection.execute("DELETE FROM counts WHERE n = 0")
+        # Only a counter that went down can be at 0: delete those by key (a scan of every
+        # counter here cost each write over a millisecond with 200,000 learners).
+        connection.executemany(
+            "DELETE FROM counts WHERE key = ? AND n = 0",
+            [(key,) for key, n in change.counts.items() if n < 0],
+        )
         if change.row is None:
             connection.execute("DELETE FROM rows WHERE learner = ?", (learner_id,))
         else:

@@ -20,7 +20,9 @@ Mở VNeID: https://vneid.gov.vn
 👉 Bác gõ số hoặc gõ chữ để chọn nhé.
 ```
 The learner answers by number or words: the engine reads either against the buttons of its
-last message. The list's line and hint are content (`reading.option`, `channel.numbered_hint`).
+last message. Words that tell the learner to tap one of these buttons are said for typing
+(`bot.typed`: "bấm nút *Tiếp tục ▶*" becomes "gõ số *1* (Tiếp tục ▶)"). The list's line
+and hint are content (`reading.option`, `channel.numbered_hint`).
 A text over 2000 characters (Zalo's limit for a text and a caption) is split at sentence
 ends, else line ends, else spaces, the list kept whole after the last part where it fits. A
 picture goes by URL with the whole text as its caption when that fits, else before the text.
@@ -32,6 +34,7 @@ from dataclasses import dataclass
 
 from bot.messages import Messages
 from bot.outbound import Outbound
+from bot.typed import typed
 from lessons.markup import Run, plain, runs, split
 
 __all__ = ["MAX_TEXT", "Part", "render"]
@@ -50,7 +53,9 @@ class Part:
 def render(message: Outbound, messages: Messages, photo: str | None = None) -> list[Part]:
     """The messages that carry `message`, in order; empty when there is nothing to show.
     `photo`: the URL Zalo fetches the message's image from (None: the words only)."""
-    body = plain(runs(message.text)).strip()
+    # No buttons here: "bấm nút *Tiếp tục ▶*" is said "gõ số *1* (Tiếp tục ▶)" (bot.typed).
+    labels = [button.label for button in message.buttons]
+    body = plain(runs(typed(message.text, labels, messages))).strip()
     links = "\n".join(f"{link.label}: {link.url}" for link in message.links)
     options = [
         messages.text("reading.option", number=number, label=button.label)

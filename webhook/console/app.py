@@ -39,7 +39,7 @@ from bot.console import ConsoleTexts
 from bot.content import Content
 from webhook.console.forms import MAX_FORM
 from webhook.console.guard import HOME, SIGNIN, Guarded, Handler, is_data, local
-from webhook.console.page import Action, Download, Page, Refusal, Visit
+from webhook.console.page import Action, Download, Page, Refusal, Visit, table_path
 from webhook.console.pages import PAGES
 from webhook.console.render import (
     HEADERS,
@@ -112,7 +112,9 @@ class Console:
             if page.exports:  # before the page: `/admin/x/{id}` would match `….csv` too
                 for kind in ("csv", "json"):
                     routes.append(
-                        Route(f"{page.path}.{kind}", self._guard(GET=self._export(page, kind)))
+                        Route(
+                            f"{page.table_path}.{kind}", self._guard(GET=self._export(page, kind))
+                        )
                     )
             for download in page.downloads:
                 routes.append(Route(download.path, self._guard(GET=self._download(download))))
@@ -141,7 +143,7 @@ class Console:
                 if page.exports and shown.table is not None:
                     query = visit.request.url.query
                     tail = f"?{query}" if query else ""
-                    path = visit.request.url.path
+                    path = table_path(visit.request.url.path)
                     exports = {"csv": f"{path}.csv{tail}", "json": f"{path}.json{tail}"}
                 texts = visit.texts
                 context = {

@@ -181,3 +181,15 @@ class Page:
     exports: bool = True
     actions: tuple[Action, ...] = ()
     downloads: tuple[Download, ...] = ()
+
+    @property
+    def table_path(self) -> str:
+        """Where the table's `.csv` and `.json` are: the page's path, except that the home
+        page's are under `/admin/index`, since the session cookie (Path=/admin) does not go
+        to `/admin.csv`."""
+        return "/admin/index" if self.path == "/admin" else self.path
+
+
+def table_path(path: str) -> str:
+    """`Page.table_path` of a page at `path` (a request's path, with its parameters)."""
+    return "/admin/index" if path.rstrip("/") == "/admin" else path

@@ -6,10 +6,23 @@ and one line here; its template goes in `webhook/console/templates/`, its senten
 from __future__ import annotations
 
 from webhook.console.page import Page
-from webhook.console.pages import areas, audit, certificates, exports, home, learners, volunteers
+from webhook.console.pages import (
+    areas,
+    audit,
+    certificates,
+    content,
+    exports,
+    learners,
+    lessons,
+    overview,
+    volunteers,
+)
 
 PAGES: tuple[Page, ...] = (
-    home.PAGE,
+    overview.PAGE,
+    lessons.PAGE,
+    lessons.FUNNEL,
+    content.PAGE,
     audit.PAGE,
     learners.PAGE,
     learners.ONE,
