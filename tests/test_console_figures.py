@@ -109,3 +109,10 @@ def test_reload_publishes_or_shows_the_problems(
     assert app.service.content.current.version == content.version
     whats = [entry["what"] for entry in app.store.audit_log(2)]
     assert whats == ["reload", "reload"]
+
+
+def test_the_nav_lists_the_pages_in_the_consoles_order() -> None:
+    from bot.console import NAV
+    from webhook.console.pages import PAGES
+
+    assert [page.title for page in PAGES if page.nav] == [f"nav.{name}" for name in NAV]

@@ -18,17 +18,17 @@ from webhook.console.pages import (
     volunteers,
 )
 
-PAGES: tuple[Page, ...] = (
+PAGES: tuple[Page, ...] = (  # the nav's order: bot.console.NAV
     overview.PAGE,
     lessons.PAGE,
     lessons.FUNNEL,
-    content.PAGE,
-    audit.PAGE,
     learners.PAGE,
     learners.ONE,
     volunteers.PAGE,  # before ONE: its actions are tried first
     volunteers.ONE,
     areas.PAGE,
     certificates.PAGE,
+    content.PAGE,
     exports.PAGE,
+    audit.PAGE,
 )
