@@ -207,6 +207,11 @@ TEXTS: dict[str, frozenset[str]] = {
         )
     },
     "content.intro": frozenset({"folder"}),
+    "content.disk_problems": _NONE,
+    "content.stranded": _NONE,
+    "content.unchanged": _NONE,
+    "content.stranded_step": frozenset({"title", "step", "count"}),
+    "content.stranded_lesson": frozenset({"title", "step", "count"}),
     "content.version": frozenset({"version"}),
     "content.switching": frozenset({"version"}),
     "content.refused": frozenset({"count"}),

@@ -17,6 +17,7 @@ from bot.content import Content
 from bot.engine import Engine
 from bot.inbound import Inbound
 from bot.places import Area, Village, Volunteer, save_area, save_volunteer
+from bot.reports import standing
 from bot.tutor import Tutor
 from support.chat import fixture_content
 from support.console import FAST, PASSWORD, Admin, add_account, csrf_of, shows
@@ -116,3 +117,23 @@ def test_the_nav_lists_the_pages_in_the_consoles_order() -> None:
     from webhook.console.pages import PAGES
 
     assert [page.title for page in PAGES if page.nav] == [f"nav.{name}" for name in NAV]
+
+
+def test_before_a_reload_the_page_says_what_it_would_do(
+    lan: Admin, app: ServiceThread, content: Content
+) -> None:
+    lesson = next(iter(content.lessons.values()))
+    assert shows(lan.get("/admin/content").text, content.console, "content.unchanged")
+    # The three learners stand on one step of the lesson: rename it on disk.
+    ((lesson_id, step), count), *_ = standing(app.store.counts()).items()
+    assert (lesson_id, count) == (lesson.id, 3)
+    text = lesson.path.read_text(encoding="utf-8")
+    assert f"id: {step}\n" in text
+    lesson.path.write_text(text.replace(f"id: {step}\n", f"id: {step}-moi\n"), encoding="utf-8")
+    page = lan.get("/admin/content").text
+    said = {"title": lesson.title, "step": step, "count": 3}
+    assert shows(page, content.console, "content.stranded_step", **said), page[:4000]
+    lesson.path.write_text("id: [broken\n", encoding="utf-8")
+    page = lan.get("/admin/content").text
+    assert shows(page, content.console, "content.disk_problems")
+    assert app.service.content.current.version == content.version  # nothing published
