@@ -170,11 +170,12 @@ def test_a_lesson_on_a_phone_with_a_reload_in_the_middle(
     box.click()
     assert browser.switch_to.active_element == box
     box.send_keys("156", Keys.ENTER)
-    # two messages, too long for one screen together: the praise and congratulations, then
-    # the certificate and what to learn next
-    finished = wait_for_bot(browser, 7, "Bài nên học tiếp")
-    assert finished[-2].startswith("✅ Đúng rồi! Nhắn tin đến 156.")
-    assert "Chúc mừng bác đã học xong bài" in finished[-2]
+    # three messages, too long for one screen together: the praise and congratulations, the
+    # certificate (whose it is), and what to learn next
+    finished = wait_for_bot(browser, 8, "Bài nên học tiếp")
+    assert finished[-3].startswith("✅ Đúng rồi! Nhắn tin đến 156.")
+    assert "Chúc mừng bác đã học xong bài" in finished[-3]
+    assert "HS-" in finished[-2]
     assert box.get_attribute("value") == ""
     mine = browser.find_elements(By.CSS_SELECTOR, "#log .msg-me .text")
     assert mine[-1].text == "156"

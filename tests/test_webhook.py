@@ -92,9 +92,9 @@ LESSON: list[tuple[str, str, str]] = [
     ("say", "chi mnh toi", "✅ Đúng rồi! OTP chỉ mình bác được biết."),
     ("say", "mot nam sau", "✅ Đúng rồi! Nhắn tin đến 156."),
 ]
-# The last turn is two messages (too long for one screen): the praise and congratulations,
-# then the certificate and what next.
-MESSAGES = len(LESSON) + 1
+# The last turn is three messages (too long for one screen): the praise and congratulations,
+# the certificate (whose it is), and what next.
+MESSAGES = len(LESSON) + 2
 
 
 async def walk_lesson(learner: TelegramLearner) -> None:
@@ -106,7 +106,7 @@ async def walk_lesson(learner: TelegramLearner) -> None:
             await learner.tap(what)
         else:
             await learner.say(what)
-        got, *_ = await learner.replies(1 if turn < len(LESSON) else 2, timeout=15)
+        got, *_ = await learner.replies(1 if turn < len(LESSON) else 3, timeout=15)
         assert got.visible.startswith(reply), (learner.id, what, got.visible)
 
 
@@ -156,19 +156,19 @@ def test_a_whole_lesson_through_telegram_updates(
                 assert right.labels == []
 
                 await lan.say("mot nam sau")  # "một năm sáu"
-                # too long for one screen: the praise and congratulations, then the
-                # certificate and what to do next, under its buttons
-                done, following = await lan.replies(2)
+                # too long for one screen: the praise and congratulations, the
+                # certificate (whose it is), and what to do next, under its buttons
+                done, certificate, following = await lan.replies(3)
                 assert done.visible.startswith("✅ Đúng rồi! Nhắn tin đến 156.")
                 assert "Chúc mừng bác đã học xong bài Bài mẫu" in done.visible
-                assert done.labels == []
-                assert "HS-" in following.visible
+                assert done.labels == certificate.labels == []
+                assert "HS-" in certificate.visible
                 assert following.labels == ["▶ Học bài tiếp theo", "📋 Danh sách bài học"]
 
         asyncio.run(lesson())
         app.wait_sent()
         learner = app.store.get("tg:5101")
-    assert len(fake_telegram.messages(5101)) == 7  # nothing more, nothing twice
+    assert len(fake_telegram.messages(5101)) == 8  # nothing more, nothing twice
     assert learner is not None and learner.turns == 6
     progress = progress_json(learner)
     assert progress["lessons"]["mau"]["status"] == "passed"

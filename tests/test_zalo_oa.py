@@ -127,9 +127,11 @@ def test_a_whole_lesson_through_signed_webhooks(
                 assert right.buttons == ()
 
                 await lan.say("mot nam sau")  # "một năm sáu", typed without diacritics
-                done, following = await lan.replies(2)  # too long for one screen
+                # too long for one screen: the praise, the certificate, what next
+                done, certificate, following = await lan.replies(3)
                 assert done.text.startswith("✅ Đúng rồi! Nhắn tin đến 156.")
                 assert "Chúc mừng bác đã học xong bài Bài mẫu" in done.text
+                assert "HS-" in certificate.text
                 assert following.labels == ["▶ Học bài tiếp theo", "📋 Danh sách bài học"]
 
                 await lan.tap("📋 Danh sách")
@@ -139,7 +141,7 @@ def test_a_whole_lesson_through_signed_webhooks(
         asyncio.run(lesson())
         app.wait_sent()
         learner = app.store.get(f"zalo:{user}")
-    assert len(zalo.messages(user)) == 10  # nothing more, nothing twice
+    assert len(zalo.messages(user)) == 11  # nothing more, nothing twice
     assert all("*" not in sent.text for sent in zalo.messages(user))
     assert learner is not None and learner.turns == 8
     progress = progress_json(learner)
