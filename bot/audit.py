@@ -28,11 +28,17 @@ ACTIONS = (
     "reload",
     "assign",
     "revoke",
-    "reissue",
-    "rename",
+    "certificate_revoke",
+    "certificate_reissue",
+    "certificate_rename",
     "account_add",
     "account_reset",
     "account_remove",
+    "volunteer_save",
+    "volunteers_import",
+    "area_save",
+    "areas_import",
+    "link_new",
 )
 
 CLI = "hocso admin"

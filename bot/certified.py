@@ -20,7 +20,8 @@ It names no learner, and stays when the learner deletes their data: a revoked nu
 as revoked, never as unknown (a number whose learner deleted their data, and was not revoked,
 is unknown, as all they had is gone). The learner keeps the certificate with its `revoked_at`,
 so it is not earned again and counts no more. Each action is one entry in the audit log
-(`bot.audit`: `revoke`, `reissue`, `rename`, with the number or the learner in `detail`),
+(`bot.audit`: `certificate_revoke`, `certificate_reissue`, `certificate_rename`, with the
+number or the learner in `detail`),
 made here, under `who`: a caller (the console) does not record it again.
 
 The name printed is the learner's `certificate_name`, which they give in the chat
@@ -135,7 +136,7 @@ def revoke(
     store.put_doc(REVOKED, code, _revocation(found, when, why, who, None))
     if found.learner is not None:
         store.update(found.learner, _mark_revoked(found, when))
-    audit.record(store, who, "revoke", {"code": code, "why": why}, at=at)
+    audit.record(store, who, "certificate_revoke", {"code": code, "why": why}, at=at)
     return standing(store, code)
 
 
@@ -162,7 +163,7 @@ def reissue(
     except Exception:
         store.put_doc(REVOKED, code, None)  # the old number stands as it did
         raise
-    audit.record(store, who, "reissue", {"code": code, "new": fresh}, at=at)
+    audit.record(store, who, "certificate_reissue", {"code": code, "new": fresh}, at=at)
     return fresh
 
 
@@ -188,7 +189,7 @@ def rename(
 
     if not store.update(learner_id, change):
         raise CertificateError(f"no learner {learner_id!r} is stored")
-    audit.record(store, who, "rename", {"learner": learner_id}, at=at)
+    audit.record(store, who, "certificate_rename", {"learner": learner_id}, at=at)
     return printed
 
 

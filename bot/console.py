@@ -26,6 +26,94 @@ _NONE: frozenset[str] = frozenset()
 NAV = ("home", "lessons", "learners", "volunteers", "certificates", "content", "exports", "audit")
 """The console's pages, each named in the nav by `nav.<page>`."""
 
+
+def _plain(section: str, *names: str) -> dict[str, frozenset[str]]:
+    return {f"{section}.{name}": _NONE for name in names}
+
+
+_CAMPAIGN: dict[str, frozenset[str]] = {
+    # Học viên, Tình nguyện viên (with its areas' page), Chứng nhận, Xuất dữ liệu, and a
+    # volunteer's own page (/v/<token>).
+    **_plain("pager", "label", "previous", "next"),
+    "pager.shown": frozenset({"first", "last", "total"}),
+    **_plain(
+        "learners",
+        *("intro", "search", "area", "village", "volunteer", "any", "no_area", "no_volunteer"),
+        *("filter", "clear", "name", "channel", "place", "seen_at", "lesson", "passed"),
+        *("certificates", "unknown_hint"),
+    ),
+    "learners.step_of": frozenset({"number", "count"}),
+    **_plain(
+        "learner",
+        *("title", "back", "id", "place", "joined", "privacy", "lessons", "lesson", "status"),
+        *("statuses.passed", "statuses.failed", "statuses.in_progress", "score", "step"),
+        *("completed_at", "attempts", "version", "certificates", "code", "no_certificates"),
+        *("assign", "assign_intro", "unassigned", "assign_submit"),
+    ),
+    "learner.heading": frozenset({"name"}),
+    "learner.assigned": frozenset({"learner", "place"}),
+    "learner.unassigned_done": frozenset({"learner"}),
+    **_plain(
+        "volunteers",
+        *("intro", "areas", "code", "name", "area", "village", "team", "learners", "active"),
+        *("passed", "certificates", "add", "add_intro", "place", "no_place", "team_label"),
+        *("save", "import", "import_intro", "back", "title", "their_learners", "unknown"),
+        *("links", "poster", "formats.png", "formats.pdf", "private", "private_intro"),
+        *("private_on", "private_off", "make_link", "revoke", "edit"),
+    ),
+    "volunteers.alone": frozenset({"learners", "certificates"}),
+    "volunteers.saved": frozenset({"code"}),
+    "volunteers.imported": frozenset({"count"}),
+    "volunteers.heading": frozenset({"name", "code"}),
+    "volunteers.links_intro": frozenset({"code"}),
+    "volunteers.link_made": frozenset({"name", "link"}),
+    "volunteers.revoked": frozenset({"code"}),
+    "volunteers.no_link": frozenset({"code"}),
+    **_plain("links", "no_public_url", "bad_code", "poster_failed"),
+    **_plain(
+        "areas",
+        *("title", "intro", "area", "village", "name", "adults", "add_area", "add_village"),
+        *("id_hint", "in_area", "save", "import", "import_intro"),
+    ),
+    "areas.saved": frozenset({"area"}),
+    "areas.saved_village": frozenset({"village", "area"}),
+    "areas.imported": frozenset({"count"}),
+    **_plain("places", "file", "import_submit", "no_file", "not_utf8", "no_rows"),
+    **_plain("places.fields", "area", "village", "code"),
+    "places.on_line": frozenset({"line", "problem"}),
+    "places.problems.bad_id": frozenset({"field", "value"}),
+    "places.problems.no_area": frozenset({"area"}),
+    "places.problems.no_village": frozenset({"area", "village"}),
+    "places.problems.village_needs_area": _NONE,
+    "places.problems.bad_adults": frozenset({"value"}),
+    "places.problems.columns": frozenset({"columns", "missing"}),
+    "places.problems.no_volunteer": frozenset({"code"}),
+    "places.problems.other": _NONE,
+    **_plain(
+        "certificates", "intro", "code", "learner", "certificate", "earned_at", "area", "village"
+    ),
+    **_plain(
+        "exports",
+        *("intro", "learners", "learners_about", "areas", "areas_about", "download"),
+        *("directory", "directory_about", "volunteers", "places"),
+    ),
+    **_plain(
+        "volunteer_view",
+        *("brand", "to_lessons", "stuck", "stuck_intro", "away", "away_intro", "learning"),
+        *("learning_intro", "passed", "passed_intro", "none", "seen_today", "seen_yesterday"),
+        *("send_again", "lessons", "sms", "telegram", "open", "no_links", "problem_title"),
+        *("not_found", "wait"),
+    ),
+    "volunteer_view.title": frozenset({"name"}),
+    "volunteer_view.intro": frozenset({"name"}),
+    "volunteer_view.total": frozenset({"total"}),
+    "volunteer_view.at_step": frozenset({"lesson", "number", "count"}),
+    "volunteer_view.seen_days": frozenset({"days"}),
+    "volunteer_view.passed_count": frozenset({"passed", "certificates"}),
+    "volunteer_view.lessons_intro": frozenset({"name"}),
+    "volunteer_view.message": frozenset({"lesson", "link"}),
+}
+
 TEXTS: dict[str, frozenset[str]] = {
     "site.name": _NONE,
     "nav.label": _NONE,
@@ -119,6 +207,11 @@ TEXTS: dict[str, frozenset[str]] = {
         )
     },
     "content.intro": frozenset({"folder"}),
+    "content.disk_problems": _NONE,
+    "content.stranded": _NONE,
+    "content.unchanged": _NONE,
+    "content.stranded_step": frozenset({"title", "step", "count"}),
+    "content.stranded_lesson": frozenset({"title", "step", "count"}),
     "content.version": frozenset({"version"}),
     "content.switching": frozenset({"version"}),
     "content.refused": frozenset({"count"}),
@@ -133,6 +226,7 @@ TEXTS: dict[str, frozenset[str]] = {
         f"audit.fields.{name}": _NONE
         for name in ("client", "account", "page", "format", "outcome", "version", "problems")
     },
+    **{f"audit.fields.{name}": _NONE for name in ("learner", "area", "village", "code", "count")},
     **{f"audit.actions.{action}": _NONE for action in ACTIONS},  # bot.audit
     "table.empty": _NONE,
     "table.download": _NONE,
@@ -144,6 +238,7 @@ TEXTS: dict[str, frozenset[str]] = {
     "errors.too_large": _NONE,
     "errors.store_down": _NONE,
     "errors.home": _NONE,
+    **_CAMPAIGN,
 }
 
 

@@ -1,5 +1,7 @@
 """CSV exports for spreadsheets (Excel on Windows included): UTF-8 with a BOM, CRLF lines,
-streamed a few hundred rows at a time so that memory stays flat however many learners.
+streamed a few hundred rows at a time so that memory stays flat however many learners. A
+text cell that a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, or a tab or carriage
+return first: a learner's name can be anything) is written with a `'` before it, as text.
 
     for chunk in learners_csv(store, places):   # bytes
         response.write(chunk)
@@ -36,18 +38,30 @@ LEARNER_COLUMNS = (
 
 
 def csv_chunks(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[bytes]:
-    """The CSV text of `rows` under `header`, as UTF-8 bytes with a BOM first, in chunks."""
+    """The CSV text of `rows` under `header`, as UTF-8 bytes with a BOM first, in chunks; a
+    text that a spreadsheet would take for a formula is written with a ' before it."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     buffer.write(BOM)
     writer.writerow(header)
     for count, row in enumerate(rows, start=1):
-        writer.writerow(["" if cell is None else cell for cell in row])
+        writer.writerow([_cell(cell) for cell in row])
         if count % CHUNK_ROWS == 0:
             yield buffer.getvalue().encode("utf-8")
             buffer.seek(0)
             buffer.truncate()
     yield buffer.getvalue().encode("utf-8")
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def learners_csv(store: Store, places: Places) -> Iterator[bytes]:

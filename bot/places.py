@@ -15,9 +15,11 @@ when a report is read, so that moving a volunteer moves their figures.
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import re
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -125,15 +127,43 @@ class Places:
 
 
 class PlaceError(ValueError):
-    """An area, village, volunteer or file an admin gave that cannot be used (plain words)."""
+    """An area, village, volunteer or file an admin gave that cannot be used: the message in
+    plain words (for the CLI), and `why` with its `values` and `line` (a CSV file's line) for
+    the console to say it in its own words (`places.problems.<why>` of console.yaml).
+
+    | why | values |
+    |---|---|
+    | `bad_id` | `field` (area, village or code), `value` |
+    | `no_area` | `area` |
+    | `no_village` | `area`, `village` |
+    | `village_needs_area` | |
+    | `bad_adults` | `value` |
+    | `columns` | `columns`, `missing` (comma-separated) |
+    | `no_volunteer` | `code` |
+    | `other` | (said only in English: the CLI's own checks) |
+    """
+
+    def __init__(
+        self, message: str, why: str = "other", *, line: int | None = None, **values: str
+    ) -> None:
+        super().__init__(f"line {line}: {message}" if line else message)
+        self.why = why
+        self.line = line
+        self.values = values
 
 
-def check_id(kind: str, value: str) -> str:
+def check_id(kind: str, value: str, line: int | None = None) -> str:
+    """`value` stripped, when it can be an id; `kind` is what it is: "area", "village",
+    "volunteer code"."""
     value = value.strip()
     if not ID.fullmatch(value):
         raise PlaceError(
             f"{kind} {value!r}: use 1 to 40 letters, digits, - or _ (no spaces or accents), "
-            "e.g. an-phu, thon-1, V12"
+            "e.g. an-phu, thon-1, V12",
+            "bad_id",
+            line=line,
+            field=kind.split()[-1],
+            value=value,
         )
     return value
 
@@ -151,14 +181,21 @@ def save_volunteer(directory: Directory, volunteer: Volunteer) -> None:
     if volunteer.area:
         area = Places.load(directory).areas.get(volunteer.area)
         if area is None:
-            raise PlaceError(f"no area {volunteer.area!r}: add it first (hocso area add)")
+            raise PlaceError(
+                f"no area {volunteer.area!r}: add it first (hocso area add)",
+                "no_area",
+                area=volunteer.area,
+            )
         if volunteer.village and volunteer.village not in area.villages:
             raise PlaceError(
                 f"area {volunteer.area!r} has no village {volunteer.village!r}: add it first "
-                "(hocso area village)"
+                "(hocso area village)",
+                "no_village",
+                area=volunteer.area,
+                village=volunteer.village,
             )
     elif volunteer.village:
-        raise PlaceError("a village needs its area (--area)")
+        raise PlaceError("a village needs its area (--area)", "village_needs_area")
     kept = directory.doc(VOLUNTEER, volunteer.code) or {}
     doc = volunteer.to_doc()
     if kept.get("token"):
@@ -207,14 +244,13 @@ def import_areas(directory: Directory, rows: list[dict[str, str]]) -> int:
     areas: dict[str, Area] = {}
     known = Places.load(directory).areas
     for number, row in enumerate(rows, start=2):
-        where = f"line {number}"
-        area_id = check_id(f"{where}: area", _cell(row, "area"))
+        area_id = check_id("area", _cell(row, "area"), number)
         village_id = _cell(row, "village")
-        adults = _adults(_cell(row, "adults"), where)
+        adults = _adults(_cell(row, "adults"), number)
         name = _cell(row, "name")
         area = areas.get(area_id) or known.get(area_id) or Area(area_id, name or area_id)
         if village_id:
-            check_id(f"{where}: village", village_id)
+            check_id("village", village_id, number)
             villages = {
                 **area.villages,
                 village_id: Village(village_id, name or village_id, adults),
@@ -234,8 +270,7 @@ def import_volunteers(directory: Directory, rows: list[dict[str, str]]) -> int:
     places = Places.load(directory)
     found = []
     for number, row in enumerate(rows, start=2):
-        where = f"line {number}"
-        code = check_id(f"{where}: code", _cell(row, "code"))
+        code = check_id("code", _cell(row, "code"), number)
         volunteer = Volunteer(
             code,
             _cell(row, "name") or code,
@@ -245,25 +280,60 @@ def import_volunteers(directory: Directory, rows: list[dict[str, str]]) -> int:
         )
         area = places.areas.get(volunteer.area)
         if volunteer.area and area is None:
-            raise PlaceError(f"{where}: no area {volunteer.area!r}")
+            raise PlaceError(
+                f"no area {volunteer.area!r}", "no_area", line=number, area=volunteer.area
+            )
         if volunteer.village and (area is None or volunteer.village not in area.villages):
-            raise PlaceError(f"{where}: no village {volunteer.village!r} in {volunteer.area!r}")
+            raise PlaceError(
+                f"no village {volunteer.village!r} in {volunteer.area!r}",
+                "no_village" if area is not None else "village_needs_area",
+                line=number,
+                area=volunteer.area,
+                village=volunteer.village,
+            )
         found.append(volunteer)
     for volunteer in found:
         save_volunteer(directory, volunteer)
     return len(found)
 
 
+def csv_rows(text: str, columns: Sequence[str], source: str = "the file") -> list[dict[str, str]]:
+    """The rows of a CSV file's text as Excel saves it (`,`, `;` or tab; a BOM or none), keyed
+    by its header's names in lower case; PlaceError when the first two `columns` are not named
+    in the header."""
+    text = text.removeprefix("\ufeff")
+    # The separator is the one the header uses most: its names have none of them (a guess
+    # from the whole text fails on rows of different lengths).
+    header_line = text.split("\n", 1)[0]
+    separator = max(",;\t", key=header_line.count)
+    reader = csv.DictReader(text.splitlines(), delimiter=separator)
+    header = [name.strip().lower() for name in reader.fieldnames or []]
+    missing = [column for column in columns[:2] if column not in header]
+    if missing:
+        raise PlaceError(
+            f"{source}: the first line must name the columns {','.join(columns)}; "
+            f"missing: {', '.join(missing)}",
+            "columns",
+            columns=",".join(columns),
+            missing=", ".join(missing),
+        )
+    return [
+        {(key or "").strip().lower(): (value or "") for key, value in row.items()} for row in reader
+    ]
+
+
 def _cell(row: dict[str, str], column: str) -> str:
     return (row.get(column) or "").strip()
 
 
-def _adults(text: str, where: str) -> int | None:
+def _adults(text: str, line: int) -> int | None:
     if not text:
         return None
     cleaned = text.replace(".", "").replace(",", "").replace(" ", "")
     if not cleaned.isdigit():
-        raise PlaceError(f"{where}: adults {text!r} is not a whole number")
+        raise PlaceError(
+            f"adults {text!r} is not a whole number", "bad_adults", line=line, value=text
+        )
     return int(cleaned)
 
 
@@ -273,11 +343,16 @@ def assign(store: Store, learner_id: str, area: str, village: str = "") -> bool:
     if area:
         known = Places.load(store).areas.get(area)
         if known is None:
-            raise PlaceError(f"no area {area!r}")
+            raise PlaceError(f"no area {area!r}", "no_area", area=area)
         if village and village not in known.villages:
-            raise PlaceError(f"area {area!r} has no village {village!r}")
+            raise PlaceError(
+                f"area {area!r} has no village {village!r}",
+                "no_village",
+                area=area,
+                village=village,
+            )
     elif village:
-        raise PlaceError("a village needs its area")
+        raise PlaceError("a village needs its area", "village_needs_area")
 
     def change(learner: Learner | None) -> tuple[Learner | None, bool]:
         if learner is None:
@@ -297,7 +372,7 @@ def new_link_token(store: Store, code: str) -> str:
     working. Only its hash is kept."""
     doc = store.doc(VOLUNTEER, code)
     if doc is None:
-        raise PlaceError(f"no volunteer {code!r}")
+        raise PlaceError(f"no volunteer {code!r}", "no_volunteer", code=code)
     revoke_link_token(store, code)
     token = secrets.token_urlsafe(24)
     key = _token_key(token)

@@ -8,28 +8,12 @@ import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from bot.places import PlaceError
+from bot.places import csv_rows
 
 
 def read_csv(path: str, columns: Sequence[str]) -> list[dict[str, str]]:
     """The rows of a CSV file as dicts; PlaceError when a needed column is missing."""
-    text = Path(path).read_text(encoding="utf-8-sig")
-    sample = text[:4096]
-    try:
-        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.DictReader(text.splitlines(), dialect=dialect)
-    header = [name.strip().lower() for name in reader.fieldnames or []]
-    missing = [column for column in columns[:2] if column not in header]
-    if missing:
-        raise PlaceError(
-            f"{path}: the first line must name the columns {','.join(columns)}; "
-            f"missing: {', '.join(missing)}"
-        )
-    return [
-        {(key or "").strip().lower(): (value or "") for key, value in row.items()} for row in reader
-    ]
+    return csv_rows(Path(path).read_text(encoding="utf-8-sig"), columns, path)
 
 
 def write_csv(path: str | None, columns: Sequence[str], rows: Iterable[dict[str, str]]) -> None:

@@ -72,7 +72,7 @@ def test_revoking_says_why_and_when_and_the_number_stays_revoked(store: Store) -
     assert store.counts()["certs|||"] == 1
     entry = store.audit_log(1)[0]
     assert (entry["who"], entry["what"], entry["detail"]) == (
-        "lan", "revoke", {"code": "HS-7K2P-9QXD", "why": "cấp nhầm"}
+        "lan", "certificate_revoke", {"code": "HS-7K2P-9QXD", "why": "cấp nhầm"}
     )  # fmt: skip
     with pytest.raises(CertificateError, match="already revoked"):
         revoke(store, "HS-7K2P-9QXD", "lại", who="lan")
@@ -104,7 +104,7 @@ def test_reissuing_gives_a_new_number_and_revokes_the_old(store: Store) -> None:
         "genuine", "an-toan-tren-mang", "2026-11-23T10:00:00+07:00"
     )  # fmt: skip
     assert store.counts()["certs|||"] == 2  # the same certificate, still counted once
-    assert store.audit_log(1)[0]["what"] == "reissue"
+    assert store.audit_log(1)[0]["what"] == "certificate_reissue"
     with pytest.raises(CertificateError, match="already revoked"):
         reissue(store, "HS-7K2P-9QXD", who="lan")
 

@@ -36,8 +36,9 @@ from webhook.service import Service
 from webhook.settings import Settings, WebLimits
 
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
-PUBLIC = {"/admin/login", "/admin/static/{version}/{name}"}
-"""The only /admin routes open without a session: the sign-in page and the stylesheet."""
+PUBLIC = {"/admin/login", "/admin/static/{version}/{name}", "/v/{token}"}
+"""The only console routes open without a session: the sign-in page, the stylesheet, and a
+volunteer's own page (its private token is the key: `tests/test_console_pages.py`)."""
 
 
 @pytest.fixture(autouse=True)
@@ -95,12 +96,12 @@ def is_data(path: str) -> bool:
 
 
 def admin_paths(app: ServiceThread) -> list[tuple[str, str, tuple[str, ...]]]:
-    """(route path, a path it answers, its methods) of every /admin route, and a few paths
-    only the catch-all answers."""
+    """(route path, a path it answers, its methods) of every console route (/admin, /v/), and
+    a few paths only the catch-all answers."""
     found = []
     for route in app.app.routes:
         path = getattr(route, "path", "")
-        if path == "/admin" or path.startswith("/admin/"):
+        if path == "/admin" or path.startswith(("/admin/", "/v/")):
             methods = tuple(sorted(getattr(route, "methods", None) or METHODS))
             found.append((path, fill(path), methods))
     for extra in ("/admin/", "/admin/nowhere", "/admin/api/learners", "/admin/nowhere.csv"):
@@ -181,7 +182,8 @@ def test_sign_in_see_the_home_page_and_sign_out(app: ServiceThread, content: Con
     assert home.status_code == 200
     assert shows(home.text, texts, "home.welcome", name="lan")
     assert shows(home.text, texts, "nav.audit") and 'href="/admin/audit"' in home.text
-    assert 'href="/admin/learners"' not in home.text  # no page there yet: not in the nav
+    assert 'href="/admin/learners"' in home.text
+    assert 'href="/admin/areas"' not in home.text  # a page, but not in the nav
 
     out = lan.sign_out()
     assert out.status_code == 303 and out.headers["location"] == "/admin/login?bye=1"

@@ -91,20 +91,28 @@ def test_a_csv_from_excel_imports_areas_and_volunteers(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("rows", "message"),
+    ("rows", "message", "why", "values"),
     [
-        ([{"area": "an phu", "name": "x"}], "line 2: area"),
-        ([{"area": "a", "adults": "nhiều"}], "line 2: adults"),
-        ([{"area": "a"}, {"area": "a", "village": "thôn 1"}], "line 3: village"),
+        ([{"area": "an phu", "name": "x"}], "line 2: area", "bad_id", {"value": "an phu"}),
+        ([{"area": "a", "adults": "nhiều"}], "line 2: adults", "bad_adults", {"value": "nhiều"}),
+        (
+            [{"area": "a"}, {"area": "a", "village": "thôn 1"}],
+            "line 3: village",
+            "bad_id",
+            {"field": "village", "value": "thôn 1"},
+        ),
     ],
 )
 def test_a_bad_row_names_its_line_and_nothing_is_saved(
-    rows: list[dict[str, str]], message: str
+    rows: list[dict[str, str]], message: str, why: str, values: dict[str, str]
 ) -> None:
+    """In plain words for the CLI, and by `why` for the console to say in Vietnamese."""
     store = open_store("memory://")
-    with pytest.raises(PlaceError, match=message):
+    with pytest.raises(PlaceError, match=message) as raised:
         import_areas(store, rows)
     assert store.docs("area") == {}
+    assert raised.value.why == why and raised.value.line == int(message.split()[1].rstrip(":"))
+    assert values.items() <= raised.value.values.items()
 
 
 def test_a_volunteers_private_link_works_until_revoked(tmp_path: Path) -> None:

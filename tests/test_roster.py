@@ -130,6 +130,17 @@ def test_the_learners_csv_opens_in_excel_and_reads_back(store: Store) -> None:
     assert "Nguyễn" not in data.decode("utf-8")
 
 
+def test_a_cell_a_spreadsheet_would_run_is_written_as_text_in_every_export(store: Store) -> None:
+    places = seed(store)
+    store.save(Learner(id="tg:7", created_at=ago(1), name="=HYPERLINK(x) Lan", seen_at=ago(1)))
+    data = b"".join(learners_csv(store, places)).decode("utf-8-sig")
+    row = next(row for row in csv.DictReader(io.StringIO(data)) if row["learner"] == "tg:7")
+    assert row["name"] == "'=***** L**"
+    cells = ["+1", "-x", "@SUM", "\tx", "a=b", -3, None]
+    written = b"".join(csv_chunks(["c"] * len(cells), [cells])).decode("utf-8-sig")
+    assert written.splitlines()[1] == "'+1,'-x,'@SUM,'\tx,a=b,-3,"
+
+
 def test_a_csv_streams_in_chunks() -> None:
     chunks = list(csv_chunks(["n"], ([n] for n in range(CHUNK_ROWS * 2 + 1))))
     assert len(chunks) == 3

@@ -19,6 +19,29 @@ Every sentence comes from the content's `console.yaml` (`bot.console`).
 from __future__ import annotations
 
 from webhook.console.app import Console
-from webhook.console.page import Action, Column, Done, Page, Shown, Table, Visit
+from webhook.console.page import (
+    Action,
+    Column,
+    Done,
+    Download,
+    File,
+    Page,
+    Refusal,
+    Shown,
+    Table,
+    Visit,
+)
 
-__all__ = ["Action", "Column", "Console", "Done", "Page", "Shown", "Table", "Visit"]
+__all__ = [
+    "Action",
+    "Column",
+    "Console",
+    "Done",
+    "Download",
+    "File",
+    "Page",
+    "Refusal",
+    "Shown",
+    "Table",
+    "Visit",
+]

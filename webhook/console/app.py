@@ -6,8 +6,9 @@ route, and the routes themselves (`Console.routes`), mounted by `webhook.app.cre
 | `GET`, `POST /admin/login` | anyone: the sign-in page and its form (`webhook.console.signin`) |
 | `GET /admin/static/<version>/console.css` | anyone: the stylesheet |
 | `POST /admin/logout` | signed in |
-| every page of `webhook.console.pages.PAGES`, its `.csv` and `.json`, its actions | signed in |
+| every page of `webhook.console.pages.PAGES`, its `.csv`, `.json`, actions, downloads | signed in |
 | `/admin/<anything else>` | signed in: 404 (without a session, 303 or 401 as for the rest) |
+| `GET /v/<token>` | anyone with a volunteer's private link (`webhook.console.volunteer_view`) |
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import logging
 import re
 import sqlite3
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import replace
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -28,7 +29,7 @@ from anyio import CapacityLimiter
 from markupsafe import Markup
 from starlette.datastructures import FormData
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 from starlette.types import Receive, Scope, Send
 
@@ -36,8 +37,9 @@ from bot import audit
 from bot.accounts import Account, Accounts
 from bot.console import ConsoleTexts
 from bot.content import Content
+from webhook.console.forms import MAX_FORM
 from webhook.console.guard import HOME, SIGNIN, Guarded, Handler, is_data, local
-from webhook.console.page import Action, Page, Visit, table_path
+from webhook.console.page import Action, Download, Page, Refusal, Visit, table_path
 from webhook.console.pages import PAGES
 from webhook.console.render import (
     HEADERS,
@@ -46,10 +48,12 @@ from webhook.console.render import (
     cell,
     table_csv,
     table_json,
+    when,
 )
 from webhook.console.sessions import COOKIE, Session, Sessions
 from webhook.console.signin import SignIn, sign_out
 from webhook.console.throttle import Throttle
+from webhook.console.volunteer_view import VIEW, VolunteerView
 from webhook.service import Service
 from webhook.storecalls import StoreUnavailable
 
@@ -112,12 +116,16 @@ class Console:
                             f"{page.table_path}.{kind}", self._guard(GET=self._export(page, kind))
                         )
                     )
-            routes.append(Route(page.path, self._guard(GET=self._show(page))))
+            for download in page.downloads:
+                routes.append(Route(download.path, self._guard(GET=self._download(download))))
             for action in page.actions:
-                routes.append(Route(action.path, self._guard(POST=self._act(page, action))))
+                handlers = {"POST": self._act(page, action)}
+                routes.append(Route(action.path, Guarded(self, handlers, action.limit or MAX_FORM)))
+            routes.append(Route(page.path, self._guard(GET=self._show(page))))
         routes.append(
             Route("/admin/{rest:path}", Guarded(self, dict.fromkeys(METHODS, self._nowhere)))
         )
+        routes.append(Route(VIEW, VolunteerView(self)))
         return routes
 
     def _guard(self, **handlers: Handler) -> Guarded:
@@ -126,8 +134,11 @@ class Console:
     def _show(self, page: Page) -> Handler:
         async def handler(visit: Visit, token: str) -> Response:
             def draw() -> Response:
-                shown = page.show(visit)
-                notice = self.take_notice(token, visit.session)
+                try:
+                    shown = page.show(visit)
+                except Refusal as refusal:
+                    return self.refuse(visit, refusal)
+                notice, problem = self.take_notice(token, visit.session) or (None, False)
                 exports = None
                 if page.exports and shown.table is not None:
                     query = visit.request.url.query
@@ -138,9 +149,11 @@ class Console:
                 context = {
                     **self.frame(visit.request, visit.session, page.title),
                     "notice": notice,
+                    "notice_problem": problem,
                     "table": shown.table,
                     "exports": exports,
                     "cell": lambda column, row: cell(column, row.get(column.key), texts),
+                    "when": when,
                     **shown.values,
                 }
                 return self.renderer.page(page.template, context)
@@ -152,7 +165,10 @@ class Console:
     def _export(self, page: Page, kind: str) -> Handler:
         async def handler(visit: Visit, token: str) -> Response:
             def export() -> Response:
-                shown = page.show(visit)
+                try:
+                    shown = page.show(visit)
+                except Refusal as refusal:
+                    return self.refuse(visit, refusal)
                 if shown.table is None:
                     return self.problem(visit.request, visit.session, 404, "errors.not_found", True)
                 path = visit.request.url.path
@@ -167,14 +183,46 @@ class Console:
 
     def _act(self, page: Page, action: Action) -> Handler:
         async def handler(visit: Visit, token: str) -> Response:
-            done = await self.run(action.run, visit)
+            try:
+                done = await self.run(action.run, visit)
+            except Refusal as refusal:
+                return self.refuse(visit, refusal)
             if done.notice is not None:
-                noticed = replace(visit.session, notice=(done.notice, dict(done.values)))
+                notice = (done.notice, dict(done.values))
+                noticed = replace(visit.session, notice=notice, problem=done.problem)
                 await self.run(self.sessions.save, token, noticed)
             to = local(done.to) or page.path
             return RedirectResponse(to, 303, headers={"Cache-Control": "no-store"})
 
         return handler
+
+    def _download(self, download: Download) -> Handler:
+        async def handler(visit: Visit, token: str) -> Response:
+            try:
+                file = await self.run(download.run, visit)
+            except Refusal as refusal:
+                return self.refuse(visit, refusal)
+            disposition = f'attachment; filename="{file.name}"'
+            headers = {**HEADERS, "Content-Disposition": disposition}
+            if isinstance(file.body, bytes):
+                return Response(file.body, media_type=file.media_type, headers=headers)
+            body = self._stream(file.body)
+            return StreamingResponse(body, media_type=file.media_type, headers=headers)
+
+        return handler
+
+    async def _stream(self, chunks: Iterator[bytes]) -> AsyncIterator[bytes]:
+        """Each chunk as the store gives it, as the webhook calls the store: in a worker
+        thread when it waits on a disk (SQLite), else at once. A store that fails half-way
+        ends the answer unfinished (the browser says the download failed: never a short file
+        that looks whole)."""
+        calls = self.service.store_calls
+        try:
+            while (chunk := await calls(next, chunks, None)) is not None:
+                yield chunk
+        except Exception as error:
+            self.store_failed(error)  # logged when it is the store
+            raise
 
     async def _nowhere(self, visit: Visit, token: str) -> Response:
         if visit.request.url.path == HOME + "/" and visit.request.method in ("GET", "HEAD"):
@@ -227,13 +275,14 @@ class Console:
         self.sessions.end(token)
         visit.audit("signout")
 
-    def take_notice(self, token: str, session: Session) -> str | None:
-        """The sentence a session keeps to show once, forgotten now."""
+    def take_notice(self, token: str, session: Session) -> tuple[str, bool] | None:
+        """The sentence a session keeps to show once, forgotten now, and whether it says why
+        something was not done."""
         if session.notice is None:
             return None
         key, values = session.notice
-        self.sessions.save(token, replace(session, notice=None))
-        return self.texts.text(key, **values)
+        self.sessions.save(token, replace(session, notice=None, problem=False))
+        return self.texts.text(key, **values), session.problem
 
     def visit(self, request: Request, session: Session, form: FormData | None) -> Visit:
         return Visit(
@@ -244,6 +293,7 @@ class Console:
             client=self.client(request),
             clock=self.now,
             form=form,
+            public_url=self.service.settings.public_url,
         )
 
     # -- requests and answers ----------------------------------------------------------------
@@ -291,6 +341,7 @@ class Console:
             "nav": self.nav(request.url.path) if session else [],
             "csrf": csrf,
             "notice": None,
+            "notice_problem": False,
         }
 
     def nav(self, path: str) -> list[dict[str, Any]]:
@@ -316,6 +367,10 @@ class Console:
             return JSONResponse(body, status_code=status, headers=HEADERS)
         context = {**self.frame(request, session, "errors.title"), "problem": message}
         return self.renderer.page("error.html", context, status)
+
+    def refuse(self, visit: Visit, refusal: Refusal) -> Response:
+        data = is_data(visit.request.url.path)
+        return self.problem(visit.request, visit.session, refusal.status, refusal.key, data)
 
     def unauthorised(self) -> Response:
         body = {

@@ -20,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.types import Receive, Scope, Send
 
-from webhook.console.forms import read_form
+from webhook.console.forms import MAX_FORM, read_form
 from webhook.console.page import Visit
 from webhook.console.sessions import COOKIE, Session
 from webhook.intake import Refused
@@ -78,9 +78,12 @@ class Guarded:
 
     public = False
 
-    def __init__(self, console: Console, handlers: Mapping[str, Handler]) -> None:
+    def __init__(
+        self, console: Console, handlers: Mapping[str, Handler], limit: int = MAX_FORM
+    ) -> None:
         self.console = console
         self.handlers = handlers
+        self.limit = limit  # the largest form body a POST may send
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
@@ -105,7 +108,7 @@ class Guarded:
         form = None
         if method == "POST":  # the token first, even where POST is refused
             try:
-                form = await read_form(request)
+                form = await read_form(request, self.limit)
             except Refused as refused:
                 if refused.status == 413:
                     return console.problem(request, session, 413, "errors.too_large", data)

@@ -10,14 +10,15 @@ def show(visit: Visit) -> Shown:
 
 PAGE = Page("/admin/audit", title="nav.audit", show=show, template="audit.html")
 ```
-and one line in `webhook.console.pages.PAGES`. `show` and an `Action`'s `run` are plain
-functions, run in a worker thread: they may call the store and `bot` as they like. The guard
+and one line in `webhook.console.pages.PAGES`. `show`, an `Action`'s `run` and a `Download`'s
+`run` are plain functions, run in a worker thread: they may call the store and `bot` as they
+like, and raise `Refusal` (`not_found()` when what the path names is not there). The guard
 (`webhook.console.guard`) has checked the session, and for a POST its CSRF token, before.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -47,6 +48,8 @@ class Column:
     names: str | None = None
     empty: str | None = None
     time: bool = False
+    link: str | None = None
+    """On the page only: the key in each row of the address its cell links to."""
 
 
 @dataclass(frozen=True)
@@ -66,11 +69,39 @@ class Shown:
 @dataclass(frozen=True)
 class Done:
     """Where an action sends the browser (303, a local path), and a sentence to show there
-    once (a console.yaml key, with its placeholders' values)."""
+    once (a console.yaml key, with its placeholders' values): what was done, or with
+    `problem`, why it was not."""
 
     to: str
     notice: str | None = None
     values: Mapping[str, Any] = field(default_factory=dict)
+    problem: bool = False
+
+
+class Refusal(Exception):
+    """Raised by a page's code: answer `status` with the console.yaml sentence `key` (a page
+    that says it, or for a data route JSON)."""
+
+    def __init__(self, status: int, key: str) -> None:
+        super().__init__(f"{status} {key}")
+        self.status = status
+        self.key = key
+
+
+def not_found() -> Refusal:
+    """What the path names is not there: 404."""
+    return Refusal(404, "errors.not_found")
+
+
+@dataclass(frozen=True)
+class File:
+    """What a download sends: `body`, its bytes, or chunks of them sent as they are made
+    (each read through `webhook.storecalls`: in a worker thread for a store that waits on a
+    disk), saved by the browser as `name` (ASCII)."""
+
+    body: bytes | Iterator[bytes]
+    media_type: str
+    name: str
 
 
 @dataclass
@@ -84,6 +115,8 @@ class Visit:
     client: str
     clock: Callable[[], float]
     form: FormData | None = None
+    public_url: str | None = None
+    """HOCSO_PUBLIC_URL, as set (`bot.links.public_base` says whether links can be made)."""
 
     @property
     def name(self) -> str:
@@ -117,6 +150,17 @@ class Action:
 
     path: str
     run: Callable[[Visit], Done]
+    limit: int | None = None
+    """The largest form accepted, in bytes (a file sent with it: an import); None: 64 KiB."""
+
+
+@dataclass(frozen=True)
+class Download:
+    """`GET path` answers with the `File` that `run` makes (an export, a poster); `run`
+    writes the audit log's entry when it is one."""
+
+    path: str
+    run: Callable[[Visit], File]
 
 
 @dataclass(frozen=True)
@@ -124,7 +168,10 @@ class Page:
     """One page: `GET path` draws `template` (default: a heading and the table) with what
     `show` returns; with `exports`, the table is also at `path.csv` and `path.json` (each
     download in the audit log). `title` is the console.yaml key of its name, in the nav when
-    `nav`. `actions`: the forms it posts to."""
+    `nav`. `actions`: the forms it posts to; `downloads`: the files it links to. Routes are
+    tried in the order of `PAGES`, each page's downloads and actions before the page itself:
+    a page such as `/admin/volunteers/{code}` comes after `/admin/volunteers`, whose actions
+    are named so that no code can be the same (`/admin/volunteers/_save`)."""
 
     path: str
     title: str
@@ -133,6 +180,7 @@ class Page:
     nav: bool = True
     exports: bool = True
     actions: tuple[Action, ...] = ()
+    downloads: tuple[Download, ...] = ()
 
     @property
     def table_path(self) -> str:

@@ -74,8 +74,16 @@ class Renderer:
     def draw(self, template: str, context: Mapping[str, Any]) -> str:
         return self.env.get_template(template).render(context)
 
-    def page(self, template: str, context: Mapping[str, Any], status: int = 200) -> Response:
-        return HTMLResponse(self.draw(template, context), status_code=status, headers=HEADERS)
+    def page(
+        self,
+        template: str,
+        context: Mapping[str, Any],
+        status: int = 200,
+        headers: Mapping[str, str] | None = None,
+    ) -> Response:
+        """A page; `headers` are added to `HEADERS` (or replace one)."""
+        sent = {**HEADERS, **(headers or {})}
+        return HTMLResponse(self.draw(template, context), status_code=status, headers=sent)
 
 
 def cell(column: Column, value: Any, texts: ConsoleTexts) -> str:
@@ -126,19 +134,15 @@ def table_json(table: Table) -> Response:
 
 
 def table_csv(table: Table, name: str) -> Response:
-    """The table as `bot.exports` writes CSV (UTF-8 with a BOM, for Excel); a text that a
-    spreadsheet would take for a formula is written with a ' before it."""
+    """The table as `bot.exports` writes CSV (UTF-8 with a BOM, for Excel; a text that a
+    spreadsheet would take for a formula with a ' before it); a mapping or list as JSON."""
     rows = ([_csv_value(row.get(column.key)) for column in table.columns] for row in table.rows)
     body = b"".join(csv_chunks([column.key for column in table.columns], rows))
     headers = {**HEADERS, "Content-Disposition": f'attachment; filename="{name}.csv"'}
     return Response(body, media_type="text/csv; charset=utf-8", headers=headers)
 
 
-def _csv_value(value: Any) -> str:
-    if value is None:
-        return ""
+def _csv_value(value: Any) -> Any:
     if isinstance(value, Mapping | list | tuple):
-        text = json.dumps(value, ensure_ascii=False, sort_keys=True)
-    else:
-        text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return value

@@ -5,12 +5,14 @@ worker sees the same sessions and the store never holds a token a thief could us
 ```text
 hocso_admin=Gx0f…43 characters…           (HttpOnly, SameSite=Strict, Path=/admin, Secure on https)
 console:session:<SHA-256 of the token>  →  {"name": "lan", "csrf": "…", "since": 1796536800.0,
-                                            "seen": 1796537100.0, "notice": null}
+                                            "seen": 1796537100.0, "notice": null,
+                                            "problem": false}
 ```
 A session ends after `IDLE` seconds without a request, `LONGEST` after it began, when its
 account's password is set again or the account removed (`bot.accounts`), or at sign-out.
 `csrf` is the session's token for its forms: every POST must carry it (`webhook.console.guard`).
-`notice` is a sentence (a console.yaml key and its values) to show once, on the next page.
+`notice` is a sentence (a console.yaml key and its values) to show once, on the next page;
+`problem` when it says why something was not done.
 
 SameSite=Strict, not Lax: the console is never reached from a link on another site, and Strict
 keeps the cookie off every request another site starts, even a top-level GET of an export. The
@@ -65,6 +67,7 @@ class Session:
     since: float
     seen: float
     notice: tuple[str, dict[str, Any]] | None = None
+    problem: bool = False
 
 
 class Sessions:
@@ -127,6 +130,7 @@ def _session(kept: str) -> Session | None:
             since=float(data["since"]),
             seen=float(data["seen"]),
             notice=None if notice is None else (str(notice[0]), dict(notice[1])),
+            problem=bool(data.get("problem")),
         )
     except (ValueError, KeyError, TypeError, IndexError):
         return None

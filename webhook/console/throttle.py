@@ -7,6 +7,10 @@ rates, so a person who mistyped a few times waits a minute at most, and a machin
 passwords gets a few dozen guesses a day. An attempt over a limit is answered at once
 (429, with how long to wait) and no password is checked.
 
+A volunteer's private page (`/v/<token>`, `webhook.console.volunteer_view`) is slowed down
+per client address too (`visit`): `VISIT_BURST` requests at once, then `VISIT_RATE` a second,
+whatever the token, so that nobody can try many tokens.
+
 A name is slowed down whether or not it is an account (the answer must not tell), so someone
 may keep an admin waiting by failing under their name: they sign in from the console's
 machine with `hocso admin add NAME --reset` meanwhile. Bucket names hold keyed digests only
@@ -25,6 +29,8 @@ from bot.stores.base import Store
 TIERS = ((5.0, 60.0), (10.0, 600.0), (50.0, 3600.0))
 """(attempts at once, seconds for one more), tightest first."""
 SECRET_KEY = "console:secret"
+VISIT_RATE = 1.0
+VISIT_BURST = 30.0
 
 
 class Throttle:
@@ -38,6 +44,12 @@ class Throttle:
         the seconds until one may (nothing is counted against the name then)."""
         wait = self._take("client", client)
         return wait if wait > 0 else self._take("name", name.strip().lower())
+
+    def visit(self, client: str) -> float:
+        """Count one request for a volunteer's private page from `client`: 0.0 when it may go
+        on, else the seconds until one may."""
+        bucket = f"console:visit:{self._digest(client)}"
+        return self.store.take_token(bucket, VISIT_RATE, VISIT_BURST, self.clock())
 
     def _take(self, kind: str, who: str) -> float:
         now = self.clock()

@@ -6,12 +6,29 @@ and one line here; its template goes in `webhook/console/templates/`, its senten
 from __future__ import annotations
 
 from webhook.console.page import Page
-from webhook.console.pages import audit, content, lessons, overview
+from webhook.console.pages import (
+    areas,
+    audit,
+    certificates,
+    content,
+    exports,
+    learners,
+    lessons,
+    overview,
+    volunteers,
+)
 
-PAGES: tuple[Page, ...] = (
+PAGES: tuple[Page, ...] = (  # the nav's order: bot.console.NAV
     overview.PAGE,
     lessons.PAGE,
     lessons.FUNNEL,
+    learners.PAGE,
+    learners.ONE,
+    volunteers.PAGE,  # before ONE: its actions are tried first
+    volunteers.ONE,
+    areas.PAGE,
+    certificates.PAGE,
     content.PAGE,
+    exports.PAGE,
     audit.PAGE,
 )

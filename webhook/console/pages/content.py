@@ -8,7 +8,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from bot.content import Content, check_content
 from bot.publish import Refused, publish, published
+from bot.reports import standing
 from webhook.console.page import Action, Column, Done, Page, Shown, Table, Visit
 
 LAST = "console:last-reload"
@@ -43,8 +45,35 @@ def show(visit: Visit) -> Shown:
             "published": record.version if record else None,
             "folder": str(content.root),
             "outcome": outcome,
+            **_preview(content, visit),
         },
     )
+
+
+def _preview(running: Content, visit: Visit) -> dict[str, Any]:
+    """What reloading now would do, told before the button is pressed: the folder's problems
+    (it would be refused), or the learners standing on steps the edit removes or renames."""
+    edited, problems = check_content(running.root)
+    if edited is None:
+        return {"disk_problems": [str(problem) for problem in problems], "stranded": []}
+    if edited.version == running.version:
+        return {"disk_problems": [], "stranded": [], "unchanged": True}
+    stranded = []
+    for (lesson_id, step_id), count in sorted(standing(visit.store.counts()).items()):
+        lesson = running.lessons.get(lesson_id)
+        if lesson is None or not lesson.has(step_id):
+            continue  # not a step of the content running: an earlier edit's
+        after = edited.lessons.get(lesson_id)
+        if after is None or not after.has(step_id):
+            stranded.append(
+                {
+                    "title": lesson.title,
+                    "step": step_id,
+                    "count": count,
+                    "lesson_gone": after is None,
+                }
+            )
+    return {"disk_problems": [], "stranded": stranded, "unchanged": False}
 
 
 def reload(visit: Visit) -> Done:
