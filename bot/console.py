@@ -93,6 +93,15 @@ _CAMPAIGN: dict[str, frozenset[str]] = {
         "certificates", "intro", "code", "learner", "certificate", "earned_at", "area", "village"
     ),
     **_plain(
+        "certificates",
+        *("manage", "manage_intro", "number", "why", "revoke", "reissue", "reissue_intro"),
+        *("revoked_title", "revoked_at", "revoked_why", "replaced_by", "no_revoked"),
+        *("problem_number", "problem_why"),
+    ),
+    "certificates.revoked_done": frozenset({"code"}),
+    "certificates.reissued_done": frozenset({"code", "new"}),
+    "certificates.problem_standing": frozenset({"code"}),
+    **_plain(
         "exports",
         *("intro", "learners", "learners_about", "areas", "areas_about", "download"),
         *("directory", "directory_about", "volunteers", "places"),

@@ -137,3 +137,38 @@ def test_before_a_reload_the_page_says_what_it_would_do(
     page = lan.get("/admin/content").text
     assert shows(page, content.console, "content.disk_problems")
     assert app.service.content.current.version == content.version  # nothing published
+
+
+def test_an_admin_revokes_and_reissues_certificates(
+    lan: Admin, app: ServiceThread, content: Content
+) -> None:
+    from bot import certified
+    from bot.learner import Earned, Learner
+
+    for n in (1, 2):
+        learner = Learner(id=f"tg:c{n}", created_at="2026-12-01T10:00:00+07:00")
+        learner.certificates["chi-mau"] = Earned("2026-12-01T10:00:00+07:00", f"HS-ABCD-000{n}")
+        app.store.save(learner)
+    csrf = csrf_of(lan.get("/admin/certificates").text)
+
+    def post(action: str, **form: str) -> str:
+        done = lan.post(f"/admin/certificates/_{action}", {"csrf": csrf, **form})
+        assert done.status_code == 303, done.text
+        return lan.get("/admin/certificates").text
+
+    texts = content.console
+    assert shows(post("revoke", code="HS-ABCD-0001", why=" "), texts, "certificates.problem_why")
+    assert shows(post("revoke", code="nope", why="x"), texts, "certificates.problem_number")
+    page = post("revoke", code="hs abcd 0001", why="Cấp nhầm người")
+    assert shows(page, texts, "certificates.revoked_done", code="HS-ABCD-0001")
+    assert "Cấp nhầm người" in page
+    assert certified.standing(app.store, "HS-ABCD-0001").status == "revoked"
+    again = post("revoke", code="HS-ABCD-0001", why="x")
+    assert shows(again, texts, "certificates.problem_standing", code="HS-ABCD-0001")
+    post("reissue", code="HS-ABCD-0002")
+    assert certified.standing(app.store, "HS-ABCD-0002").status == "revoked"
+    fresh = certified.standing(app.store, "HS-ABCD-0002").replaced_by
+    assert fresh and certified.standing(app.store, fresh).status == "genuine"
+    whats = [entry["what"] for entry in app.store.audit_log(5)]
+    assert "certificate_revoke" in whats and "certificate_reissue" in whats
+    assert lan.post("/admin/certificates/_revoke", {"code": "HS-ABCD-0002"}).status_code == 403
