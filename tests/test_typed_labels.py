@@ -47,7 +47,7 @@ def _cases() -> list[object]:
             if lesson.after(step) is None and isinstance(step, Say):
                 continue  # the last step never waits
             for button in renderer.step(step).buttons:
-                for typed in {plainly(button.label), without_arrow(button.label)}:
+                for typed in sorted({plainly(button.label), without_arrow(button.label)}):
                     name = f"{lesson.id}/{step.id}: {typed}"
                     cases.append(pytest.param(lesson.id, step.id, button.payload, typed, id=name))
     return cases
@@ -92,7 +92,7 @@ def _menu_views() -> list[object]:
     cases = []
     for number, (seen, buttons) in enumerate(views):
         for button in buttons:
-            for typed in {plainly(button.label), without_arrow(button.label)}:
+            for typed in sorted({plainly(button.label), without_arrow(button.label)}):
                 cases.append(pytest.param(seen, button.payload, typed, id=f"{number}: {typed}"))
     return cases
 
