@@ -12,7 +12,6 @@ hocso area remove an-phu
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import Any
 
 from bot.places import (
@@ -27,7 +26,7 @@ from bot.places import (
     import_areas,
     save_area,
 )
-from cli.common import add_common, open_or_say
+from cli.common import add_common, with_store
 from cli.tables import read_csv, write_csv
 
 
@@ -71,17 +70,7 @@ def register(commands: Any) -> None:
 
 
 def _with_store(args: argparse.Namespace, work: Any) -> int:
-    store = open_or_say(args.store)
-    if store is None:
-        return 1
-    try:
-        result: int = work(store)
-        return result
-    except (PlaceError, OSError) as error:
-        print(f"hocso: {error}", file=sys.stderr)
-        return 1
-    finally:
-        store.close()
+    return with_store(args.store, work, (PlaceError, OSError))
 
 
 def _add(args: argparse.Namespace) -> int:

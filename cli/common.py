@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from bot.content import Content, check_content, default_content_dir
@@ -57,3 +58,18 @@ def open_or_say(url: str, *, timeout: float | None = None) -> Store | None:
     except (ValueError, OSError) as error:
         print(f"hocso: cannot open the store {url}: {error}", file=sys.stderr)
         return None
+
+
+def with_store(url: str, work: Callable[[Store], int], errors: tuple[type[Exception], ...]) -> int:
+    """Open the store at `url`, run `work` on it and close it; an error of `errors` (one a
+    person can fix) is said on stderr in one line, exit 1."""
+    store = open_or_say(url)
+    if store is None:
+        return 1
+    try:
+        return work(store)
+    except errors as error:
+        print(f"hocso: {error}", file=sys.stderr)
+        return 1
+    finally:
+        store.close()

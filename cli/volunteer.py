@@ -31,7 +31,7 @@ from bot.places import (
     save_volunteer,
     volunteer_rows,
 )
-from cli.common import add_common, open_or_say
+from cli.common import add_common, with_store
 from cli.tables import read_csv, write_csv
 
 
@@ -80,17 +80,7 @@ def register(commands: Any) -> None:
 
 
 def _with_store(args: argparse.Namespace, work: Any) -> int:
-    store = open_or_say(args.store)
-    if store is None:
-        return 1
-    try:
-        result: int = work(store)
-        return result
-    except (PlaceError, links.LinkError, OSError) as error:
-        print(f"hocso: {error}", file=sys.stderr)
-        return 1
-    finally:
-        store.close()
+    return with_store(args.store, work, (PlaceError, links.LinkError, OSError))
 
 
 def _add(args: argparse.Namespace) -> int:
