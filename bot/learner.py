@@ -18,8 +18,17 @@ certificate codes they index):
                              "attempts": 1, "seconds": 540, "version": "3f9a1c0b2d4e"}},
  "certificates": {"ky-nang-so-co-ban": {"earned_at": "...", "code": "HS-7K2P-9QXD",
                                         "revoked_at": null}},
- "certificate_name": "Nguyễn Thị Hường"}
+ "certificate_name": "Nguyễn Thị Hường",
+ "address": ["telegram", "12345"], "remind": true, "nudges": {"an-toan-otp": 1},
+ "nudge_at": 1764030000.0, "nudged_at": "2026-11-24T08:10:00+07:00", "returns": 1,
+ "unreachable": null, "recent": ["Chỉ mình tôi", "dc r"],
+ "help": {"code": "H-7K2P", "opened_at": "...", "lesson": "an-toan-otp", "step": "cau-1",
+          "why": "distress", "desk": "telegram:-1001234", "until": "...",
+          "thread": [["2026-11-24T08:12:00+07:00", "", "tôi bị lừa rồi"]], "answered_at": null},
+ "helped": {"asked": 1, "answered": 0, "waited": 0}}
 ```
+The fields after `certificate_name` are written only when they differ from their defaults (a
+learner who never met a reminder or asked for help carries none of them).
 `buttons` are the (label, payload) pairs last sent, so a typed number or label works as a
 tap on any channel. `places` keeps where the learner stood in each other lesson they left
 unfinished (opening another lesson never loses a finished step); `misread` counts the
@@ -34,7 +43,7 @@ before versions were. No text a learner typed is ever kept here.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from typing import Any, Literal
 
@@ -42,7 +51,7 @@ from lessons.position import Position
 
 VIETNAM = timezone(timedelta(hours=7), "ICT")
 
-__all__ = ["Earned", "Learner", "Position", "Result", "now_vn"]
+__all__ = ["Earned", "HelpRequest", "Learner", "Position", "Result", "now_vn"]
 
 Status = Literal["in_progress", "passed", "failed"]
 
@@ -76,6 +85,45 @@ class Earned:
 
 
 @dataclass
+class HelpRequest:
+    """A learner's open request for a person. `thread` holds `[at, who, text]` lines, `who`
+    empty for the learner, else the helper's first name; `desk` is where it was posted
+    (`telegram:<chat>`, None: the console only); the tutor stays quiet until `until`."""
+
+    code: str
+    opened_at: str
+    until: str
+    why: str = "asked"
+    lesson: str | None = None
+    step: str | None = None
+    desk: str | None = None
+    thread: list[list[str]] = field(default_factory=list)
+    answered_at: str | None = None
+
+    def copy(self) -> HelpRequest:
+        return replace(self, thread=[list(line) for line in self.thread])
+
+
+HELPED = ("asked", "answered", "waited")
+"""`Learner.helped`'s counts: requests opened, requests answered by a person, and the seconds
+those answered waited for their first answer."""
+
+_OPTIONAL: dict[str, Any] = {
+    "address": None,
+    "remind": True,
+    "nudges": {},
+    "nudge_at": None,
+    "nudged_at": None,
+    "returns": 0,
+    "unreachable": None,
+    "recent": [],
+    "help": None,
+    "helped": {},
+}
+"""The fields written only when they differ from these defaults."""
+
+
+@dataclass
 class Learner:
     """Everything hocso keeps about one learner, keyed by a channel id such as `tg:12345`."""
 
@@ -97,6 +145,16 @@ class Learner:
     trail: dict[str, list[str]] = field(default_factory=dict)
     firsts: dict[str, dict[str, bool]] = field(default_factory=dict)
     certificate_name: str | None = None
+    address: tuple[str, str] | None = None
+    remind: bool = True
+    nudges: dict[str, int] = field(default_factory=dict)
+    nudge_at: float | None = None
+    nudged_at: str | None = None
+    returns: int = 0
+    unreachable: str | None = None
+    recent: list[str] = field(default_factory=list)
+    help: HelpRequest | None = None
+    helped: dict[str, int] = field(default_factory=dict)
 
     @classmethod
     def new(cls, learner_id: str, at: datetime | None = None) -> Learner:
@@ -143,11 +201,21 @@ class Learner:
             trail={lesson: list(steps) for lesson, steps in self.trail.items()},
             firsts={lesson: dict(answers) for lesson, answers in self.firsts.items()},
             certificate_name=self.certificate_name,
+            address=self.address,
+            remind=self.remind,
+            nudges=dict(self.nudges),
+            nudge_at=self.nudge_at,
+            nudged_at=self.nudged_at,
+            returns=self.returns,
+            unreachable=self.unreachable,
+            recent=list(self.recent),
+            help=self.help.copy() if self.help else None,
+            helped=dict(self.helped),
         )
 
     def to_dict(self) -> dict[str, Any]:
         position = self.position
-        return {
+        data: dict[str, Any] = {
             "id": self.id,
             "created_at": self.created_at,
             "turns": self.turns,
@@ -167,6 +235,20 @@ class Learner:
             "firsts": self.firsts,
             "certificate_name": self.certificate_name,
         }
+        optional = {
+            "address": list(self.address) if self.address else None,
+            "remind": self.remind,
+            "nudges": self.nudges,
+            "nudge_at": self.nudge_at,
+            "nudged_at": self.nudged_at,
+            "returns": self.returns,
+            "unreachable": self.unreachable,
+            "recent": self.recent,
+            "help": asdict(self.help) if self.help else None,
+            "helped": self.helped,
+        }
+        data.update((k, v) for k, v in optional.items() if v != _OPTIONAL[k])
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Learner:
@@ -190,4 +272,21 @@ class Learner:
             trail={k: list(v) for k, v in data.get("trail", {}).items()},
             firsts={k: dict(v) for k, v in data.get("firsts", {}).items()},
             certificate_name=data.get("certificate_name"),
+            address=_address(data.get("address")),
+            remind=bool(data.get("remind", True)),
+            nudges={k: int(v) for k, v in data.get("nudges", {}).items()},
+            nudge_at=data.get("nudge_at"),
+            nudged_at=data.get("nudged_at"),
+            returns=data.get("returns", 0),
+            unreachable=data.get("unreachable"),
+            recent=list(data.get("recent", [])),
+            help=HelpRequest(**data["help"]) if data.get("help") else None,
+            helped={k: int(v) for k, v in data.get("helped", {}).items()},
         )
+
+
+def _address(value: Any) -> tuple[str, str] | None:
+    if not value:
+        return None
+    channel, chat = value
+    return str(channel), str(chat)

@@ -12,13 +12,19 @@ lesson|an-toan-otp|passed       1     learners whose best attempt passed
 reach|an-toan-otp|cau-1         1     learners who ever reached that step
 at|an-toan-otp|cau-1            1     learners standing on it now (current or left lesson)
 q|an-toan-otp|cau-1|right       1     first answers ever to that question that were right
+reminders|sent                  2     reminders sent (`returned`: messages that followed one;
+                                      `off`: learners who turned them off)
+help|open                       1     requests for a person open now (`asked`, `answered`,
+                                      `waited`: requests, those answered, seconds to answer)
 ```
 
 A store applies `tally(before, after)` (the difference) in the same atomic step that writes
 the learner, so the counters always equal a recount of the stored learners, and a report
 reads a few thousand counters instead of every learner. A deleted learner's tally takes all
 they added away. `row` is the learner's line in lists and exports; `ranks` the sorted sets
-they belong to, scored by when they were last seen (`all`, and their group's `g:…`).
+they belong to, scored by when they were last seen (`all`, and their group's `g:…`), and two
+schedules: `due` (when their next reminder is due) and `help` (when their open request for a
+person was made).
 """
 
 from __future__ import annotations
@@ -108,6 +114,12 @@ def contributions(learner: Learner) -> Counter[str]:
         for step, right in answers.items():
             counts[f"q{SEP}{_clean(lesson)}{SEP}{_clean(step)}{SEP}asked"] += 1
             counts[f"q{SEP}{_clean(lesson)}{SEP}{_clean(step)}{SEP}right"] += int(right)
+    counts[f"reminders{SEP}sent"] += sum(learner.nudges.values())
+    counts[f"reminders{SEP}returned"] += learner.returns
+    counts[f"reminders{SEP}off"] += int(not learner.remind)
+    counts[f"help{SEP}open"] += int(learner.help is not None)
+    for name, count in learner.helped.items():
+        counts[f"help{SEP}{_clean(name)}"] += count
     return +counts
 
 
@@ -142,13 +154,18 @@ def row(learner: Learner) -> dict[str, Any]:
 
 def ranks(learner: Learner) -> dict[str, float]:
     """The sorted sets a learner belongs to: `all` and their group's, scored by when they
-    were last seen, and `certified` (those with a certificate that stands) by their latest one
+    were last seen, `certified` (those with a certificate that stands) by their latest one,
+    `due` by when their next reminder is due and `help` by when they asked for a person
     (epoch s)."""
     seen = seconds(learner.seen_at or learner.created_at)
     found = {"all": seen, f"g:{Group.of(learner).key}": seen}
     standing = learner.standing()
     if standing:
         found["certified"] = max(seconds(e.earned_at) for e in standing.values())
+    if learner.nudge_at is not None:
+        found["due"] = learner.nudge_at
+    if learner.help is not None:
+        found["help"] = seconds(learner.help.opened_at)
     return found
 
 

@@ -3,6 +3,10 @@
 tutor = Tutor(Engine(content), open_store("sqlite:///data/hocso.db"))
 replies = tutor.handle(Inbound(learner="cli:an", text="dc r"))          # the CLI
 receipt = tutor.receive("tg:881", Inbound("tg:5", text="dc r"), "telegram", "5", now)
+queued = tutor.apply("nudge:tg:5:an-toan-otp:1", "tg:5", change, now)  # not a learner's turn
+
+Every event a learner sends records where pushes reach them (`Learner.address`), clears a
+block recorded before (they wrote again), and counts the return a reminder brought.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from bot.engine import Engine
 from bot.inbound import Inbound
 from bot.learner import Learner
 from bot.outbound import Outbound, to_body
-from bot.stores.base import Delivery, Store
+from bot.stores.base import Change, Delivery, Store
 
 
 @dataclass(frozen=True)
@@ -48,10 +52,31 @@ class Tutor:
 
         def change(learner: Learner | None) -> tuple[Learner | None, list[Delivery]]:
             after, replies = self.engine.handle(learner, inbound)
-            where[0] = after.position.step if after and after.position else None
+            if after is not None:
+                arrived(after, channel, chat)
+                where[0] = after.position.step if after.position else None
             return after, [Delivery(channel, chat, to_body(reply)) for reply in replies]
 
         queued = self.store.handle(inbound.learner, event_id, change, now)
         if queued is None:
             return Receipt(duplicate=True)
         return Receipt(duplicate=False, deliveries=tuple(queued), step=where[0])
+
+    def apply(
+        self, event_id: str, learner_id: str, change: Change[list[Delivery]], now: float
+    ) -> list[Delivery] | None:
+        """Apply a change that is not the learner's turn (a reminder, a helper's answer, a
+        block) at most once, with the deliveries it queues, as one atomic step; None when
+        `event_id` was applied before."""
+        return self.store.handle(learner_id, event_id, change, now)
+
+
+def arrived(learner: Learner, channel: str, chat: str) -> None:
+    """What any message from the learner says beyond its words: where pushes reach them, that
+    they have not blocked the bot, and that a reminder sent before brought them back."""
+    learner.address = (channel, chat)
+    learner.unreachable = None
+    if learner.nudged_at is not None:
+        learner.returns += 1
+        learner.nudged_at = None
+

@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -14,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot import tally
-from bot.learner import Earned, Learner, Position, Result
+from bot.learner import Earned, HelpRequest, Learner, Position, Result
 from bot.stores import Store, open_store
 from bot.stores.base import Delivery
 
@@ -77,6 +78,22 @@ def learners(draw: st.DrawFn, learner_id: str) -> Learner:
                 st.sampled_from(LESSONS),
                 st.dictionaries(st.sampled_from(STEPS), st.booleans()),
             )
+        ),
+        remind=draw(st.booleans()),
+        nudges=draw(st.dictionaries(st.sampled_from(LESSONS), st.integers(1, 3))),
+        nudge_at=draw(st.none() | st.sampled_from([1.0e9, 1.5e9])),
+        returns=draw(st.integers(0, 2)),
+        help=draw(
+            st.none()
+            | st.builds(
+                HelpRequest,
+                code=st.just("H-1"),
+                opened_at=st.just(stamp(5)),
+                until=st.just(stamp(50)),
+            )
+        ),
+        helped=draw(
+            st.dictionaries(st.sampled_from(["asked", "answered", "waited"]), st.integers(1, 3))
         ),
     )
 
@@ -166,6 +183,20 @@ def test_ranked_sets_list_the_last_seen_first(
         store.rank_count(name, since=since) for name in names
     ]
     assert store.rank_counts([]) == []
+
+
+def test_a_schedule_lists_who_is_due_by_then_the_earliest_first(store: Store) -> None:
+    for n, due in [(1, 300.0), (2, 100.0), (3, 200.0), (4, 900.0), (5, 200.0)]:
+        store.save(Learner(id=f"tg:{n}", created_at=stamp(0), nudge_at=due))
+    store.save(Learner(id="tg:6", created_at=stamp(0)))  # nothing planned
+    assert store.due("due", 300.0) == [
+        ("tg:2", 100.0), ("tg:3", 200.0), ("tg:5", 200.0), ("tg:1", 300.0)
+    ]  # fmt: skip
+    assert store.due("due", 300.0, limit=2) == [("tg:2", 100.0), ("tg:3", 200.0)]
+    assert store.due("due", 50.0) == []
+    assert store.due("nobody", 1e12) == []
+    store.update("tg:2", lambda learner: (learner and replace(learner, nudge_at=None), None))
+    assert [who for who, _ in store.due("due", 1e12)] == ["tg:3", "tg:5", "tg:1", "tg:4"]
 
 
 def test_the_directory_keeps_documents_by_kind_and_an_audit_log(store: Store) -> None:

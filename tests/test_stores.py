@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 import bot
-from bot.learner import Earned, Learner, Position, Result
+from bot.learner import Earned, HelpRequest, Learner, Position, Result
 from bot.stores import DEFAULT_STORE_URL, CertificateRecord, Store, open_store
 from bot.stores.memory import MemoryStore
 from bot.stores.redis import RedisStore
@@ -87,6 +87,26 @@ def full_learner(learner_id: str = "tg:12345") -> Learner:
         trail={"an-toan-otp": ["chao", "cau-1", "cau-2"]},
         firsts={"an-toan-otp": {"cau-1": True, "cau-0": False}},
         certificate_name="Nguyễn Thị Hường",
+        address=("telegram", "12345"),
+        remind=False,
+        nudges={"an-toan-otp": 1, "next:mat-khau": 1},
+        nudge_at=1764030000.0,
+        nudged_at="2026-11-24T08:10:00+07:00",
+        returns=1,
+        unreachable="blocked",
+        recent=["Chỉ mình tôi", "dc r"],
+        help=HelpRequest(
+            code="H-7K2P",
+            opened_at="2026-11-24T08:12:00+07:00",
+            until="2026-11-25T08:12:00+07:00",
+            why="distress",
+            lesson="an-toan-otp",
+            step="cau-2",
+            desk="telegram:-1001234",
+            thread=[["2026-11-24T08:12:00+07:00", "", "tôi bị lừa rồi"]],
+            answered_at="2026-11-24T08:20:00+07:00",
+        ),
+        helped={"asked": 2, "answered": 1, "waited": 480},
     )
 
 

@@ -355,6 +355,12 @@ class MemoryStore(Store):
         members.sort(key=lambda member: (member[1], member[0]), reverse=True)
         return members[start:stop]
 
+    def due(self, name: str, until: float, limit: int = 100) -> list[tuple[str, float]]:
+        with self._lock:
+            members = [(who, score) for who, score in self._ranks.get(name, {}).items()]
+        members = sorted((m for m in members if m[1] <= until), key=lambda m: (m[1], m[0]))
+        return members[: max(0, limit)]
+
     def rank_count(self, name: str, since: float | None = None) -> int:
         with self._lock:
             scores = list(self._ranks.get(name, {}).values())

@@ -41,6 +41,12 @@ class Records(ABC):
         `start` to before `stop`, only those scored at least `since` when given."""
 
     @abstractmethod
+    def due(self, name: str, until: float, limit: int = 100) -> list[tuple[str, float]]:
+        """Learner ids and scores of the ranked set `name` scored at most `until`, lowest
+        score first (ties: the lesser id first), at most `limit` of them: a schedule's due
+        learners (`due`: reminders; `help`: the oldest requests for a person)."""
+
+    @abstractmethod
     def rank_count(self, name: str, since: float | None = None) -> int:
         """How many learners the ranked set holds (scored at least `since`, when given)."""
 

@@ -722,6 +722,14 @@ class RedisStore(Store):
         )
         return [(learner, float(score)) for learner, score in cast(list[tuple[str, float]], found)]
 
+    def due(self, name: str, until: float, limit: int = 100) -> list[tuple[str, float]]:
+        if limit <= 0:
+            return []
+        found = self.client.zrangebyscore(
+            f"{self.prefix}:rank:{name}", "-inf", until, start=0, num=limit, withscores=True
+        )
+        return [(learner, float(score)) for learner, score in cast(list[tuple[str, float]], found)]
+
     def rank_count(self, name: str, since: float | None = None) -> int:
         key = f"{self.prefix}:rank:{name}"
         if since is None:

@@ -751,6 +751,18 @@ class SQLiteStore(Store):
         )
         return [(learner, float(score)) for learner, score in rows]
 
+    def due(self, name: str, until: float, limit: int = 100) -> list[tuple[str, float]]:
+        rows = (
+            self._connection()
+            .execute(
+                "SELECT learner, score FROM ranks WHERE name = ? AND score <= ? "
+                "ORDER BY score, learner LIMIT ?",
+                (name, until, max(0, limit)),
+            )
+            .fetchall()
+        )
+        return [(learner, float(score)) for learner, score in rows]
+
     def rank_count(self, name: str, since: float | None = None) -> int:
         (count,) = (
             self._connection()
