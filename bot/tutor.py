@@ -79,4 +79,3 @@ def arrived(learner: Learner, channel: str, chat: str) -> None:
     if learner.nudged_at is not None:
         learner.returns += 1
         learner.nudged_at = None
-

@@ -775,26 +775,40 @@ def test_nothing_to_send_sends_nothing(fake_telegram: FakeTelegram) -> None:
 
 
 @pytest.mark.parametrize(
-    ("answer", "retry_after", "permanent", "description"),
+    ("answer", "retry_after", "permanent", "description", "gone"),
     [
-        pytest.param(flood(7), 7.0, False, "Flood control exceeded", id="429"),
-        pytest.param(server_error(500), None, False, "Internal Server Error", id="500"),
-        pytest.param(server_error(503), None, False, "Internal Server Error", id="503"),
-        pytest.param(bad_gateway(), None, False, "Bad Gateway (502)", id="502 html page"),
+        pytest.param(flood(7), 7.0, False, "Flood control exceeded", None, id="429"),
+        pytest.param(server_error(500), None, False, "Internal Server Error", None, id="500"),
+        pytest.param(server_error(503), None, False, "Internal Server Error", None, id="503"),
+        pytest.param(bad_gateway(), None, False, "Bad Gateway (502)", None, id="502 html page"),
         pytest.param(
-            blocked(), None, True, "Forbidden: bot was blocked by the user", id="403 blocked"
+            blocked(), None, True, "Forbidden: bot was blocked by the user", "blocked",
+            id="403 blocked",
         ),
-        pytest.param(chat_not_found(), None, True, "Chat not found", id="400 chat not found"),
-        pytest.param(slow(1.0), None, False, "Timed out", id="timeout"),
+        pytest.param(
+            Scripted(403, "Forbidden: user is deactivated"), None, True, "user is deactivated",
+            "deactivated", id="403 deactivated",
+        ),
+        pytest.param(
+            chat_not_found(), None, True, "Chat not found", "no chat", id="400 chat not found"
+        ),
+        pytest.param(
+            bad_request("message is too long"), None, True, "Message is too long", None,
+            id="400 a message refused",
+        ),
+        pytest.param(slow(1.0), None, False, "Timed out", None, id="timeout"),
     ],
-)
+)  # fmt: skip
 def test_send_errors(
     fake_telegram: FakeTelegram,
     answer: Scripted,
     retry_after: float | None,
     permanent: bool,
     description: str,
+    gone: str | None,
 ) -> None:
+    """What a failure means for delivery, and whether it says the learner cannot be reached
+    (no reminder is pushed to them until they write again)."""
     fake_telegram.script("sendMessage", answer, chat=CHAT)
 
     async def action(sender: TelegramSender) -> None:
@@ -806,6 +820,7 @@ def test_send_errors(
     assert isinstance(error, base.SendError)  # what the delivery loop catches
     assert (error.retry_after, error.permanent, error.sent) == (retry_after, permanent, 0)
     assert description in error.description
+    assert error.gone == gone
 
 
 def test_failures_scripted_for_one_chat_spare_the_others(fake_telegram: FakeTelegram) -> None:
