@@ -1,5 +1,8 @@
 """Reminders for learners who stopped: when they are due (the tables of
-tests/data/reminders.yaml), the settings that shape them, and what they say."""
+tests/data/reminders.yaml), the settings that shape them, what they say, and the tutor applying
+them on every store (planned with each message, sent once, re-checked when swept, turned off
+and on, stopped by a block). The service sending them through the channels' stand-ins is
+tests/test_reminders_service.py."""
 
 from __future__ import annotations
 
@@ -13,12 +16,18 @@ import yaml
 
 from bot import payloads
 from bot.content import Content
+from bot.engine import Engine
+from bot.inbound import Inbound
 from bot.learner import VIETNAM, HelpRequest, Learner, Result
+from bot.outbound import from_body
 from bot.reminders import Policy, Reminders, Topic, parse_delays, parse_quiet, steps, topic
+from bot.stores import Store, open_store
 from bot.stores.base import Delivery
+from bot.tutor import Tutor
 from handlers.zalo_bot.render import render as zalo_bot_render
 from lessons.position import Position
 from support.chat import fixture_content
+from support.clock import Clock
 from webhook.settings import Settings
 
 TABLES: dict[str, list[dict[str, Any]]] = yaml.safe_load(
@@ -231,6 +240,190 @@ def test_the_suggestion_after_a_lesson_names_the_next(content: Content) -> None:
     learner.results["sau"] = Result("passed", 1.0, iso("2026-11-23 11:00"))
     assert topic(learner) == Topic("next:sau", "sau")
     assert reminders.message(learner, Topic("next:sau", "sau")) is None  # nothing left
+
+
+# -- the tutor on every store ---------------------------------------------------------------
+
+
+class Tutoring:
+    """A tutor with the default policy on a store, its engine on `clock`."""
+
+    def __init__(self, content: Content, store: Store, clock: Clock) -> None:
+        self.clock = clock
+        engine = Engine(
+            content, clock=lambda: datetime.fromtimestamp(clock(), VIETNAM), reminding=True
+        )
+        self.tutor = Tutor(engine, store, Policy())
+        self.store = store
+        self.events = 0
+
+    def send(self, learner: str, channel: str = "telegram", **inbound: Any) -> list[Delivery]:
+        self.events += 1
+        chat = learner.split(":", 1)[1]
+        receipt = self.tutor.receive(
+            f"e:{self.events}", Inbound(learner, **inbound), channel, chat, self.clock()
+        )
+        return list(receipt.deliveries)
+
+    def due(self) -> list[str]:
+        return [who for who, _ in self.store.due("due", self.clock())]
+
+    def sweep(self) -> dict[str, list[Delivery] | None]:
+        """What `webhook.reminders` does: each due learner reminded."""
+        return {
+            who: self.tutor.remind(who, when, self.clock())
+            for who, when in self.store.due("due", self.clock())
+        }
+
+    def learner(self, learner_id: str) -> Learner:
+        found = self.store.get(learner_id)
+        assert found is not None
+        return found
+
+
+@pytest.fixture
+def tutoring(content: Content, store_url: str) -> Any:
+    store = open_store(store_url)
+    yield Tutoring(content, store, Clock(at("2026-11-23 09:00")))
+    store.close()
+
+
+def walk_to_step_4(t: Tutoring, learner: str, channel: str = "telegram") -> None:
+    t.send(learner, channel, start="mau")
+    for text in ("tiếp", "samsung", "tiếp"):
+        t.send(learner, channel, text=text)
+    position = t.learner(learner).position
+    assert position is not None and position.step == "cau-1"
+
+
+def test_a_reminder_is_planned_sent_once_and_brings_the_learner_back(
+    tutoring: Tutoring, content: Content
+) -> None:
+    t = tutoring
+    walk_to_step_4(t, "tg:5")
+    planned = t.learner("tg:5").nudge_at
+    assert planned == at("2026-11-24 08:00")  # 23 hours after the last message
+    t.clock.now = at("2026-11-24 07:59")
+    assert t.due() == [] and t.sweep() == {}
+    t.clock.now = at("2026-11-24 08:00:30")
+    assert t.due() == ["tg:5"]
+    swept = t.sweep()
+    (reminder,) = swept["tg:5"] or []
+    assert (reminder.channel, reminder.chat, reminder.priority) == ("telegram", "5", 1)
+    assert reminder.learner == "tg:5"
+    message = from_body(reminder.body)
+    assert message.text == content.messages.text("remind.lesson", title="Bài mẫu", step=4, steps=5)
+    # Two workers sweeping the same planned time: the second changes nothing.
+    assert t.tutor.remind("tg:5", planned, t.clock()) is None
+    learner = t.learner("tg:5")
+    assert learner.nudges == {"mau": 1} and learner.nudged_at is not None
+    assert learner.nudge_at == at("2026-11-26 09:00")  # the second: 3 days after
+    assert learner.pending is None
+    # One tap on the reminder: back at step 4, where they stopped.
+    (reply,) = t.send("tg:5", payload=message.buttons[0].payload)
+    assert from_body(reply.body).text == "Ai được biết mã OTP của bác?"
+    learner = t.learner("tg:5")
+    assert learner.position is not None and learner.position.step == "cau-1"
+    assert learner.returns == 1 and learner.nudged_at is None
+    assert learner.nudge_at == at("2026-11-27 08:00:30")  # the second: 3 days after this message
+    counts = t.store.counts()
+    assert counts["reminders|sent"] == 1 and counts["reminders|returned"] == 1
+
+
+def test_a_swept_reminder_is_checked_again(tutoring: Tutoring) -> None:
+    """Planned before quiet hours but swept in them (a late sweep): nothing is sent, and it is
+    planned for the morning; planned time changed meanwhile (the learner wrote): nothing."""
+    t = tutoring
+    walk_to_step_4(t, "tg:6")
+    planned = t.learner("tg:6").nudge_at
+    assert planned is not None
+    t.clock.now = at("2026-11-24 21:10")
+    assert t.sweep() == {"tg:6": []}
+    morning = t.learner("tg:6").nudge_at
+    assert morning is not None and at("2026-11-25 07:00") <= morning < at("2026-11-25 07:45")
+    assert t.learner("tg:6").nudges == {}
+    assert t.tutor.remind("tg:6", planned, t.clock()) is None  # that time was swept already
+    assert t.tutor.remind("tg:6", planned + 1, t.clock()) == []  # not the time planned now
+
+
+def test_turning_reminders_off_and_on(tutoring: Tutoring, content: Content) -> None:
+    t = tutoring
+    walk_to_step_4(t, "tg:7")
+    (reply,) = t.send("tg:7", text="dừng")
+    assert from_body(reply.body).text == content.messages.text("remind.off")
+    learner = t.learner("tg:7")
+    assert learner.remind is False and learner.nudge_at is None
+    assert learner.position is not None and learner.position.step == "cau-1"  # kept
+    t.clock.now = at("2026-12-20 10:00")
+    assert t.due() == []
+    assert t.store.counts()["reminders|off"] == 1
+    (reply,) = t.send("tg:7", text="bật nhắc")
+    assert from_body(reply.body).text == content.messages.text("remind.on")
+    assert t.learner("tg:7").nudge_at == at("2026-12-21 09:00")
+    (reply,) = t.send("tg:7", text="để mai học")  # stopping for now says one will come
+    said = content.messages.text
+    assert from_body(reply.body).text == said("stop") + "\n\n" + said("remind.later")
+
+
+def test_a_block_stops_reminders_until_the_learner_writes(tutoring: Tutoring) -> None:
+    t = tutoring
+    walk_to_step_4(t, "tg:8")
+    assert t.tutor.reach("tg:update-1", "tg:8", "telegram", "8", "blocked", t.clock())
+    assert not t.tutor.reach("tg:update-1", "tg:8", "telegram", "8", "blocked", t.clock())
+    learner = t.learner("tg:8")
+    assert learner.unreachable == "blocked" and learner.nudge_at is None
+    t.tutor.reach("tg:update-2", "tg:8", "telegram", "8", "unblocked", t.clock())
+    assert t.learner("tg:8").unreachable is None and t.learner("tg:8").nudge_at is not None
+    # A send refused for good ("Forbidden: bot was blocked by the user").
+    refused = Delivery("telegram", "8", {"kind": "message", "text": "…"}, "x/0", learner="tg:8")
+    t.tutor.unreachable(refused, "blocked", t.clock())
+    learner = t.learner("tg:8")
+    assert learner.unreachable == "blocked" and learner.nudge_at is None
+    t.clock.now = at("2026-12-20 10:00")
+    assert t.due() == []
+    t.send("tg:8", text="lặp lại")
+    assert t.learner("tg:8").unreachable is None and t.learner("tg:8").nudge_at is not None
+    # Nobody is made up for a chat hocso does not know.
+    assert t.tutor.reach("tg:update-3", "tg:99", "telegram", "99", "blocked", t.clock())
+    assert t.store.get("tg:99") is None
+
+
+def test_the_next_lesson_is_suggested_once(tutoring: Tutoring, content: Content) -> None:
+    t = tutoring
+    walk_to_step_4(t, "tg:9")
+    for text in ("chi minh toi", "156"):
+        t.send("tg:9", text=text)
+    t.send("tg:9", text="để sau")  # the name for the certificate: later
+    learner = t.learner("tg:9")
+    assert learner.passed("mau") and learner.position is None
+    t.clock.now = (learner.nudge_at or 0) + 1
+    (reminder,) = t.sweep()["tg:9"] or []
+    assert from_body(reminder.body).text == content.messages.text(
+        "remind.next", title="Bài mẫu", next="Bài sau"
+    )
+    learner = t.learner("tg:9")
+    assert learner.nudges == {"next:mau": 1} and learner.nudge_at is None
+
+
+def test_the_web_page_shows_the_reminder_once(tutoring: Tutoring, content: Content) -> None:
+    t = tutoring
+    walk_to_step_4(t, "web:abc", channel="web")
+    assert t.learner("web:abc").nudge_at is None  # nothing to push
+    assert t.tutor.show_reminder("web:abc", "web", "abc", t.clock()) == []  # too soon
+    t.clock.now = at("2026-11-24 23:00")  # the page opened late at night: the learner is there
+    (shown,) = t.tutor.show_reminder("web:abc", "web", "abc", t.clock())
+    assert (shown.channel, shown.chat) == ("web", "abc")
+    said = content.messages.text("remind.lesson", title="Bài mẫu", step=4, steps=5)
+    assert from_body(shown.body).text == said
+    assert t.tutor.show_reminder("web:abc", "web", "abc", t.clock()) == []  # reloaded
+    assert t.learner("web:abc").nudges == {"mau": 1}
+
+
+def test_a_learner_not_stored_gets_nothing(tutoring: Tutoring) -> None:
+    t = tutoring
+    assert t.tutor.remind("tg:404", 1.0, t.clock()) == []
+    assert t.tutor.show_reminder("web:404", "web", "404", t.clock()) == []
+    assert t.store.get("tg:404") is None
 
 
 def test_a_delivery_names_its_learner_only_when_known() -> None:
