@@ -128,11 +128,12 @@ def got(
     *,
     learner: str | None = LEARNER,
     callback_id: str | None = None,
+    reach: str | None = None,
 ) -> Received:
     chat = learner.removeprefix("tg:") if learner else None
     # Every update here comes from USER, whose name the learner's record keeps.
     named = dataclasses.replace(inbound, name="Lan Nguyễn") if inbound else None
-    return Received(f"tg:{update_id}", learner, chat, named, callback_id, kind)
+    return Received(f"tg:{update_id}", learner, chat, named, callback_id, kind, reach)
 
 
 PHOTO_SIZES = [file("p1", width=90, height=67, file_size=1234), file("p2", width=800, height=600)]
@@ -329,10 +330,14 @@ PARSE_CASES = [
         id="edited channel post",
     ),
     pytest.param(
-        membership(29, "member", "kicked"), got(29, "ignored:blocked"), id="learner blocks the bot"
+        membership(29, "member", "kicked"),
+        got(29, "blocked", reach="blocked"),
+        id="learner blocks the bot",
     ),
     pytest.param(
-        membership(30, "kicked", "member"), got(30, "ignored:unblocked"), id="learner unblocks"
+        membership(30, "kicked", "member"),
+        got(30, "unblocked", reach="unblocked"),
+        id="learner unblocks",
     ),
     pytest.param(
         message(31, chat=GROUP, text="/start"),
