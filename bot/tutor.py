@@ -42,7 +42,7 @@ class Tutor:
     def __init__(self, engine: Engine, store: Store, policy: Policy | None = None) -> None:
         self.engine = engine
         self.store = store
-        self.policy = policy
+        # Without a policy (the CLI), nothing is planned: reminders are off.
         self.reminders = Reminders(policy or Policy(delays=()), lambda: engine.content)
 
     def handle(self, inbound: Inbound) -> list[Outbound]:
