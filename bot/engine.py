@@ -67,10 +67,14 @@ class Engine:
         *,
         clock: Callable[[], datetime] = now_vn,
         make_code: Callable[[], str] = new_code,
+        reminding: bool = False,
     ) -> None:
         self._holder = content if isinstance(content, ContentHolder) else ContentHolder(content)
         self._clock = clock
         self._make_code = make_code
+        # Whether reminders are sent (the service, with HOCSO_REMIND_AFTER not off): then
+        # stopping for now says one will come, and how to turn them off.
+        self.reminding = reminding
 
     @property
     def content(self) -> Content:
@@ -83,7 +87,7 @@ class Engine:
         Pure: `stored` is not changed, so a store may call this again on a retry."""
         now = self._clock().isoformat()
         learner = stored.copy() if stored else Learner.new(inbound.learner, self._clock())
-        turn = _Turn(self.content, learner, now, self._make_code)
+        turn = _Turn(self.content, learner, now, self._make_code, reminding=self.reminding)
         learner.turns += 1
         learner.seen_at = now
         if inbound.name:
@@ -149,9 +153,16 @@ class _Turn:
     """One event being handled: the learner being changed and the messages said so far."""
 
     def __init__(
-        self, content: Content, learner: Learner, now: str, make_code: Callable[[], str]
+        self,
+        content: Content,
+        learner: Learner,
+        now: str,
+        make_code: Callable[[], str],
+        *,
+        reminding: bool = False,
     ) -> None:
         self.content = content
+        self.reminding = reminding
         self.messages = content.messages
         self.learner = learner
         self.now = now
@@ -626,7 +637,14 @@ class _Turn:
         elif name == "name":
             self.ask_name([])
         elif name == "stop":
-            self.say("stop", self.resume_buttons())
+            if self.reminding and self.learner.remind:
+                self.say("stop")
+                self.say("remind.later", self.resume_buttons())
+            else:
+                self.say("stop", self.resume_buttons())
+        elif name in ("remind_off", "remind_on"):
+            self.learner.remind = name == "remind_on"
+            self.say("remind.on" if self.learner.remind else "remind.off", self.resume_buttons())
         elif name == "delete":
             self.learner.pending = "delete"
             self.say("delete.confirm", self.delete_buttons())

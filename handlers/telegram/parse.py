@@ -20,7 +20,9 @@ The fields read (PTB's `Update.de_json` parses the rest, and unknown fields are 
                                         "user": {"id": 4242, ...}}}}
 ```
 
-Only private chats are learners; everything else is acknowledged and ignored.
+Only private chats are learners; everything else is acknowledged and ignored. A
+`my_chat_member` update of a private chat is no message: it says the learner blocked the bot
+(`kicked`) or unblocked it (`member`), as `reach`.
 """
 
 from __future__ import annotations
@@ -58,7 +60,8 @@ class Received:
     chat: str | None  # chat id as text, where replies go
     inbound: Inbound | None  # what the engine handles; None for update kinds it ignores
     callback_id: str | None  # a button tap, to acknowledge with answerCallbackQuery
-    kind: str  # "text", "start", "button", "media", "ignored:<why>": for logs
+    kind: str  # "text", "start", "button", "media", "blocked", "ignored:<why>": for logs
+    reach: str | None = None  # "blocked" or "unblocked": whether the learner's chat is reachable
 
 
 class BadUpdate(ValueError):
@@ -184,14 +187,12 @@ def _membership(event_id: str, change: ChatMemberUpdated) -> Received:
     if change.chat.type != ChatType.PRIVATE:
         return Received(event_id, None, None, None, None, f"ignored:{_chat_kind(change.chat.type)}")
     status = change.new_chat_member.status
-    if status == ChatMemberStatus.BANNED:
-        why = "blocked"
-    elif status == ChatMemberStatus.MEMBER:
-        why = "unblocked"
-    else:
-        why = "my_chat_member"
     learner, where = _chat(change.chat.id)
-    return Received(event_id, learner, where, None, None, f"ignored:{why}")
+    if status == ChatMemberStatus.BANNED:
+        return Received(event_id, learner, where, None, None, "blocked", "blocked")
+    if status == ChatMemberStatus.MEMBER:
+        return Received(event_id, learner, where, None, None, "unblocked", "unblocked")
+    return Received(event_id, learner, where, None, None, "ignored:my_chat_member")
 
 
 def _chat(chat_id: object) -> tuple[str, str]:
