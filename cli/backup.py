@@ -73,7 +73,7 @@ def _store_kind(url: str) -> tuple[str, str]:
     kind = url.strip().partition("://")[0].lower()
     if kind == "sqlite":
         return "sqlite", sqlite_file(url)
-    if kind in ("redis", "rediss"):
+    if kind in ("redis", "rediss", "redis+sentinel", "redis+cluster"):
         return "redis", url
     if kind == "memory":
         return "memory", ""
@@ -82,6 +82,8 @@ def _store_kind(url: str) -> tuple[str, str]:
 
 
 def _backup(args: argparse.Namespace) -> int:
+    import redis
+
     from bot.backup import BackupError, backup_redis, backup_sqlite
     from bot.stores.redis import RedisStore
 
@@ -101,6 +103,11 @@ def _backup(args: argparse.Namespace) -> int:
         store = open_store(where)
         assert isinstance(store, RedisStore)
         try:
+            if not isinstance(store.client, redis.Redis):
+                raise BackupError(
+                    "a Redis Cluster keeps its data on each master: take each master's "
+                    "snapshot there (README, Past one machine); hocso backup takes one server's"
+                )
             print(backup_redis(store.client, args.dest).line())
         finally:
             store.close()

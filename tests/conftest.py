@@ -11,12 +11,14 @@ import pytest
 from hypothesis import settings
 
 from support.fake_telegram import FakeTelegram
+from support.redis_cluster import Cluster, start_cluster
 from support.redis_server import (
     RedisServerMissingError,
     delete_prefix,
     find_redis,
     store_url_with_prefix,
 )
+from support.store_urls import STORES, store_url_for
 
 # The property-based tests (tests/test_fuzz_*.py). CI: the same examples on every run (drawn
 # from each test's own seed), so that a run is repeatable and its time known; elsewhere new
@@ -60,17 +62,34 @@ def redis_store_url(redis_url: str) -> Iterator[str]:
         delete_prefix(url)
 
 
-def store_url_for(kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if kind == "memory":
-        return "memory://"
-    if kind == "sqlite":
-        # An absolute path (four slashes) in a folder that does not exist yet.
-        return f"sqlite:///{tmp_path / 'not-yet' / 'hocso.db'}"
-    url: str = request.getfixturevalue("redis_store_url")
-    return url
+@pytest.fixture(scope="session")
+def redis_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    """A Redis Cluster for this test session: three masters and their replicas on free ports
+    (`support.redis_cluster`), stopped at the end. Tests that stop a node start their own."""
+    try:
+        cluster = start_cluster(tmp_path_factory.mktemp("redis-cluster"))
+    except RedisServerMissingError as exc:
+        missing = str(exc)
+    else:
+        missing = ""
+    if missing:
+        pytest.fail(missing, pytrace=False)
+    with cluster:
+        yield cluster
 
 
-@pytest.fixture(params=["memory", "sqlite", "redis"])
+@pytest.fixture
+def cluster_store_url(redis_cluster: Cluster) -> Iterator[str]:
+    """A `redis+cluster://` store URL with a key prefix of this test's own; its keys are
+    deleted afterwards."""
+    url = redis_cluster.store_url(f"hocso-test-{uuid.uuid4().hex[:12]}")
+    try:
+        yield url
+    finally:
+        delete_prefix(url)
+
+
+@pytest.fixture(params=STORES)
 def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return store_url_for(request.param, request, tmp_path)
 

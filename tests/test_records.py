@@ -8,6 +8,7 @@ import uuid
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,9 +19,16 @@ from bot import tally
 from bot.learner import Earned, HelpRequest, Learner, Position, Result
 from bot.stores import Store, open_store
 from bot.stores.base import Delivery
+from support.store_urls import CONTRACT_STORES, store_url_for
 
 LESSONS = ("an-toan-otp", "vneid", "zalo")
 STEPS = ("chao", "buoc-1", "cau-1", "cau-2")
+
+
+@pytest.fixture(params=CONTRACT_STORES)
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Every store, Redis Cluster too."""
+    return store_url_for(request.param, request, tmp_path)
 
 
 @pytest.fixture

@@ -25,8 +25,21 @@ from bot.stores.redis import RedisStore
 from bot.stores.sqlite import SQLiteStore
 from support.processes import run_at_once
 from support.redis_server import answers, find_redis, free_port, start_redis_server
+from support.store_urls import CONTRACT_STORES, store_url_for
 
 REPO = Path(bot.__file__).resolve().parents[1]
+
+
+@pytest.fixture(params=CONTRACT_STORES)
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Every store, Redis Cluster too."""
+    return store_url_for(request.param, request, tmp_path)
+
+
+@pytest.fixture(params=["sqlite", "redis", "redis-cluster"])
+def shared_store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A store that outlives its process: SQLite and Redis (a server, a cluster)."""
+    return store_url_for(request.param, request, tmp_path)
 
 
 @pytest.fixture

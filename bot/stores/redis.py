@@ -1,74 +1,110 @@
-"""`RedisStore` (`redis://host:port/db`, optionally `?prefix=NAME`): learners shared by any
-number of workers and machines.
+"""`RedisStore`: learners shared by any number of workers and machines, on one Redis server
+(`redis://host:port/db`), a server watched by Sentinel (`redis+sentinel://…`) or a Redis
+Cluster (`redis+cluster://…`); see `bot.stores` for the URLs. One layout and one code path for
+all three.
 
-Key layout (`{prefix}` is `hocso` unless the URL says otherwise):
+Shards. Every key a learner's turn writes is in the learner's shard, one of a fixed number
+(`?shards=N` when the store is made, default 16; see `bot.stores._redis_layout`), so that the
+script that writes it touches the keys of one hash slot, as Redis Cluster requires, and turns
+spread over the cluster's masters rather than funnel through one. A learner's shard is
+`crc32(learner id) % N`; its keys begin `{prefix}:{tag}:` (`{prefix}` is `hocso` unless the URL
+says otherwise; `{tag}` the shard's hash tag, `s0`, `s1-63`, …; written `{S}` below):
 
-- `{prefix}:learner:{learner id}`: a string, the Learner as JSON (see bot.learner);
-- `{prefix}:cert:{code}`: a hash `{learner, certificate, earned_at}` for each certificate
-  verification code, mirroring the learners' `certificates`;
-- `{prefix}:event:{digest}`: "1" for a handled platform event, by its `event_digest`,
-  expiring after `EVENT_TTL` (before digests, `{prefix}:event:{event id}`: still recognised
-  until they expire);
-- `{prefix}:events:{learner id}`: a sorted set, the digests of the learner's events scored by
-  when, so that they go with the learner: those older than `EVENT_TTL` are dropped at each
-  event, the key expires `EVENT_TTL` after the last; when the learner is deleted, their events'
-  keys and this one are deleted, and the deleting event is kept (by digest) under no one;
-- `{prefix}:out:{queue}`: a list, the queue's deliveries as JSON (`Delivery.to_dict`), head
-  first; it exists exactly while the queue holds a delivery;
-- `{prefix}:urgent:{queue}`: how many of those are priority 0 (missing: none);
-- `{prefix}:ready:0`, `{prefix}:ready:1`: sorted sets of the queues that hold deliveries, in
-  the set of their priority (0 while they hold a priority-0 delivery), scored by `ready_at`:
-  the due time, or while the queue is leased the lease's end (see `bot.stores._outbox`);
-- `{prefix}:pending`: how many deliveries all queues hold;
-- `{prefix}:queued`: a sorted set of the ids of those deliveries, scored by when each was
-  queued (the `now` given to `handle`), for `oldest_pending`;
+- `{S}:learner:{learner id}`: a string, the Learner as JSON (see bot.learner);
+- `{S}:cert:{code}`: a hash `{learner, certificate, earned_at}` for each certificate
+  verification code, mirroring the learner's `certificates` (a code is found by asking every
+  shard: one pipelined round trip);
+- `{S}:event:{digest}`: "1" for a handled platform event, by its `event_digest`, expiring after
+  `EVENT_TTL`;
+- `{S}:events:{learner id}`: a sorted set, the digests of the learner's events scored by when,
+  so that they go with the learner: those older than `EVENT_TTL` are dropped at each event,
+  the key expires `EVENT_TTL` after the last; when the learner is deleted, their events' keys
+  and this one are deleted, and the deleting event is kept (by digest) under no one;
+- the outbox of what the learner's events queue, whichever chat it goes to (a learner's own, or
+  a chat many learners' events write to, such as a volunteers' group: each learner's stream to
+  it is a queue of its own, in the learner's shard, sent in order; two learners' messages to one
+  chat may interleave):
+  - `{S}:out:{queue}`: a list, the queue's deliveries as JSON (`Delivery.to_dict`), head
+    first; it exists exactly while the queue holds a delivery;
+  - `{S}:urgent:{queue}`: how many of those are priority 0 (missing: none);
+  - `{S}:ready:0`, `{S}:ready:1`: sorted sets of the shard's queues that hold deliveries, in
+    the set of their priority (0 while they hold a priority-0 delivery), scored by `ready_at`:
+    the due time, or while the queue is leased the lease's end (see `bot.stores._outbox`);
+  - `{S}:pending`: how many deliveries the shard's queues hold;
+  - `{S}:queued`: a sorted set of the ids of those deliveries, scored by when each was
+    queued (the `now` given to `handle`), for `oldest_pending`;
+- the records (`bot.tally`), changed in the same script as the learner: `{S}:counts` (a hash of
+  counters, a field gone at 0), `{S}:rows` (a hash, learner id -> row JSON) and
+  `{S}:rank:{name}` (sorted sets of learner ids by last seen). Readers add the shards up:
+  `counts` sums N hashes, `ranked` and `due` merge N sorted sets, each read in one pipeline.
+
+Keys of no learner, each a key of its own (a slot of its own on a cluster) that no script reads
+with another:
+
+- `{prefix}:layout`: `{"layout": 2, "shards": N}`, written when the store is made; a store
+  kept in the first layout (before shards) is moved into shards by the first process that
+  opens it (`bot.stores._redis_layout`);
 - `{prefix}:failures`: a list of `{delivery, reason, at}` JSON, oldest first, the last
-  `FAILURES_KEPT`;
-- `{prefix}:token:{bucket}`: a hash `{tokens, at}`, a token bucket, expiring once full;
+  `FAILURES_KEPT` (written only when a delivery is given up on: rare);
+- `{prefix}:token:{bucket}`: a hash `{tokens, at}`, a token bucket, expiring once full. A
+  chat's bucket is taken about once a message to it; the overall one (`global:{channel}`) is one
+  key by nature, taken once a message sent, at most the platform's rate (30 a second);
 - `{prefix}:kv:{key}`: a string kept by `remember`, expiring after its ttl when it has one;
-- the records (`bot.tally`), changed in the same script or MULTI as the learner:
-  `{prefix}:counts` (a hash of counters, a field gone at 0), `{prefix}:rows` (a hash, learner
-  id -> row JSON) and `{prefix}:rank:{name}` (sorted sets of learner ids by last seen);
 - the directory: `{prefix}:docs:{kind}` (a hash, id -> JSON) and `{prefix}:audit` (a list of
   JSON entries, newest first).
 
-An update WATCHes the learner's key (and the code keys it is about to write), reads, runs the
-change, and writes the learner and its codes in one MULTI/EXEC. If another client changed a
-watched key meanwhile, EXEC fails and the update starts again from a fresh read, a bounded
-number of times.
+Writing a learner (`handle` for an event, `update` otherwise) is two round trips and no WATCH:
+a read (MGET of the learner and the event), then the WRITE script, which checks (atomically)
+that the event is new and the learner's text is still the one read, that no new certificate
+code belongs to another learner, and only then writes the learner and its codes, marks the
+event, queues the deliveries and applies the tally. When the learner changed meanwhile it
+writes nothing and answers `stale`, and the write starts again from a fresh read, a bounded
+number of times. Two clients handling one event: the second finds it handled. A new code is
+checked in the learner's shard by the script, and in the other shards just before it (two
+learners of two shards drawing the same 40-bit code within that round trip is not caught).
+When a learner is gone after an event, their chats' failures and token buckets are deleted
+right after the script (not in it: those keys are not in the learner's shard).
 
-`handle` is two round trips, with no WATCH: an MGET of the learner and the event, then the
-HANDLE script, which checks (atomically) that the event is new and the learner's text is still
-the one read, that no new certificate code belongs to another learner, and only then writes
-the learner and its codes, marks the event and queues the deliveries. When the learner changed
-meanwhile it writes nothing and answers `stale`, and `handle` starts again from a fresh read, a
-bounded number of times. Two clients handling one event: the second finds it handled.
-`claim`, `done`, `renew`, `retry` and `take_token` are each one Lua script,
-so one round trip and atomic across workers. The ready sets never need to tell a lease from a
-due time: a queue is claimable when its score is `<= now`, whichever it is, and `handle` only
-scores a queue that held nothing (leaving a leased queue's lease alone). The scripts build the
-`out:`/`urgent:` keys of the queue they pick from `{prefix}`, so this store wants one Redis
-server, not a cluster.
+`claim`, `done`, `renew`, `retry` and `take_token` are each one Lua script on one shard (or
+one key), so atomic across workers. `claim(None)` first reads the head of every shard's ready
+sets (one pipeline) and claims in the shard whose queue is first by (priority, ready_at, name):
+the same order as one server's. `claim(queue)`, `done`, `renew` and `retry` must find the
+shard that holds the queue: each store remembers where it last saw a queue (its learner's
+shard, from `handle`) and each delivery it claimed, so that they are one round trip as before;
+when it does not know (another process queued it), one pipelined look at every shard finds it.
+The ready sets never need to tell a lease from a due time: a queue is claimable when its score
+is `<= now`, whichever it is, and `handle` only scores a queue that held nothing (leaving a
+leased queue's lease alone).
+
+On Redis Cluster a shard lives on one master; when it fails, its replica takes over after
+`cluster-node-timeout`, and meanwhile calls for that shard fail (a ConnectionError: the
+webhook answers 503, and the platform sends the update again). Replication is asynchronous:
+what the failed master acknowledged but had not passed on is lost with it.
 """
 
 from __future__ import annotations
 
+import heapq
 import json
 import math
 import random
 import re
+import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import islice
 from typing import Any, TypeVar, cast
 
 import redis
-from redis.client import Pipeline
+from redis.cluster import ClusterNode, RedisCluster
+from redis.sentinel import Sentinel
 
 from bot.learner import Learner
 from bot.stores import records
 from bot.stores._document import Write, code_taken, decode, run_change
 from bot.stores._outbox import (
     FAILURES_KEPT,
+    PRIORITIES,
     by_queue,
     chats,
     check_bucket,
@@ -78,6 +114,24 @@ from bot.stores._outbox import (
     encode_failure,
     failure_prefix,
     number,
+)
+from bot.stores._redis_layout import (
+    LayoutBusy,
+    LayoutError,
+    check_shards,
+    open_layout,
+    shard_of,
+    shard_tags,
+)
+from bot.stores._redis_scripts import (
+    APPLY_TALLY,
+    CLAIM,
+    DONE,
+    FORGET_FAILURES,
+    RENEW,
+    RETRY,
+    TAKE_TOKEN,
+    WRITE,
 )
 from bot.stores.base import (
     EVENT_TTL,
@@ -92,358 +146,224 @@ from bot.stores.base import (
 )
 from bot.tally import Tally
 
+__all__ = ["DEFAULT_PREFIX", "PREFIX_PATTERN", "LayoutBusy", "LayoutError", "RedisStore"]
+
 T = TypeVar("T")
+Client = redis.Redis | RedisCluster
 
 DEFAULT_PREFIX = "hocso"
 PREFIX_PATTERN = re.compile(r"[A-Za-z0-9_.:-]+")
-"""What a key prefix may hold: no spaces, and no glob characters (it is used in SCAN MATCH)."""
+"""What a key prefix may hold: no spaces, no braces (hash tags) and no glob characters (it is
+used in SCAN MATCH)."""
+
+REMEMBERED = 50_000
+"""How many queues' and deliveries' shards a store remembers (the oldest forgotten first)."""
 
 
 class UpdateConflictError(RuntimeError):
     """An update could not commit because other clients kept changing the same learner."""
 
 
-# Put a queue that holds deliveries in the ready set of its priority with score `score`.
-# KEYS[1] is always the queue's list, KEYS[2] its urgent count, KEYS[3] and KEYS[4] the
-# ready sets of priority 0 and 1.
-_PLACE = """
-local function place(queue, score, urgent_key)
-    local urgent = tonumber(redis.call('GET', urgent_key or KEYS[2]) or '0')
-    local into, other = KEYS[4], KEYS[3]
-    if urgent > 0 then into, other = KEYS[3], KEYS[4] end
-    redis.call('ZREM', other, queue)
-    redis.call('ZADD', into, score, queue)
-end
-"""
+class _Shards:
+    """Where this process last saw a queue or a delivery: name -> shard, the last
+    `REMEMBERED`. A hint only: the scripts check what they find."""
 
-# Apply a learner's tally (bot.tally) given as JSON: {"c": {counter: delta}, "r": row JSON or
-# "" (gone), "z": {ranked set: score}, "u": [ranked sets to leave]}.
-_TALLY = """
-local function apply_tally(prefix, learner, text)
-    local t = cjson.decode(text)
-    local counts = prefix .. ':counts'
-    for key, n in pairs(t['c']) do
-        if redis.call('HINCRBY', counts, key, n) == 0 then redis.call('HDEL', counts, key) end
-    end
-    if t['r'] == '' then
-        redis.call('HDEL', prefix .. ':rows', learner)
-    else
-        redis.call('HSET', prefix .. ':rows', learner, t['r'])
-    end
-    for name, score in pairs(t['z']) do
-        redis.call('ZADD', prefix .. ':rank:' .. name, score, learner)
-    end
-    for _, name in ipairs(t['u']) do
-        redis.call('ZREM', prefix .. ':rank:' .. name, learner)
-    end
-end
-"""
+    def __init__(self) -> None:
+        self._seen: dict[str, int] = {}
+        self._lock = threading.Lock()
 
-APPLY_TALLY = (
-    _TALLY
-    + """
--- ARGV: prefix, learner id, the tally's JSON.
-apply_tally(ARGV[1], ARGV[2], ARGV[3])
-return 1
-"""
-)
+    def get(self, name: str) -> int | None:
+        return self._seen.get(name)
 
-HANDLE = (
-    _PLACE
-    + _TALLY
-    + """
--- One event, after the caller read the learner (MGET) and ran the change on it.
--- KEYS: learner, the event (by digest), ready:0, ready:1, pending, queued, the event as kept
--- before digests (by id), the learner's events; then the `cert:` key of each code record to
--- write, then of each code to drop; then `out` and `urgent` of each queue; then, when there is
--- no learner after this event, the token buckets of the chats it answers (deleted).
--- ARGV: [1] '1' when the learner was there when read, else '0'; [2] the text read; [3] 'keep',
--- 'set' or 'delete'; [4] the new text; [5] the event's TTL; [6] now; [7] the learner id;
--- [8] how many codes to write; [9] how many to drop; [10] the event's digest; [11] the key
--- prefix; [12] how many failure prefixes follow: the failures of those chats begin so
--- (deleted); then certificate and earned_at of each code to write; then for each queue: its
--- name, how many of its deliveries are priority 0, how many deliveries, then each delivery's
--- id and JSON; last, the tally's JSON.
--- Returns 'dup' (event handled before), 'stale' (the learner changed since it was read),
--- {'taken', code key, owner} (nothing written in all three cases), or 'ok'.
-if redis.call('EXISTS', KEYS[2], KEYS[7]) > 0 then return 'dup' end
-local current = redis.call('GET', KEYS[1])
-if ARGV[1] == '1' then
-    if current ~= ARGV[2] then return 'stale' end
-elseif current then
-    return 'stale'
-end
-local written, dropped = tonumber(ARGV[8]), tonumber(ARGV[9])
-for i = 1, written do
-    local owner = redis.call('HGET', KEYS[8 + i], 'learner')
-    if owner and owner ~= ARGV[7] then return {'taken', KEYS[8 + i], owner} end
-end
-if ARGV[3] == 'set' then
-    redis.call('SET', KEYS[1], ARGV[4])
-elseif ARGV[3] == 'delete' then
-    redis.call('DEL', KEYS[1])
-end
-if ARGV[3] ~= 'keep' then apply_tally(ARGV[11], ARGV[7], ARGV[#ARGV]) end
-local a = 13 + tonumber(ARGV[12])
-for i = 1, written do
-    redis.call('HSET', KEYS[8 + i], 'learner', ARGV[7], 'certificate', ARGV[a],
-        'earned_at', ARGV[a + 1])
-    a = a + 2
-end
-for i = 1, dropped do
-    redis.call('DEL', KEYS[8 + written + i])
-end
-redis.call('SET', KEYS[2], '1', 'EX', ARGV[5])
-if ARGV[3] == 'delete' or (ARGV[3] == 'keep' and ARGV[1] == '0') then
-    -- No learner after this event: their events go; this one stays, filed under no one.
-    for _, digest in ipairs(redis.call('ZRANGE', KEYS[8], 0, -1)) do
-        redis.call('DEL', ARGV[11] .. ':event:' .. digest)
-    end
-    redis.call('DEL', KEYS[8])
-    local failures, gone = ARGV[11] .. ':failures', false
-    if tonumber(ARGV[12]) > 0 then
-        for i, text in ipairs(redis.call('LRANGE', failures, 0, -1)) do
-            for p = 13, 12 + tonumber(ARGV[12]) do
-                if string.sub(text, 1, #ARGV[p]) == ARGV[p] then
-                    redis.call('LSET', failures, i - 1, '')  -- no failure's text is empty
-                    gone = true
-                    break
-                end
-            end
-        end
-    end
-    if gone then redis.call('LREM', failures, 0, '') end
-else
-    local old = string.format('%.17g', tonumber(ARGV[6]) - tonumber(ARGV[5]))
-    redis.call('ZADD', KEYS[8], ARGV[6], ARGV[10])
-    redis.call('ZREMRANGEBYSCORE', KEYS[8], '-inf', old)
-    redis.call('EXPIRE', KEYS[8], ARGV[5])
-end
-local k = 9 + written + dropped
-while a < #ARGV do
-    local queue, urgent, n = ARGV[a], tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2])
-    local before = redis.call('LLEN', KEYS[k])
-    for i = 1, n do
-        redis.call('RPUSH', KEYS[k], ARGV[a + 2 + 2 * i])
-        redis.call('ZADD', KEYS[6], ARGV[6], ARGV[a + 1 + 2 * i])
-    end
-    if urgent > 0 then
-        redis.call('INCRBY', KEYS[k + 1], urgent)
-    end
-    redis.call('INCRBY', KEYS[5], n)
-    local score = false
-    if before > 0 then
-        score = redis.call('ZSCORE', KEYS[3], queue) or redis.call('ZSCORE', KEYS[4], queue)
-    end
-    place(queue, score or ARGV[6], KEYS[k + 1])
-    a, k = a + 3 + 2 * n, k + 2
-end
-for i = k, #KEYS do
-    redis.call('DEL', KEYS[i])
-end
-return 'ok'
-"""
-)
+    def put(self, name: str, shard: int) -> None:
+        with self._lock:
+            self._seen.pop(name, None)
+            self._seen[name] = shard
+            if len(self._seen) > REMEMBERED:
+                del self._seen[next(iter(self._seen))]
 
-CLAIM = """
--- KEYS: ready:0, ready:1. ARGV: prefix, queue ('' for any), now, lease end.
-local prefix, queue, now, leased = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
-local function head(name)
-    return redis.call('LINDEX', prefix .. ':out:' .. name, 0)
-end
-if queue ~= '' then
-    for i = 1, 2 do
-        local score = redis.call('ZSCORE', KEYS[i], queue)
-        if score then
-            if tonumber(score) > now then return false end
-            local found = head(queue)
-            if not found then
-                redis.call('ZREM', KEYS[i], queue)
-                return false
-            end
-            redis.call('ZADD', KEYS[i], leased, queue)
-            return found
-        end
-    end
-    return false
-end
-for i = 1, 2 do
-    while true do
-        local ready = redis.call('ZRANGEBYSCORE', KEYS[i], '-inf', ARGV[3], 'LIMIT', 0, 1)
-        if #ready == 0 then break end
-        local found = head(ready[1])
-        if found then
-            redis.call('ZADD', KEYS[i], leased, ready[1])
-            return found
-        end
-        redis.call('ZREM', KEYS[i], ready[1])  -- an empty queue: cannot happen; heal it
-    end
-end
-return false
-"""
-
-DONE = (
-    _PLACE
-    + """
--- KEYS: out, urgent, ready:0, ready:1, pending, queued. ARGV: queue, id, now, lease end,
--- next_at.
-local queue = ARGV[1]
-local head = redis.call('LINDEX', KEYS[1], 0)
-if not head then return false end
-local sent = cjson.decode(head)
-if sent['id'] ~= ARGV[2] then return false end
-redis.call('LPOP', KEYS[1])
-redis.call('DECR', KEYS[5])
-redis.call('ZREM', KEYS[6], ARGV[2])
-if tonumber(sent['priority']) == 0 and redis.call('DECR', KEYS[2]) <= 0 then
-    redis.call('DEL', KEYS[2])
-end
-local nxt = redis.call('LINDEX', KEYS[1], 0)
-if not nxt then
-    redis.call('DEL', KEYS[2])
-    redis.call('ZREM', KEYS[3], queue)
-    redis.call('ZREM', KEYS[4], queue)
-    return false
-end
-if tonumber(ARGV[5]) <= tonumber(ARGV[3]) then
-    place(queue, ARGV[4])
-    return nxt
-end
-place(queue, ARGV[5])
-return false
-"""
-)
-
-RETRY = (
-    _PLACE
-    + """
--- KEYS: out, urgent, ready:0, ready:1. ARGV: queue, id, at, count ('1' or '0').
-local queue = ARGV[1]
-local head = redis.call('LINDEX', KEYS[1], 0)
-if not head then return 0 end
-if cjson.decode(head)['id'] ~= ARGV[2] then return 0 end
-if ARGV[4] == '1' then
-    -- The stored JSON ends with its `attempts` (Delivery.to_dict's last key): bump it in
-    -- the text, since cjson would not give back the body as it was.
-    local bumped = string.gsub(head, '"attempts":(%d+)}$', function(n)
-        return '"attempts":' .. string.format('%d', tonumber(n) + 1) .. '}'
-    end)
-    redis.call('LSET', KEYS[1], 0, bumped)
-end
-place(queue, ARGV[3])
-return 1
-"""
-)
-
-RENEW = """
--- KEYS: out, ready:0, ready:1. ARGV: queue, id, the lease's end, its new end.
-local head = redis.call('LINDEX', KEYS[1], 0)
-if not head or cjson.decode(head)['id'] ~= ARGV[2] then return 0 end
-for i = 2, 3 do
-    local score = redis.call('ZSCORE', KEYS[i], ARGV[1])
-    if score then
-        if tonumber(score) ~= tonumber(ARGV[3]) then return 0 end
-        redis.call('ZADD', KEYS[i], 'XX', ARGV[4], ARGV[1])
-        return 1
-    end
-end
-return 0
-"""
-
-TAKE_TOKEN = """
--- KEYS: the bucket. ARGV: rate, burst, now. The arithmetic of bot.stores._outbox.take_token.
-local rate, burst, now = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-local state = redis.call('HMGET', KEYS[1], 'tokens', 'at')
-local tokens, at = tonumber(state[1]), tonumber(state[2])
-if not tokens or not at then
-    tokens, at = burst, now
-end
-if now > at then
-    tokens, at = tokens + (now - at) * rate, now
-end
-tokens = math.min(burst, tokens)
-local wait = 0
-if tokens >= 1 then
-    tokens = tokens - 1
-else
-    wait = (1 - tokens) / rate
-end
-redis.call('HSET', KEYS[1], 'tokens', string.format('%.17g', tokens),
-    'at', string.format('%.17g', at))
--- Gone once full again: a missing bucket is a full one.
-local ttl = math.min(math.ceil((burst - tokens) / rate) + 1, 2147483647)
-redis.call('EXPIRE', KEYS[1], string.format('%d', ttl))
-return string.format('%.17g', wait)
-"""
+    def drop(self, name: str) -> None:
+        with self._lock:
+            self._seen.pop(name, None)
 
 
 class RedisStore(Store):
-    """Learners in Redis, under one key prefix; connections come from one pool."""
+    """Learners in Redis, under one key prefix, in shards; connections come from one pool
+    (one a node, on a cluster)."""
 
     page_size = 500
     """The COUNT hint given to SCAN by `learner_ids`."""
 
     max_attempts = 50
-    """How many times an update may lose the race to another client before giving up."""
+    """How many times a write may lose the race to another client before giving up."""
 
-    def __init__(self, client: redis.Redis, prefix: str = DEFAULT_PREFIX) -> None:
-        """Use `client` (made with `decode_responses=True`), keys under `prefix`."""
+    def __init__(
+        self, client: Client, prefix: str = DEFAULT_PREFIX, *, shards: int | None = None
+    ) -> None:
+        """Use `client` (made with `decode_responses=True`), keys under `prefix`. `shards`:
+        the number of shards of a store made now; a store already made keeps its own (and
+        refuses another number, on first use)."""
         if not PREFIX_PATTERN.fullmatch(prefix):
             raise ValueError(
                 f"Redis key prefix {prefix!r} may only hold letters, digits and _ . : -"
             )
-        if not client.connection_pool.connection_kwargs.get("decode_responses"):
+        if not client.get_encoder().decode_responses:
             raise ValueError("RedisStore needs a Redis client made with decode_responses=True")
         self.client = client
         self.prefix = prefix
-        self._queued_key = f"{prefix}:queued"
-        self._handle = client.register_script(HANDLE)
+        self._wanted = None if shards is None else check_shards(shards)
+        self._at: tuple[str, ...] | None = None  # each shard's key prefix, once known
+        self._layout_lock = threading.RLock()
+        self._queues = _Shards()  # queue -> the shard it was last seen in
+        self._deliveries = _Shards()  # delivery id -> the shard of its queue
+        self._write = client.register_script(WRITE)
         self._claim = client.register_script(CLAIM)
         self._done = client.register_script(DONE)
         self._retry = client.register_script(RETRY)
         self._renew = client.register_script(RENEW)
         self._take_token = client.register_script(TAKE_TOKEN)
         self._apply_tally = client.register_script(APPLY_TALLY)
+        self._forget_failures = client.register_script(FORGET_FAILURES)
+
+    # -- connecting -------------------------------------------------------------------------
+
+    @staticmethod
+    def _defaults(timeout: float | None) -> dict[str, Any]:
+        """Connection options unless the URL says otherwise: `timeout` seconds (else 5 to
+        connect, 10 for an answer), after which a command raises TimeoutError."""
+        return {
+            "decode_responses": True,
+            "socket_connect_timeout": timeout or 5.0,
+            "socket_timeout": timeout or 10.0,
+            "health_check_interval": 30,
+        }
 
     @classmethod
     def from_url(
-        cls, url: str, prefix: str = DEFAULT_PREFIX, *, timeout: float | None = None
+        cls,
+        url: str,
+        prefix: str = DEFAULT_PREFIX,
+        *,
+        timeout: float | None = None,
+        shards: int | None = None,
     ) -> RedisStore:
-        """A store on a new connection pool for `url` (a redis-py URL, without `prefix`).
-        Nothing connects until the first command. `timeout`: seconds a command may wait to
-        connect and for its answer (else 5 and 10), after which it raises TimeoutError."""
-        pool = redis.ConnectionPool.from_url(
-            url,
-            decode_responses=True,
-            # Defaults only: options in the URL's query win.
-            socket_connect_timeout=timeout or 5.0,
-            socket_timeout=timeout or 10.0,
-            health_check_interval=30,
+        """A store on one server, on a new connection pool for `url` (a redis-py URL, without
+        our options). Nothing connects until the first command."""
+        pool = redis.ConnectionPool.from_url(url, **cls._defaults(timeout))
+        return cls(redis.Redis(connection_pool=pool), prefix, shards=shards)
+
+    @classmethod
+    def cluster(
+        cls,
+        nodes: Sequence[tuple[str, int]],
+        prefix: str = DEFAULT_PREFIX,
+        *,
+        username: str | None = None,
+        password: str | None = None,
+        timeout: float | None = None,
+        shards: int | None = None,
+    ) -> RedisStore:
+        """A store on the Redis Cluster that any of `nodes` (host, port) belongs to; the
+        client learns the others from it. Nothing connects until the first command."""
+        options = cls._defaults(timeout)
+        options.pop("health_check_interval")
+        client = RedisCluster(
+            startup_nodes=[ClusterNode(host, port) for host, port in nodes],  # type: ignore[no-untyped-call]
+            username=username,
+            password=password,
+            **options,
         )
-        return cls(redis.Redis(connection_pool=pool), prefix)
+        return cls(client, prefix, shards=shards)
+
+    @classmethod
+    def sentinel(
+        cls,
+        sentinels: Sequence[tuple[str, int]],
+        service: str,
+        prefix: str = DEFAULT_PREFIX,
+        *,
+        db: int = 0,
+        username: str | None = None,
+        password: str | None = None,
+        timeout: float | None = None,
+        shards: int | None = None,
+    ) -> RedisStore:
+        """A store on the master that `sentinels` (host, port) name for `service`, followed
+        to a replica they promote. `username`/`password` are the master's. Nothing connects
+        until the first command."""
+        options = cls._defaults(timeout)
+        watch = Sentinel(
+            list(sentinels),
+            socket_connect_timeout=options["socket_connect_timeout"],
+            socket_timeout=options["socket_timeout"],
+        )
+        client = watch.master_for(service, db=db, username=username, password=password, **options)
+        return cls(client, prefix, shards=shards)
+
+    # -- shards -----------------------------------------------------------------------------
+
+    def _shards(self) -> tuple[str, ...]:
+        """Each shard's key prefix (`{prefix}:{tag}`), read from `{prefix}:layout` once (the
+        store made, or moved from the first layout, when it has none)."""
+        at = self._at
+        if at is None:
+            with self._layout_lock:
+                if self._at is None:
+                    try:
+                        open_layout(self, self._wanted)
+                    except BaseException:
+                        self._at = None
+                        raise
+                at = cast(tuple[str, ...], self._at)
+        return at
+
+    def use_shards(self, count: int) -> None:
+        """Work with `count` shards (`bot.stores._redis_layout` calls it, having read or made the
+        store's layout)."""
+        self._at = tuple(f"{self.prefix}:{{{tag}}}" for tag in shard_tags(count))
+
+    @property
+    def shards(self) -> int:
+        """How many shards the store has."""
+        return len(self._shards())
+
+    def shard_prefix(self, learner_id: str) -> str:
+        """The key prefix of the learner's shard: `{prefix}:{tag}`."""
+        at = self._shards()
+        return at[shard_of(learner_id, len(at))]
+
+    def _shard_index(self, learner_id: str) -> int:
+        return shard_of(learner_id, len(self._shards()))
+
+    def _each(self, suffix: str) -> list[str]:
+        """One key of every shard: `{shard prefix}:{suffix}`."""
+        return [f"{at}:{suffix}" for at in self._shards()]
+
+    def _read_each(
+        self, command: str, keys: Iterable[str], *args: Any, **options: Any
+    ) -> list[Any]:
+        """`command` on each key, in one pipeline (one round trip a node): the answers."""
+        with self.client.pipeline(transaction=False) as pipe:
+            for key in keys:
+                getattr(pipe, command)(key, *args, **options)
+            return cast(list[Any], pipe.execute())
+
+    def _queue_keys(self, shard: int, queue: str) -> list[str]:
+        """The keys the queue scripts take: out, urgent, ready:0, ready:1, pending, queued."""
+        at = self._shards()[shard]
+        return [
+            f"{at}:out:{queue}",
+            f"{at}:urgent:{queue}",
+            f"{at}:ready:0",
+            f"{at}:ready:1",
+            f"{at}:pending",
+            f"{at}:queued",
+        ]
+
+    # -- learners ---------------------------------------------------------------------------
 
     def _learner_key(self, learner_id: str) -> str:
-        return f"{self.prefix}:learner:{learner_id}"
-
-    def _code_key(self, code: str) -> str:
-        return f"{self.prefix}:cert:{code}"
-
-    def _event_key(self, event_id: str) -> str:
-        """An event's key: by its digest, or (events kept before) by its id."""
-        return f"{self.prefix}:event:{event_id}"
-
-    def _events_key(self, learner_id: str) -> str:
-        return f"{self.prefix}:events:{learner_id}"
-
-    def _queue_keys(self, queue: str) -> list[str]:
-        """The keys the queue scripts take: out, urgent, ready:0, ready:1, pending."""
-        return [
-            f"{self.prefix}:out:{queue}",
-            f"{self.prefix}:urgent:{queue}",
-            f"{self.prefix}:ready:0",
-            f"{self.prefix}:ready:1",
-            f"{self.prefix}:pending",
-        ]
+        return f"{self.shard_prefix(learner_id)}:learner:{learner_id}"
 
     def get(self, learner_id: str) -> Learner | None:
         return decode(cast(str | None, self.client.get(self._learner_key(learner_id))))
@@ -454,20 +374,10 @@ class RedisStore(Store):
             if attempt:
                 # Jittered backoff, so that clients racing for one learner spread out.
                 time.sleep(random.uniform(0, min(0.05, 0.001 * 2**attempt)))
-            with self.client.pipeline() as pipe:
-                try:
-                    pipe.watch(key)  # type: ignore[no-untyped-call]  # untyped in redis-py
-                    stored = cast(str | None, pipe.get(key))
-                    write, result = run_change(learner_id, stored, change)
-                    if write is not None:
-                        self._check_codes(pipe, learner_id, write)
-                        events = self._learner_events(pipe, learner_id, write)
-                        pipe.multi()
-                        self._queue_write(pipe, key, write, events)
-                        pipe.execute()
-                    return result
-                except redis.WatchError:
-                    continue
+            stored = cast(str | None, self.client.get(key))
+            write, result = run_change(learner_id, stored, change)
+            if write is None or self._write_learner(learner_id, stored, write, "", 0.0, []):
+                return result
         raise self._conflict(learner_id)
 
     def _conflict(self, learner_id: str) -> UpdateConflictError:
@@ -476,67 +386,95 @@ class RedisStore(Store):
             f"{self.max_attempts} times in a row while this update was running"
         )
 
-    def _check_codes(self, pipe: Pipeline, learner_id: str, write: Write) -> None:
-        """Check the new codes are free (WATCHing them, so that they stay free until EXEC)."""
-        if write.written:
-            code_keys = [self._code_key(record.code) for record in write.written]
-            pipe.watch(*code_keys)  # type: ignore[no-untyped-call]
-            for record, code_key in zip(write.written, code_keys, strict=True):
-                owner = cast(str | None, pipe.hget(code_key, "learner"))
-                if owner is not None and owner != learner_id:
-                    raise code_taken(record, owner)
+    def _check_codes_elsewhere(self, learner_id: str, write: Write) -> None:
+        """A new code must not stand for another learner's certificate in another shard (the
+        WRITE script checks the learner's own)."""
+        if not write.written:
+            return
+        at = self._shards()
+        home = shard_of(learner_id, len(at))
+        others = [s for s in range(len(at)) if s != home]
+        asked = [(r, f"{at[s]}:cert:{r.code}") for r in write.written for s in others]
+        owners = self._read_each("hget", (key for _, key in asked), "learner")
+        for (record, _), owner in zip(asked, owners, strict=True):
+            if owner is not None and owner != learner_id:
+                raise code_taken(record, owner)
 
-    def _learner_events(self, pipe: Pipeline, learner_id: str, write: Write) -> list[str]:
-        """When `write` deletes the learner: the keys of their events, and of their list
-        (WATCHed, so that no event is filed under them before EXEC)."""
-        if write.text is not None:
-            return []
-        events = self._events_key(learner_id)
-        pipe.watch(events)  # type: ignore[no-untyped-call]
-        digests = cast(list[str], pipe.zrange(events, 0, -1))
-        return [events, *(self._event_key(digest) for digest in digests)]
-
-    def _queue_write(self, pipe: Pipeline, key: str, write: Write, events: list[str]) -> None:
-        """Queue the learner's and its codes' writes in the MULTI that `pipe` has begun; a
-        deleted learner's `events` keys go with them."""
-        if write.text is None:
-            pipe.delete(key, *events)
-        else:
-            pipe.set(key, write.text)
-        for code in write.dropped:
-            pipe.delete(self._code_key(code))
-        for record in write.written:
-            pipe.hset(
-                self._code_key(record.code),
-                mapping={
-                    "learner": record.learner,
-                    "certificate": record.certificate,
-                    "earned_at": record.earned_at,
-                },
-            )
-        if write.tally:
-            learner_id = key[len(self._learner_key("")) :]
-            self._apply_tally(args=[self.prefix, learner_id, _tally_json(write.tally)], client=pipe)
+    def _write_learner(
+        self,
+        learner_id: str,
+        stored: str | None,
+        write: Write | None,
+        digest: str,
+        now: float,
+        queued: list[Delivery],
+    ) -> str:
+        """Run the WRITE script: 'ok', 'dup' (the event was handled) or '' (stale: read
+        again). Raises ValueError for a code of another learner."""
+        if write is not None:
+            self._check_codes_elsewhere(learner_id, write)
+        at = self.shard_prefix(learner_id)
+        shard = self._shard_index(learner_id)
+        queue_keys = self._queue_keys(shard, "")
+        keys = [f"{at}:learner:{learner_id}", f"{at}:event:{digest}", *queue_keys[2:]]
+        keys.append(f"{at}:events:{learner_id}")
+        args: list[str | float | int] = [
+            "0" if stored is None else "1",
+            stored or "",
+            "keep" if write is None else "delete" if write.text is None else "set",
+            write.text or "" if write is not None else "",
+            EVENT_TTL,
+            now,
+            learner_id,
+            0 if write is None else len(write.written),
+            0 if write is None else len(write.dropped),
+            digest,
+            at,
+        ]
+        if write is not None:
+            keys += [f"{at}:cert:{record.code}" for record in write.written]
+            keys += [f"{at}:cert:{code}" for code in write.dropped]
+            for record in write.written:
+                args += [record.certificate, record.earned_at]
+        for queue, group in by_queue(queued).items():
+            keys += self._queue_keys(shard, queue)[:2]
+            urgent = sum(1 for delivery in group if delivery.priority == 0)
+            args += [queue, urgent, len(group)]
+            for delivery in group:
+                args += [delivery.id, encode_delivery(delivery)]
+        args.append(_tally_json(write.tally if write is not None else Tally()))
+        answer: Any = self._write(keys=keys, args=args)
+        if answer in ("ok", "dup"):
+            return cast(str, answer)
+        if answer == "stale":
+            return ""
+        # ['taken', code key, owner]: only when codes are written
+        assert write is not None
+        _, code_key, owner = answer
+        record = next(r for r in write.written if f"{at}:cert:{r.code}" == code_key)
+        raise code_taken(record, owner)
 
     def learner_ids(self) -> Iterator[str]:
-        start = len(self._learner_key(""))
+        self._shards()
+        found = re.compile(re.escape(self.prefix) + r":\{[^}]*\}:learner:(.*)", re.DOTALL)
         seen: set[str] = set()  # SCAN may return a key more than once
-        for key in self.client.scan_iter(match=self._learner_key("*"), count=self.page_size):
-            learner_id = cast(str, key)[start:]
-            if learner_id not in seen:
-                seen.add(learner_id)
-                yield learner_id
+        match = f"{self.prefix}:{{*}}:learner:*"
+        for key in self.client.scan_iter(match=match, count=self.page_size):
+            parsed = found.fullmatch(cast(str, key))
+            if parsed is not None and parsed[1] not in seen:
+                seen.add(parsed[1])
+                yield parsed[1]
 
     def find_certificate(self, code: str) -> CertificateRecord | None:
-        fields = cast(dict[str, str], self.client.hgetall(self._code_key(code)))
-        if not fields:
-            return None
-        return CertificateRecord(
-            code=code,
-            learner=fields["learner"],
-            certificate=fields["certificate"],
-            earned_at=fields["earned_at"],
-        )
+        for fields in self._read_each("hgetall", self._each(f"cert:{code}")):
+            if fields:
+                return CertificateRecord(
+                    code=code,
+                    learner=fields["learner"],
+                    certificate=fields["certificate"],
+                    earned_at=fields["earned_at"],
+                )
+        return None
 
     def ping(self) -> bool:
         try:
@@ -549,93 +487,157 @@ class RedisStore(Store):
     def handle(
         self, learner_id: str, event_id: str, change: Change[list[Delivery]], now: float
     ) -> list[Delivery] | None:
-        key, digest = self._learner_key(learner_id), event_digest(event_id)
-        event_key, before_digests = self._event_key(digest), self._event_key(event_id)
+        at, digest = self.shard_prefix(learner_id), event_digest(event_id)
+        key, event_key = f"{at}:learner:{learner_id}", f"{at}:event:{digest}"
         for attempt in range(self.max_attempts):
             if attempt:
                 time.sleep(random.uniform(0, min(0.05, 0.001 * 2**attempt)))
-            read = self.client.mget(key, event_key, before_digests)
-            stored, seen, seen_before = cast(list[str | None], read)
-            if seen is not None or seen_before is not None:
+            stored, seen = cast(list[str | None], self.client.mget(key, event_key))
+            if seen is not None:
                 return None
             write, deliveries = run_change(learner_id, stored, change)
             queued = number(event_id, deliveries)
-            keys = [key, event_key, *self._queue_keys("")[2:], self._queued_key]
-            keys += [before_digests, self._events_key(learner_id)]
-            # No learner after this event: what belongs to their chats goes with them.
-            gone = chats(queued) if (write.text if write else stored) is None else []
-            args: list[str | float | int] = [
-                "0" if stored is None else "1",
-                stored or "",
-                "keep" if write is None else "delete" if write.text is None else "set",
-                write.text or "" if write is not None else "",
-                EVENT_TTL,
-                now,
-                learner_id,
-                0 if write is None else len(write.written),
-                0 if write is None else len(write.dropped),
-                digest,
-                self.prefix,
-                len(gone),
-                *(failure_prefix(channel, chat) for channel, chat in gone),
-            ]
-            if write is not None:
-                keys += [self._code_key(record.code) for record in write.written]
-                keys += [self._code_key(code) for code in write.dropped]
-                for record in write.written:
-                    args += [record.certificate, record.earned_at]
-            for queue, group in by_queue(queued).items():
-                keys += self._queue_keys(queue)[:2]
-                urgent = sum(1 for delivery in group if delivery.priority == 0)
-                args += [queue, urgent, len(group)]
-                for delivery in group:
-                    args += [delivery.id, encode_delivery(delivery)]
-            for channel, chat in gone:
-                keys += [self._token_key(b) for b in chat_buckets(f"{channel}:{chat}")]
-            args.append(_tally_json(write.tally if write is not None else Tally()))
-            answer: Any = self._handle(keys=keys, args=args)
-            if answer == "ok":
-                return queued
+            answer = self._write_learner(learner_id, stored, write, digest, now, queued)
             if answer == "dup":
                 return None
-            if answer != "stale":  # ['taken', code key, owner]: only when codes are written
-                assert write is not None
-                _, code_key, owner = answer
-                record = next(r for r in write.written if self._code_key(r.code) == code_key)
-                raise code_taken(record, owner)
+            if answer == "ok":
+                shard = self._shard_index(learner_id)
+                for queue in by_queue(queued):
+                    self._queues.put(queue, shard)
+                if (write.text if write else stored) is None:
+                    self._forget_chats(chats(queued))
+                return queued
         raise self._conflict(learner_id)
 
+    def _forget_chats(self, gone: list[tuple[str, str]]) -> None:
+        """No learner after an event: what belongs to the chats it answered goes with them,
+        their failures and token buckets (right after the event's script, not in it)."""
+        if not gone:
+            return
+        prefixes = [failure_prefix(channel, chat) for channel, chat in gone]
+        self._forget_failures(keys=[f"{self.prefix}:failures"], args=prefixes)
+        buckets = [self._token_key(b) for c, chat in gone for b in chat_buckets(f"{c}:{chat}")]
+        self._read_each("delete", buckets)
+
     def claim(self, queue: str | None, now: float, lease: float) -> Delivery | None:
-        found = self._claim(
-            keys=[f"{self.prefix}:ready:0", f"{self.prefix}:ready:1"],
-            args=[self.prefix, queue or "", now, now + lease],
+        if queue is None:
+            return self._claim_first(now, lease)
+        home = self._queues.get(queue)
+        if home is not None:
+            found = self._claim_in(home, queue, now, lease)
+            if found is not None:
+                return found
+        # Not where this process last saw it (or never seen): ask every other shard.
+        at = self._shards()
+        shards = [s for s in range(len(at)) if s != home]
+        keys = [f"{at[s]}:ready:{p}" for s in shards for p in PRIORITIES]
+        scores = self._read_each("zscore", keys, queue)
+        ready = sorted(
+            (priority, float(score), shard)
+            for (shard, priority), score in zip(
+                ((s, p) for s in shards for p in PRIORITIES), scores, strict=True
+            )
+            if score is not None and float(score) <= now
         )
-        return None if found is None else decode_delivery(cast(str, found))
+        for _, _, shard in ready:
+            found = self._claim_in(shard, queue, now, lease)
+            if found is not None:
+                return found
+        return None
+
+    def _claim_first(self, now: float, lease: float) -> Delivery | None:
+        """The queue first by (priority, ready_at, name) across the shards: each shard's first
+        ready queue of each priority read in one pipeline, then claimed in its shard (or, if
+        another worker took it meanwhile, that shard's next)."""
+        at = self._shards()
+        for _ in range(2 * len(at) + 2):
+            keys = [f"{s}:ready:{p}" for s in at for p in PRIORITIES]
+            heads = self._read_each(
+                "zrangebyscore", keys, "-inf", now, start=0, num=1, withscores=True
+            )
+            first = min(
+                (
+                    (n % len(PRIORITIES), float(found[0][1]), found[0][0], n // len(PRIORITIES))
+                    for n, found in enumerate(heads)
+                    if found
+                ),
+                default=None,
+            )
+            if first is None:
+                return None
+            priority, _, queue, shard = first
+            found = self._claim_in(shard, queue, now, lease, priority=priority)
+            if found is not None:
+                return found
+        return None
+
+    def _claim_in(
+        self, shard: int, queue: str, now: float, lease: float, *, priority: int | None = None
+    ) -> Delivery | None:
+        """Claim `queue` in `shard`; with `priority`, the shard's first ready queue up to that
+        priority (which is `queue` unless another worker took it)."""
+        at = self._shards()[shard]
+        found = self._claim(
+            keys=[f"{at}:ready:0", f"{at}:ready:1"],
+            args=[at, "" if priority is not None else queue, now, now + lease, priority or 0],
+        )
+        if found is None:
+            return None
+        head = decode_delivery(cast(str, found))
+        self._queues.put(head.queue, shard)
+        self._deliveries.put(head.id, shard)
+        return head
+
+    def _holding(self, delivery: Delivery) -> int | None:
+        """The shard whose queue `delivery` heads: where this process claimed it, else the
+        one shard (of a look at every shard's queue of that name) whose head it is."""
+        shard = self._deliveries.get(delivery.id)
+        if shard is not None:
+            return shard
+        heads = self._read_each("lindex", self._each(f"out:{delivery.queue}"), 0)
+        for shard, head in enumerate(heads):
+            if head is not None and json.loads(head)["id"] == delivery.id:
+                self._deliveries.put(delivery.id, shard)
+                return shard
+        return None
 
     def done(self, delivery: Delivery, now: float, lease: float, next_at: float) -> Delivery | None:
+        shard = self._holding(delivery)
+        if shard is None:
+            return None
         head = self._done(
-            keys=[*self._queue_keys(delivery.queue), self._queued_key],
+            keys=self._queue_keys(shard, delivery.queue),
             args=[delivery.queue, delivery.id, now, now + lease, next_at],
         )
-        return None if head is None else decode_delivery(cast(str, head))
+        self._deliveries.drop(delivery.id)
+        if head is None:
+            return None
+        following = decode_delivery(cast(str, head))
+        self._deliveries.put(following.id, shard)
+        return following
 
     def renew(self, delivery: Delivery, until: float, now: float, lease: float) -> float | None:
+        shard = self._holding(delivery)
+        if shard is None:
+            return None
         renewed = max(until, now + lease)
-        keys = self._queue_keys(delivery.queue)
+        keys = self._queue_keys(shard, delivery.queue)
         done: Any = self._renew(
             keys=[keys[0], keys[2], keys[3]], args=[delivery.queue, delivery.id, until, renewed]
         )
         return renewed if done == 1 else None
 
     def retry(self, delivery: Delivery, at: float, *, count: bool = True) -> None:
-        self._retry(
-            keys=self._queue_keys(delivery.queue)[:4],
-            args=[delivery.queue, delivery.id, at, 1 if count else 0],
-        )
+        shard = self._holding(delivery)
+        if shard is not None:
+            self._retry(
+                keys=self._queue_keys(shard, delivery.queue)[:4],
+                args=[delivery.queue, delivery.id, at, 1 if count else 0],
+            )
 
     def fail(self, delivery: Delivery, reason: str, now: float) -> None:
         key = f"{self.prefix}:failures"
-        with self.client.pipeline() as pipe:
+        with self.client.pipeline(transaction=True) as pipe:
             pipe.rpush(key, encode_failure(Failure(delivery, reason, now)))
             pipe.ltrim(key, -FAILURES_KEPT, -1)
             pipe.execute()
@@ -645,13 +647,11 @@ class RedisStore(Store):
         return [decode_failure(text) for text in texts]
 
     def pending(self) -> int:
-        return int(cast(str | None, self.client.get(f"{self.prefix}:pending")) or 0)
+        return sum(int(n or 0) for n in self._read_each("get", self._each("pending")))
 
     def oldest_pending(self) -> float | None:
-        oldest = cast(
-            list[tuple[str, float]], self.client.zrange(self._queued_key, 0, 0, withscores=True)
-        )
-        return float(oldest[0][1]) if oldest else None
+        firsts = self._read_each("zrange", self._each("queued"), 0, 0, withscores=True)
+        return min((float(first[0][1]) for first in firsts if first), default=None)
 
     def _token_key(self, bucket: str) -> str:
         return f"{self.prefix}:token:{bucket}"
@@ -672,7 +672,7 @@ class RedisStore(Store):
 
     def remember_once(self, key: str, value: str) -> str:
         full = f"{self.prefix}:kv:{key}"
-        with self.client.pipeline() as pipe:  # MULTI: nobody's DEL between the two
+        with self.client.pipeline(transaction=True) as pipe:  # nobody's DEL between the two
             pipe.set(full, value, nx=True)
             pipe.get(full)
             _, kept = pipe.execute()
@@ -680,71 +680,102 @@ class RedisStore(Store):
 
     def close(self) -> None:
         self.client.close()
-        self.client.connection_pool.disconnect()
+        if isinstance(self.client, redis.Redis):
+            self.client.connection_pool.disconnect()
 
     # -- records and the directory ----------------------------------------------------------
 
     def clear_records(self) -> None:
-        keys = [f"{self.prefix}:counts", f"{self.prefix}:rows"]
-        keys += list(self.client.scan_iter(match=f"{self.prefix}:rank:*", count=self.page_size))
-        self.client.delete(*keys)
+        keys = [*self._each("counts"), *self._each("rows")]
+        match = f"{self.prefix}:{{*}}:rank:*"
+        keys += list(self.client.scan_iter(match=match, count=self.page_size))
+        self._read_each("delete", keys)
 
     def add_records(self, learner_id: str, tally: Tally) -> None:
-        self._apply_tally(args=[self.prefix, learner_id, _tally_json(tally)])
+        at = self.shard_prefix(learner_id)
+        self._apply_tally(
+            keys=[f"{at}:counts", f"{at}:rows"], args=[at, learner_id, _tally_json(tally)]
+        )
 
     def counts(self) -> dict[str, int]:
-        fields = cast(dict[str, str], self.client.hgetall(f"{self.prefix}:counts"))
-        return {key: int(n) for key, n in fields.items() if int(n) > 0}
+        total: dict[str, int] = {}
+        for fields in self._read_each("hgetall", self._each("counts")):
+            for key, n in fields.items():
+                total[key] = total.get(key, 0) + int(n)
+        return {key: n for key, n in total.items() if n > 0}
 
     def rows(self, learner_ids: Sequence[str]) -> list[dict[str, Any] | None]:
         ids = list(learner_ids)
         if not ids:
             return []
-        texts = cast(list[str | None], self.client.hmget(f"{self.prefix}:rows", ids))
-        return [records.decode(text) for text in texts]
+        at = self._shards()
+        by_shard: dict[int, list[int]] = {}
+        for n, learner_id in enumerate(ids):
+            by_shard.setdefault(shard_of(learner_id, len(at)), []).append(n)
+        with self.client.pipeline(transaction=False) as pipe:
+            for shard, places in by_shard.items():
+                pipe.hmget(f"{at[shard]}:rows", [ids[n] for n in places])
+            answers = pipe.execute()
+        found: list[str | None] = [None] * len(ids)
+        for places, texts in zip(by_shard.values(), answers, strict=True):
+            for n, text in zip(places, texts, strict=True):
+                found[n] = text
+        return [records.decode(text) for text in found]
 
     def each_row(self) -> Iterator[dict[str, Any]]:
-        for _, text in self.client.hscan_iter(f"{self.prefix}:rows", count=self.page_size):
-            yield json.loads(cast(str, text))
+        for key in self._each("rows"):
+            for _, text in self.client.hscan_iter(key, count=self.page_size):
+                yield json.loads(cast(str, text))
 
     def ranked(
         self, name: str, start: int = 0, stop: int = 50, since: float | None = None
     ) -> list[tuple[str, float]]:
         if stop <= start:
             return []
-        found = self.client.zrevrangebyscore(
-            f"{self.prefix}:rank:{name}",
+        lowest = "-inf" if since is None else since
+        found = self._read_each(
+            "zrevrangebyscore",
+            self._each(f"rank:{name}"),
             "+inf",
-            "-inf" if since is None else since,
-            start=start,
-            num=stop - start,
+            lowest,
+            start=0,
+            num=stop,
             withscores=True,
         )
-        return [(learner, float(score)) for learner, score in cast(list[tuple[str, float]], found)]
+        # Each shard's list is highest first, ties by the greater id (as one server's).
+        merged = heapq.merge(*found, key=lambda entry: (entry[1], entry[0]), reverse=True)
+        return [(learner, float(score)) for learner, score in islice(merged, start, stop)]
 
     def due(self, name: str, until: float, limit: int = 100) -> list[tuple[str, float]]:
         if limit <= 0:
             return []
-        found = self.client.zrangebyscore(
-            f"{self.prefix}:rank:{name}", "-inf", until, start=0, num=limit, withscores=True
+        found = self._read_each(
+            "zrangebyscore",
+            self._each(f"rank:{name}"),
+            "-inf",
+            until,
+            start=0,
+            num=limit,
+            withscores=True,
         )
-        return [(learner, float(score)) for learner, score in cast(list[tuple[str, float]], found)]
+        merged = heapq.merge(*found, key=lambda entry: (entry[1], entry[0]))
+        return [(learner, float(score)) for learner, score in islice(merged, limit)]
 
     def rank_count(self, name: str, since: float | None = None) -> int:
-        key = f"{self.prefix}:rank:{name}"
-        if since is None:
-            return int(self.client.zcard(key))
-        return int(self.client.zcount(key, since, "+inf"))
+        return self.rank_counts([name], since)[0]
 
     def rank_counts(self, names: Sequence[str], since: float | None = None) -> list[int]:
+        at = self._shards()
         with self.client.pipeline(transaction=False) as pipe:
             for name in names:
-                key = f"{self.prefix}:rank:{name}"
-                if since is None:
-                    pipe.zcard(key)
-                else:
-                    pipe.zcount(key, since, "+inf")
-            return [int(n) for n in pipe.execute()]
+                for shard in at:
+                    key = f"{shard}:rank:{name}"
+                    if since is None:
+                        pipe.zcard(key)
+                    else:
+                        pipe.zcount(key, since, "+inf")
+            counted = [int(n) for n in pipe.execute()]
+        return [sum(counted[n : n + len(at)]) for n in range(0, len(counted), len(at))]
 
     def put_doc(self, kind: str, doc_id: str, doc: dict[str, Any] | None) -> None:
         key = f"{self.prefix}:docs:{kind}"
