@@ -70,8 +70,11 @@ one key), so atomic across workers. `claim(None)` first reads the head of every 
 sets (one pipeline) and claims in the shard whose queue is first by (priority, ready_at, name):
 the same order as one server's. `claim(queue)`, `done`, `renew` and `retry` must find the
 shard that holds the queue: each store remembers where it last saw a queue (its learner's
-shard, from `handle`) and each delivery it claimed, so that they are one round trip as before;
-when it does not know (another process queued it), one pipelined look at every shard finds it.
+shard, from `handle`) and each delivery it claimed, so that they are one round trip as before
+(`claim(queue)` then looks in that shard only: a chat that several learners' events write to
+has a queue in each of their shards, each kicked by its own learner's events or found by
+`claim(None)`); when it does not know (another process queued it), one pipelined look at
+every shard finds it.
 The ready sets never need to tell a lease from a due time: a queue is claimable when its score
 is `<= now`, whichever it is, and `handle` only scores a queue that held nothing (leaving a
 leased queue's lease alone).
@@ -96,7 +99,10 @@ from itertools import islice
 from typing import Any, TypeVar, cast
 
 import redis
+from redis.backoff import ExponentialWithJitterBackoff
 from redis.cluster import ClusterNode, RedisCluster
+from redis.exceptions import ClusterDownError, RedisClusterException, TryAgainError
+from redis.retry import Retry
 from redis.sentinel import Sentinel
 
 from bot.learner import Learner
@@ -162,6 +168,28 @@ REMEMBERED = 50_000
 
 class UpdateConflictError(RuntimeError):
     """An update could not commit because other clients kept changing the same learner."""
+
+
+class ClusterOutage(redis.ConnectionError):
+    """Redis Cluster cannot serve a key now: a master failed and no replica has taken over
+    yet (CLUSTERDOWN, a slot no node serves, no node answering). A ConnectionError, as a
+    server that does not answer: the service answers 503 and counts the store as down until
+    it answers a ping again."""
+
+
+OUTAGE = (ClusterDownError, TryAgainError, RedisClusterException)
+"""What redis-py's cluster client raises while a master fails over (RedisClusterException is
+not a RedisError: SlotNotCoveredError, RedisClusterUnreachableError)."""
+
+
+class _Cluster(RedisCluster):
+    """redis-py's cluster client, whose failover errors are `ClusterOutage`s."""
+
+    def execute_command(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().execute_command(*args, **kwargs)  # type: ignore[no-untyped-call]
+        except OUTAGE as error:
+            raise ClusterOutage(f"{type(error).__name__}: {error}") from error
 
 
 class _Shards:
@@ -267,10 +295,13 @@ class RedisStore(Store):
         client learns the others from it. Nothing connects until the first command."""
         options = cls._defaults(timeout)
         options.pop("health_check_interval")
-        client = RedisCluster(
+        client = _Cluster(
             startup_nodes=[ClusterNode(host, port) for host, port in nodes],  # type: ignore[no-untyped-call]
             username=username,
             password=password,
+            # A few quick tries, then the caller counts the store as down (the service's
+            # calls are inline: a call must not wait out a whole failover).
+            retry=Retry(ExponentialWithJitterBackoff(cap=0.25, base=0.01), retries=3),
             **options,
         )
         return cls(client, prefix, shards=shards)
@@ -346,7 +377,7 @@ class RedisStore(Store):
         with self.client.pipeline(transaction=False) as pipe:
             for key in keys:
                 getattr(pipe, command)(key, *args, **options)
-            return cast(list[Any], pipe.execute())
+            return _executed(pipe)
 
     def _queue_keys(self, shard: int, queue: str) -> list[str]:
         """The keys the queue scripts take: out, urgent, ready:0, ready:1, pending, queued."""
@@ -479,7 +510,7 @@ class RedisStore(Store):
     def ping(self) -> bool:
         try:
             return bool(self.client.ping())
-        except redis.RedisError:
+        except (redis.RedisError, RedisClusterException):
             return False
 
     # -- events and the outbox ----------------------------------------------------------------
@@ -524,12 +555,13 @@ class RedisStore(Store):
             return self._claim_first(now, lease)
         home = self._queues.get(queue)
         if home is not None:
-            found = self._claim_in(home, queue, now, lease)
-            if found is not None:
-                return found
-        # Not where this process last saw it (or never seen): ask every other shard.
+            # Where this process last queued or claimed it: a learner's own chat is only
+            # ever there. A chat many learners write to has a queue in each of their shards;
+            # the others are claimed when their own learners' events kick them, or by the
+            # poller (`claim(None)`).
+            return self._claim_in(home, queue, now, lease)
         at = self._shards()
-        shards = [s for s in range(len(at)) if s != home]
+        shards = range(len(at))
         keys = [f"{at[s]}:ready:{p}" for s in shards for p in PRIORITIES]
         scores = self._read_each("zscore", keys, queue)
         ready = sorted(
@@ -640,7 +672,7 @@ class RedisStore(Store):
         with self.client.pipeline(transaction=True) as pipe:
             pipe.rpush(key, encode_failure(Failure(delivery, reason, now)))
             pipe.ltrim(key, -FAILURES_KEPT, -1)
-            pipe.execute()
+            _executed(pipe)
 
     def failures(self) -> list[Failure]:
         texts = cast(list[str], self.client.lrange(f"{self.prefix}:failures", 0, -1))
@@ -675,7 +707,7 @@ class RedisStore(Store):
         with self.client.pipeline(transaction=True) as pipe:  # nobody's DEL between the two
             pipe.set(full, value, nx=True)
             pipe.get(full)
-            _, kept = pipe.execute()
+            _, kept = _executed(pipe)
         return cast(str, kept)
 
     def close(self) -> None:
@@ -715,7 +747,7 @@ class RedisStore(Store):
         with self.client.pipeline(transaction=False) as pipe:
             for shard, places in by_shard.items():
                 pipe.hmget(f"{at[shard]}:rows", [ids[n] for n in places])
-            answers = pipe.execute()
+            answers = _executed(pipe)
         found: list[str | None] = [None] * len(ids)
         for places, texts in zip(by_shard.values(), answers, strict=True):
             for n, text in zip(places, texts, strict=True):
@@ -774,7 +806,7 @@ class RedisStore(Store):
                         pipe.zcard(key)
                     else:
                         pipe.zcount(key, since, "+inf")
-            counted = [int(n) for n in pipe.execute()]
+            counted = [int(n) for n in _executed(pipe)]
         return [sum(counted[n : n + len(at)]) for n in range(0, len(counted), len(at))]
 
     def put_doc(self, kind: str, doc_id: str, doc: dict[str, Any] | None) -> None:
@@ -801,6 +833,14 @@ class RedisStore(Store):
             return []
         texts = cast(list[str], self.client.lrange(f"{self.prefix}:audit", 0, limit - 1))
         return [json.loads(text) for text in texts]
+
+
+def _executed(pipe: Any) -> list[Any]:
+    """A pipeline's answers; a cluster's failover errors as `ClusterOutage`."""
+    try:
+        return cast(list[Any], pipe.execute())
+    except OUTAGE as error:
+        raise ClusterOutage(f"{type(error).__name__}: {error}") from error
 
 
 def _tally_json(tally: Tally) -> str:
