@@ -21,7 +21,7 @@ import bot
 from bot.learner import Earned, HelpRequest, Learner, Position, Result
 from bot.stores import DEFAULT_STORE_URL, CertificateRecord, Store, open_store
 from bot.stores.memory import MemoryStore
-from bot.stores.redis import RedisStore
+from bot.stores.redis import ClusterNodes, RedisStore
 from bot.stores.sqlite import SQLiteStore
 from support.processes import run_at_once
 from support.redis_server import answers, find_redis, free_port, start_redis_server
@@ -481,6 +481,53 @@ def test_open_store_reads_url(
         store.close()
 
 
+DEPLOYMENT_URLS: list[tuple[str, dict[str, Any]]] = [
+    (
+        "redis+cluster://10.0.0.5:7000,10.0.0.6:7001,[fd00::7]:7002/?prefix=hocso-prod",
+        {"nodes": ["10.0.0.5:7000", "10.0.0.6:7001", "fd00::7:7002"], "prefix": "hocso-prod"},
+    ),
+    ("redis+cluster://cache", {"nodes": ["cache:6379"], "prefix": "hocso"}),
+    ("REDIS+CLUSTER://:s3cret@cache:7000/?shards=8", {"password": "s3cret", "shards": 8}),
+    (
+        "redis+sentinel://s1:26379,s2/hocso-master/2?prefix=p",
+        {"sentinels": [("s1", 26379), ("s2", 26379)], "service": "hocso-master", "db": 2},
+    ),
+    (
+        "redis+sentinel://u:p%40ss@s1:5000/mymaster",
+        {"service": "mymaster", "db": 0, "username": "u", "password": "p@ss"},
+    ),
+]
+
+
+@pytest.mark.parametrize(("url", "expected"), DEPLOYMENT_URLS)
+def test_open_store_reads_cluster_and_sentinel_urls(url: str, expected: dict[str, Any]) -> None:
+    """Nothing connects: what the URL says is read off the store and its client."""
+    store = open_store(url)
+    assert isinstance(store, RedisStore)
+    try:
+        seen: dict[str, Any] = {"prefix": store.prefix, "shards": store._wanted}
+        if "cluster" in url.lower():
+            where = store._connect  # redis-py's cluster client connects when made: not yet
+            assert store._client is None and isinstance(where, ClusterNodes)
+            seen |= {"nodes": [f"{host}:{port}" for host, port in where.nodes]}
+            seen |= {"password": where.password}
+        else:
+            pool = store.client.connection_pool
+            watching = pool.sentinel_manager.sentinels
+            sentinels = [s.connection_pool.connection_kwargs for s in watching]
+            seen |= {
+                "service": pool.service_name,
+                "sentinels": [(given["host"], given["port"]) for given in sentinels],
+                "db": pool.connection_kwargs["db"],
+                "username": pool.connection_kwargs.get("username"),
+                "password": pool.connection_kwargs.get("password"),
+            }
+        for name, value in expected.items():
+            assert seen[name] == value, name
+    finally:
+        store.close()
+
+
 BAD_URLS = [
     "",
     "hocso.db",
@@ -506,6 +553,23 @@ BAD_URLS = [
     "redis://cache:6379/0?prefix=a*b",
     "redis://cache:6379/0?prefix=a b",
     "redis://cache:6379/0?prefix=a&prefix=b",
+    "redis://cache:6379/0?shards=0",
+    "redis://cache:6379/0?shards=257",
+    "redis://cache:6379/0?shards=eight",
+    "redis://cache:6379/0?shards=8&shards=8",
+    "redis+cluster://",
+    "redis+cluster:///",
+    "redis+cluster://cache:port/",
+    "redis+cluster://a:7000,:7001/",
+    "redis+cluster://a:7000,b:99999/",
+    "redis+cluster://cache:7000/0",
+    "redis+cluster://cache:7000/?db=1",
+    "redis+cluster://cache:7000/?prefix=a*b",
+    "redis+sentinel://sentinel:26379",
+    "redis+sentinel://sentinel:26379/",
+    "redis+sentinel://sentinel:26379/hocso/zero",
+    "redis+sentinel://sentinel:26379/hocso/0/1",
+    "redis+sentinel://sentinel:26379/hocso/0?socket_timeout=3",
 ]
 
 

@@ -94,7 +94,8 @@ import random
 import re
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any, TypeVar, cast
 
@@ -215,6 +216,45 @@ class _Shards:
             self._seen.pop(name, None)
 
 
+@dataclass(frozen=True)
+class ClusterNodes:
+    """Where a Redis Cluster is, for `RedisStore.cluster`: some of its nodes (the client learns
+    the others from them). Called, it makes the client, which connects at once."""
+
+    nodes: tuple[tuple[str, int], ...]
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    timeout: float | None = None
+
+    def __call__(self) -> Client:
+        options = RedisStore.defaults(self.timeout)
+        options.pop("health_check_interval")
+        return _Cluster(
+            startup_nodes=[ClusterNode(host, port) for host, port in self.nodes],  # type: ignore[no-untyped-call]
+            username=self.username,
+            password=self.password,
+            # A few quick tries, then the caller counts the store as down (the service's
+            # calls are inline: a call must not wait out a whole failover).
+            retry=Retry(ExponentialWithJitterBackoff(cap=0.25, base=0.01), retries=3),
+            **options,
+        )
+
+
+class _Scripts:
+    """The store's Lua scripts (`bot.stores._redis_scripts`), registered with one client: each
+    runs by its SHA, loaded again on a server that lacks it (a replica just promoted)."""
+
+    def __init__(self, client: Client) -> None:
+        self.write = client.register_script(WRITE)
+        self.claim = client.register_script(CLAIM)
+        self.done = client.register_script(DONE)
+        self.retry = client.register_script(RETRY)
+        self.renew = client.register_script(RENEW)
+        self.take_token = client.register_script(TAKE_TOKEN)
+        self.apply_tally = client.register_script(APPLY_TALLY)
+        self.forget_failures = client.register_script(FORGET_FAILURES)
+
+
 class RedisStore(Store):
     """Learners in Redis, under one key prefix, in shards; connections come from one pool
     (one a node, on a cluster)."""
@@ -226,37 +266,63 @@ class RedisStore(Store):
     """How many times a write may lose the race to another client before giving up."""
 
     def __init__(
-        self, client: Client, prefix: str = DEFAULT_PREFIX, *, shards: int | None = None
+        self,
+        client: Client | Callable[[], Client],
+        prefix: str = DEFAULT_PREFIX,
+        *,
+        shards: int | None = None,
     ) -> None:
-        """Use `client` (made with `decode_responses=True`), keys under `prefix`. `shards`:
-        the number of shards of a store made now; a store already made keeps its own (and
-        refuses another number, on first use)."""
+        """Use `client` (made with `decode_responses=True`), or the one a function makes on
+        first use (redis-py's cluster client connects as it is made), keys under `prefix`.
+        `shards`: the number of shards of a store made now; a store already made keeps its own
+        (and refuses another number, on first use)."""
         if not PREFIX_PATTERN.fullmatch(prefix):
             raise ValueError(
                 f"Redis key prefix {prefix!r} may only hold letters, digits and _ . : -"
             )
-        if not client.get_encoder().decode_responses:
-            raise ValueError("RedisStore needs a Redis client made with decode_responses=True")
-        self.client = client
+        self._client: Client | None = None
+        self._connect: Callable[[], Client] | None = None
+        if isinstance(client, redis.Redis | RedisCluster):
+            if not client.get_encoder().decode_responses:
+                raise ValueError("RedisStore needs a Redis client made with decode_responses=True")
+            self._client = client
+        else:
+            self._connect = client
         self.prefix = prefix
         self._wanted = None if shards is None else check_shards(shards)
         self._at: tuple[str, ...] | None = None  # each shard's key prefix, once known
-        self._layout_lock = threading.RLock()
+        self._lock = threading.RLock()  # making the client, reading the layout
+        self._scripts: _Scripts | None = None
         self._queues = _Shards()  # queue -> the shard it was last seen in
         self._deliveries = _Shards()  # delivery id -> the shard of its queue
-        self._write = client.register_script(WRITE)
-        self._claim = client.register_script(CLAIM)
-        self._done = client.register_script(DONE)
-        self._retry = client.register_script(RETRY)
-        self._renew = client.register_script(RENEW)
-        self._take_token = client.register_script(TAKE_TOKEN)
-        self._apply_tally = client.register_script(APPLY_TALLY)
-        self._forget_failures = client.register_script(FORGET_FAILURES)
+
+    @property
+    def client(self) -> Client:
+        """The Redis client (made now, on first use, when given as a function)."""
+        client = self._client
+        if client is None:
+            with self._lock:
+                if self._client is None:
+                    assert self._connect is not None
+                    try:
+                        self._client = self._connect()
+                    except OUTAGE as error:
+                        raise ClusterOutage(f"{type(error).__name__}: {error}") from error
+                client = self._client
+        return client
+
+    @property
+    def _run(self) -> _Scripts:
+        """The scripts, registered with the client."""
+        scripts = self._scripts
+        if scripts is None:
+            scripts = self._scripts = _Scripts(self.client)
+        return scripts
 
     # -- connecting -------------------------------------------------------------------------
 
     @staticmethod
-    def _defaults(timeout: float | None) -> dict[str, Any]:
+    def defaults(timeout: float | None) -> dict[str, Any]:
         """Connection options unless the URL says otherwise: `timeout` seconds (else 5 to
         connect, 10 for an answer), after which a command raises TimeoutError."""
         return {
@@ -277,7 +343,7 @@ class RedisStore(Store):
     ) -> RedisStore:
         """A store on one server, on a new connection pool for `url` (a redis-py URL, without
         our options). Nothing connects until the first command."""
-        pool = redis.ConnectionPool.from_url(url, **cls._defaults(timeout))
+        pool = redis.ConnectionPool.from_url(url, **cls.defaults(timeout))
         return cls(redis.Redis(connection_pool=pool), prefix, shards=shards)
 
     @classmethod
@@ -292,19 +358,10 @@ class RedisStore(Store):
         shards: int | None = None,
     ) -> RedisStore:
         """A store on the Redis Cluster that any of `nodes` (host, port) belongs to; the
-        client learns the others from it. Nothing connects until the first command."""
-        options = cls._defaults(timeout)
-        options.pop("health_check_interval")
-        client = _Cluster(
-            startup_nodes=[ClusterNode(host, port) for host, port in nodes],  # type: ignore[no-untyped-call]
-            username=username,
-            password=password,
-            # A few quick tries, then the caller counts the store as down (the service's
-            # calls are inline: a call must not wait out a whole failover).
-            retry=Retry(ExponentialWithJitterBackoff(cap=0.25, base=0.01), retries=3),
-            **options,
-        )
-        return cls(client, prefix, shards=shards)
+        client learns the others from it. Nothing connects until the first command (the client
+        is made then)."""
+        where = ClusterNodes(tuple(nodes), username, password, timeout)
+        return cls(where, prefix, shards=shards)
 
     @classmethod
     def sentinel(
@@ -322,7 +379,7 @@ class RedisStore(Store):
         """A store on the master that `sentinels` (host, port) name for `service`, followed
         to a replica they promote. `username`/`password` are the master's. Nothing connects
         until the first command."""
-        options = cls._defaults(timeout)
+        options = cls.defaults(timeout)
         watch = Sentinel(
             list(sentinels),
             socket_connect_timeout=options["socket_connect_timeout"],
@@ -338,7 +395,7 @@ class RedisStore(Store):
         store made, or moved from the first layout, when it has none)."""
         at = self._at
         if at is None:
-            with self._layout_lock:
+            with self._lock:
                 if self._at is None:
                     try:
                         open_layout(self, self._wanted)
@@ -474,7 +531,7 @@ class RedisStore(Store):
             for delivery in group:
                 args += [delivery.id, encode_delivery(delivery)]
         args.append(_tally_json(write.tally if write is not None else Tally()))
-        answer: Any = self._write(keys=keys, args=args)
+        answer: Any = self._run.write(keys=keys, args=args)
         if answer in ("ok", "dup"):
             return cast(str, answer)
         if answer == "stale":
@@ -546,7 +603,7 @@ class RedisStore(Store):
         if not gone:
             return
         prefixes = [failure_prefix(channel, chat) for channel, chat in gone]
-        self._forget_failures(keys=[f"{self.prefix}:failures"], args=prefixes)
+        self._run.forget_failures(keys=[f"{self.prefix}:failures"], args=prefixes)
         buckets = [self._token_key(b) for c, chat in gone for b in chat_buckets(f"{c}:{chat}")]
         self._read_each("delete", buckets)
 
@@ -609,7 +666,7 @@ class RedisStore(Store):
         """Claim `queue` in `shard`; with `priority`, the shard's first ready queue up to that
         priority (which is `queue` unless another worker took it)."""
         at = self._shards()[shard]
-        found = self._claim(
+        found = self._run.claim(
             keys=[f"{at}:ready:0", f"{at}:ready:1"],
             args=[at, "" if priority is not None else queue, now, now + lease, priority or 0],
         )
@@ -637,7 +694,7 @@ class RedisStore(Store):
         shard = self._holding(delivery)
         if shard is None:
             return None
-        head = self._done(
+        head = self._run.done(
             keys=self._queue_keys(shard, delivery.queue),
             args=[delivery.queue, delivery.id, now, now + lease, next_at],
         )
@@ -654,7 +711,7 @@ class RedisStore(Store):
             return None
         renewed = max(until, now + lease)
         keys = self._queue_keys(shard, delivery.queue)
-        done: Any = self._renew(
+        done: Any = self._run.renew(
             keys=[keys[0], keys[2], keys[3]], args=[delivery.queue, delivery.id, until, renewed]
         )
         return renewed if done == 1 else None
@@ -662,7 +719,7 @@ class RedisStore(Store):
     def retry(self, delivery: Delivery, at: float, *, count: bool = True) -> None:
         shard = self._holding(delivery)
         if shard is not None:
-            self._retry(
+            self._run.retry(
                 keys=self._queue_keys(shard, delivery.queue)[:4],
                 args=[delivery.queue, delivery.id, at, 1 if count else 0],
             )
@@ -690,7 +747,7 @@ class RedisStore(Store):
 
     def take_token(self, bucket: str, rate: float, burst: float, now: float) -> float:
         check_bucket(rate, burst)
-        wait: Any = self._take_token(keys=[self._token_key(bucket)], args=[rate, burst, now])
+        wait: Any = self._run.take_token(keys=[self._token_key(bucket)], args=[rate, burst, now])
         return float(wait)
 
     def recall(self, key: str) -> str | None:
@@ -711,9 +768,11 @@ class RedisStore(Store):
         return cast(str, kept)
 
     def close(self) -> None:
-        self.client.close()
-        if isinstance(self.client, redis.Redis):
-            self.client.connection_pool.disconnect()
+        client = self._client
+        if client is not None:
+            client.close()
+            if isinstance(client, redis.Redis):
+                client.connection_pool.disconnect()
 
     # -- records and the directory ----------------------------------------------------------
 
@@ -725,7 +784,7 @@ class RedisStore(Store):
 
     def add_records(self, learner_id: str, tally: Tally) -> None:
         at = self.shard_prefix(learner_id)
-        self._apply_tally(
+        self._run.apply_tally(
             keys=[f"{at}:counts", f"{at}:rows"], args=[at, learner_id, _tally_json(tally)]
         )
 
