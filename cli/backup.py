@@ -100,14 +100,15 @@ def _backup(args: argparse.Namespace) -> int:
                 )
             print(backup_sqlite(Path(where), args.dest).line())
             return 0
+        if where.strip().lower().startswith("redis+cluster:"):
+            raise BackupError(
+                "a Redis Cluster keeps its data on its masters: back up each master's own files "
+                "(README, Past one machine); hocso backup takes one server's snapshot"
+            )
         store = open_store(where)
         assert isinstance(store, RedisStore)
         try:
-            if not isinstance(store.client, redis.Redis):
-                raise BackupError(
-                    "a Redis Cluster keeps its data on each master: take each master's "
-                    "snapshot there (README, Past one machine); hocso backup takes one server's"
-                )
+            assert isinstance(store.client, redis.Redis)  # one server, or Sentinel's master
             print(backup_redis(store.client, args.dest).line())
         finally:
             store.close()

@@ -233,6 +233,12 @@ REFUSED = [
         "not one (a Redis store is restored from Redis's own files: README, Deploy: Restore)\n",
         id="restore-redis",
     ),
+    pytest.param(
+        [], ["backup", "--store", "redis+cluster://127.0.0.1:1/"],
+        "hocso: a Redis Cluster keeps its data on its masters: back up each master's own files "
+        "(README, Past one machine); hocso backup takes one server's snapshot\n",
+        id="backup-cluster",
+    ),
 ]  # fmt: skip
 
 
