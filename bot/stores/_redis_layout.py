@@ -39,6 +39,9 @@ MAX_SHARDS = 256
 LOCK_SECONDS = 120
 """How long the lock of a move lasts unless renewed (a process killed while moving frees it)."""
 
+PAGE = 500
+"""Keys moved in one script (one server: the move's keys need not share a slot)."""
+
 
 class LayoutError(RuntimeError):
     """The store's layout is not one this code can use; says in plain words what to do."""
@@ -161,7 +164,6 @@ class _Mover:
         self.lock, self.token = lock, token
         self.move = self.client.register_script(MOVE)
         self.move_queue = self.client.register_script(MOVE_QUEUE)
-        self.done = 0
 
     def shard(self, name: str) -> str:
         """The key prefix of the shard of `name` (a learner id, or a queue)."""
@@ -172,31 +174,52 @@ class _Mover:
         them (at least once each: each step checks the key is still there)."""
         start = f"{self.prefix}:{kind}:"
         for key in self.client.scan_iter(match=f"{start}*", count=1000):
-            self.tick()
             yield cast(str, key), cast(str, key)[len(start) :]
 
-    def tick(self) -> None:
-        self.done += 1
-        if self.done % 500 == 0:  # still moving: keep the lock
-            self.client.set(self.lock, self.token, xx=True, ex=LOCK_SECONDS)
+    def pages(self, kind: str) -> Iterator[list[tuple[str, str]]]:
+        """`keys(kind)` a page at a time (the lock renewed at each: still moving)."""
+        page: list[tuple[str, str]] = []
+        for found in self.keys(kind):
+            page.append(found)
+            if len(page) == PAGE:
+                yield page
+                page = []
+                self.client.set(self.lock, self.token, xx=True, ex=LOCK_SECONDS)
+        if page:
+            yield page
+
+    def moved(self, pairs: list[str]) -> int:
+        return int(cast(Any, self.move(keys=pairs))) if pairs else 0
 
     def run(self) -> dict[str, int]:
         moved = {"events": 0, "certificates": 0, "learners": 0, "queues": 0}
-        for key, learner in self.keys("events"):
-            digests = cast(list[str], self.client.zrange(key, 0, -1))
-            at = self.shard(learner)
-            pairs = [key, f"{at}:events:{learner}"]
-            for digest in digests:
-                pairs += [f"{self.prefix}:event:{digest}", f"{at}:event:{digest}"]
-            moved["events"] += int(cast(Any, self.move(keys=pairs)))
-        for key, code in self.keys("cert"):
-            owner = cast(str | None, self.client.hget(key, "learner"))
-            if owner is not None:
-                at = self.shard(owner)
-                moved["certificates"] += int(cast(Any, self.move(keys=[key, f"{at}:cert:{code}"])))
-        for key, learner in self.keys("learner"):
-            at = self.shard(learner)
-            moved["learners"] += int(cast(Any, self.move(keys=[key, f"{at}:learner:{learner}"])))
+        for page in self.pages("events"):
+            with self.client.pipeline(transaction=False) as pipe:
+                for key, _ in page:
+                    pipe.zrange(key, 0, -1)
+                listed = pipe.execute()
+            pairs = []
+            for (key, learner), digests in zip(page, listed, strict=True):
+                at = self.shard(learner)
+                pairs += [key, f"{at}:events:{learner}"]
+                for digest in digests:
+                    pairs += [f"{self.prefix}:event:{digest}", f"{at}:event:{digest}"]
+            moved["events"] += self.moved(pairs)
+        for page in self.pages("cert"):
+            with self.client.pipeline(transaction=False) as pipe:
+                for key, _ in page:
+                    pipe.hget(key, "learner")
+                owners = pipe.execute()
+            pairs = []
+            for (key, code), owner in zip(page, owners, strict=True):
+                if owner is not None:
+                    pairs += [key, f"{self.shard(owner)}:cert:{code}"]
+            moved["certificates"] += self.moved(pairs)
+        for page in self.pages("learner"):
+            pairs = []
+            for key, learner in page:
+                pairs += [key, f"{self.shard(learner)}:learner:{learner}"]
+            moved["learners"] += self.moved(pairs)
         old = [f"{self.prefix}:{name}" for name in ("ready:0", "ready:1", "pending", "queued")]
         for key, queue in self.keys("out"):
             at = self.shard(queue)
