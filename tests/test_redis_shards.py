@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import random
+import subprocess
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,11 +22,12 @@ from redis.crc import key_slot
 from bot.learner import Earned, Learner
 from bot.stores import open_store
 from bot.stores._redis_layout import DEFAULT_SHARDS, shard_of, shard_tags
-from bot.stores.base import Delivery
+from bot.stores.base import Delivery, Store
 from bot.stores.memory import MemoryStore
 from bot.stores.redis import LayoutError, RedisStore
 from bot.tally import Tally
 from support.redis_cluster import Cluster
+from support.redis_server import delete_prefix, start_redis_server
 from support.store_urls import store_url_for
 
 LEASE = 10.0
@@ -359,3 +362,59 @@ def test_one_shard_is_one_slot(url: str) -> None:
         assert store.pending() == 5 and len(list(store.learner_ids())) == 5
     finally:
         store.close()
+
+
+# -- from one server to a cluster -------------------------------------------------------------
+
+
+def test_a_store_on_one_server_is_copied_into_a_cluster_by_redis_cli(
+    tmp_path: Path, redis_cluster: Cluster
+) -> None:
+    """The way onto a cluster (README, Past one machine): every key already carries its
+    shard's hash tag, so Redis's own `redis-cli --cluster import` copies the store as it is."""
+    server = start_redis_server(tmp_path)
+    prefix = f"hocso-import-{uuid.uuid4().hex[:8]}"
+    one = open_store(f"{server.url}?prefix={prefix}")
+    try:
+        for n in range(40):
+            learner = f"tg:{n}"
+            one.handle(learner, f"e{n}", turn(learner, message(str(n), f"chào {n}")), 1.0)
+        one.update("tg:3", lambda learner: (earned(learner, "HS-IMPT-0003"), None))
+        one.remember("file-id:x", "AgAC")
+        before = seen(one)
+        done = subprocess.run(
+            ["redis-cli", "--cluster", "import", f"127.0.0.1:{redis_cluster.nodes[0].port}",
+             "--cluster-from", f"127.0.0.1:{server.port}", "--cluster-copy"],
+            capture_output=True, text=True, timeout=60, check=False,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stdout + done.stderr
+    finally:
+        one.close()
+        server.stop()
+    url = redis_cluster.store_url(prefix)
+    two = open_store(url)
+    try:
+        assert seen(two) == before
+        assert two.handle("tg:5", "e5", turn("tg:5"), 2.0) is None  # handled before: known
+        head = two.claim("telegram:5", 2.0, LEASE)
+        assert head is not None and head.body["text"] == "chào 5"
+    finally:
+        two.close()
+        delete_prefix(url)
+
+
+def earned(learner: Learner | None, code: str) -> Learner:
+    assert learner is not None
+    learner.certificates["co-ban"] = Earned("2026-12-01T08:00:00+07:00", code)
+    return learner
+
+
+def seen(store: Store) -> dict[str, Any]:
+    return {
+        "learners": {learner: store.get(learner) for learner in sorted(store.learner_ids())},
+        "code": store.find_certificate("HS-IMPT-0003"),
+        "pending": store.pending(),
+        "oldest": store.oldest_pending(),
+        "counts": store.counts(),
+        "kv": store.recall("file-id:x"),
+    }
