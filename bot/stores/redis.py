@@ -102,7 +102,12 @@ from typing import Any, TypeVar, cast
 import redis
 from redis.backoff import ExponentialWithJitterBackoff
 from redis.cluster import ClusterNode, RedisCluster
-from redis.exceptions import ClusterDownError, RedisClusterException, TryAgainError
+from redis.exceptions import (
+    ClusterDownError,
+    RedisClusterUnreachableError,
+    SlotNotCoveredError,
+    TryAgainError,
+)
 from redis.retry import Retry
 from redis.sentinel import Sentinel
 
@@ -178,9 +183,9 @@ class ClusterOutage(redis.ConnectionError):
     it answers a ping again."""
 
 
-OUTAGE = (ClusterDownError, TryAgainError, RedisClusterException)
-"""What redis-py's cluster client raises while a master fails over (RedisClusterException is
-not a RedisError: SlotNotCoveredError, RedisClusterUnreachableError)."""
+OUTAGE = (ClusterDownError, TryAgainError, SlotNotCoveredError, RedisClusterUnreachableError)
+"""What redis-py's cluster client raises while a master fails over (the last two are not
+RedisErrors). Not the other RedisClusterExceptions: keys of two slots in one script is a bug."""
 
 
 class _Cluster(RedisCluster):
@@ -291,6 +296,7 @@ class RedisStore(Store):
         self.prefix = prefix
         self._wanted = None if shards is None else check_shards(shards)
         self._at: tuple[str, ...] | None = None  # each shard's key prefix, once known
+        self._opening = self._opened = False  # reading (or making, or moving) the layout
         self._lock = threading.RLock()  # making the client, reading the layout
         self._scripts: _Scripts | None = None
         self._queues = _Shards()  # queue -> the shard it was last seen in
@@ -392,18 +398,23 @@ class RedisStore(Store):
 
     def _shards(self) -> tuple[str, ...]:
         """Each shard's key prefix (`{prefix}:{tag}`), read from `{prefix}:layout` once (the
-        store made, or moved from the first layout, when it has none)."""
+        store made, or moved from the first layout, when it has none). Other threads wait
+        meanwhile; the thread moving the store uses the shards as soon as they are known."""
         at = self._at
-        if at is None:
-            with self._lock:
-                if self._at is None:
-                    try:
-                        open_layout(self, self._wanted)
-                    except BaseException:
-                        self._at = None
-                        raise
-                at = cast(tuple[str, ...], self._at)
-        return at
+        if at is not None and self._opened:
+            return at
+        with self._lock:
+            if not self._opened and not self._opening:
+                self._opening = True
+                try:
+                    open_layout(self, self._wanted)
+                except BaseException:
+                    self._at = None
+                    raise
+                finally:
+                    self._opening = False
+                self._opened = True
+            return cast(tuple[str, ...], self._at)
 
     def use_shards(self, count: int) -> None:
         """Work with `count` shards (`bot.stores._redis_layout` calls it, having read or made the
@@ -567,7 +578,7 @@ class RedisStore(Store):
     def ping(self) -> bool:
         try:
             return bool(self.client.ping())
-        except (redis.RedisError, RedisClusterException):
+        except (redis.RedisError, *OUTAGE):
             return False
 
     # -- events and the outbox ----------------------------------------------------------------
