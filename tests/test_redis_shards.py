@@ -13,6 +13,7 @@ import random
 import subprocess
 import uuid
 from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -63,9 +64,13 @@ def message(chat: str, text: str, priority: int = 0) -> Delivery:
     return Delivery("telegram", chat, {"kind": "message", "text": text}, priority=priority)
 
 
+MADE = datetime(2026, 12, 7, 8, 0, tzinfo=timezone(timedelta(hours=7)))
+
+
 def turn(learner_id: str, *deliveries: Delivery) -> Any:
     def change(learner: Learner | None) -> tuple[Learner, list[Delivery]]:
-        learner = learner or Learner.new(learner_id)
+        # Made at a fixed time: twins' copies must be equal, whenever each was made.
+        learner = learner or Learner.new(learner_id, MADE)
         learner.turns += 1
         return learner, list(deliveries)
 
