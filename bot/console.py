@@ -59,7 +59,8 @@ _CAMPAIGN: dict[str, frozenset[str]] = {
         *("passed", "certificates", "add", "add_intro", "place", "no_place", "team_label"),
         *("save", "import", "import_intro", "back", "title", "their_learners", "unknown"),
         *("links", "poster", "formats.png", "formats.pdf", "private", "private_intro"),
-        *("private_on", "private_off", "make_link", "revoke", "edit"),
+        *("private_on", "private_off", "make_link", "revoke", "edit", "help_chat"),
+        *("help_chat_hint",),
     ),
     "volunteers.alone": frozenset({"learners", "certificates"}),
     "volunteers.saved": frozenset({"code"}),
@@ -73,7 +74,7 @@ _CAMPAIGN: dict[str, frozenset[str]] = {
     **_plain(
         "areas",
         *("title", "intro", "area", "village", "name", "adults", "add_area", "add_village"),
-        *("id_hint", "in_area", "save", "import", "import_intro"),
+        *("id_hint", "in_area", "save", "import", "import_intro", "help_chat", "help_chat_hint"),
     ),
     "areas.saved": frozenset({"area"}),
     "areas.saved_village": frozenset({"village", "area"}),
@@ -88,6 +89,7 @@ _CAMPAIGN: dict[str, frozenset[str]] = {
     "places.problems.bad_adults": frozenset({"value"}),
     "places.problems.columns": frozenset({"columns", "missing"}),
     "places.problems.no_volunteer": frozenset({"code"}),
+    "places.problems.bad_chat": frozenset({"value"}),
     "places.problems.other": _NONE,
     **_plain(
         "certificates", "intro", "code", "learner", "certificate", "earned_at", "area", "village"
