@@ -125,6 +125,28 @@ _CAMPAIGN: dict[str, frozenset[str]] = {
     "volunteer_view.message": frozenset({"lesson", "link"}),
 }
 
+_HELP: dict[str, frozenset[str]] = {
+    # A person on the line (bot.helpdesk): the desk's messages in its Telegram chat.
+    "desk.asked": frozenset({"code"}),
+    "desk.distress": frozenset({"code"}),
+    "desk.learner": frozenset({"name", "channel"}),
+    "desk.no_name": _NONE,
+    "desk.place": frozenset({"place"}),
+    "desk.volunteer": frozenset({"volunteer"}),
+    "desk.lesson": frozenset({"lesson", "number", "count"}),
+    "desk.lesson_only": frozenset({"lesson"}),
+    "desk.recent": _NONE,
+    "desk.line": frozenset({"text"}),
+    "desk.until": frozenset({"time"}),
+    "desk.how": _NONE,
+    "desk.said": frozenset({"code", "text"}),
+    "desk.media": _NONE,
+    "desk.console_answer": frozenset({"code", "name", "text"}),
+    "desk.closed_learner": frozenset({"code"}),
+    "desk.closed_helper": frozenset({"code", "name"}),
+    "desk.expired": frozenset({"code", "hours"}),
+}
+
 TEXTS: dict[str, frozenset[str]] = {
     "site.name": _NONE,
     "nav.label": _NONE,
@@ -250,6 +272,7 @@ TEXTS: dict[str, frozenset[str]] = {
     "errors.store_down": _NONE,
     "errors.home": _NONE,
     **_CAMPAIGN,
+    **_HELP,
 }
 
 
