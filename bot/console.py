@@ -145,6 +145,7 @@ _HELP: dict[str, frozenset[str]] = {
     "desk.closed_learner": frozenset({"code"}),
     "desk.closed_helper": frozenset({"code", "name"}),
     "desk.expired": frozenset({"code", "hours"}),
+    "desk.chat_id": frozenset({"chat"}),
 }
 
 TEXTS: dict[str, frozenset[str]] = {

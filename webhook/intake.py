@@ -22,7 +22,7 @@ import json
 import logging
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, Protocol, TypeVar
 
 from fastapi import Request
@@ -165,11 +165,13 @@ def secret_header_route(
     parse: Callable[[Any], P],
     malformed: type[Exception],
     answer: Callable[[P], JSONResponse],
+    handle: Callable[[Service, str, P, float], Awaitable[Receipt | None]] = take,
 ) -> Route:
     """`POST path` for a platform that sends the webhook's `secret` in `header`: the secret
     checked (`check_secret`), the body read and parsed (`parse`, raising `malformed` for JSON
-    that is not one of its events: 400), the event taken, and a 200 made by `answer` from
-    what was parsed. `secret` None: the channel is off, and every request is a 404 `off`."""
+    that is not one of its events: 400), the event taken (`handle`, by default `take`), and a
+    200 made by `answer` from what was parsed. `secret` None: the channel is off, and every
+    request is a 404 `off`."""
     max_body = service.settings.max_body
 
     async def webhook(request: Request) -> JSONResponse:
@@ -183,7 +185,7 @@ def secret_header_route(
                 received = parse(data)
             except malformed as error:
                 raise bad(channel, error) from error
-            await take(service, channel, received, started)
+            await handle(service, channel, received, started)
         except Refused as refused:
             return refused.response()
         return answer(received)

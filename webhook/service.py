@@ -1,6 +1,7 @@
 """Everything one worker process runs: the content (following what is published,
-`webhook.reload`), the store, the tutor, the channels and the delivery loop, started and
-stopped with the app."""
+`webhook.reload`), the store, the tutor, the channels, the delivery loop and the sweep of
+requests for a person past their time (`webhook.helpdesk`), started and stopped with the
+app."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from contextlib import asynccontextmanager
 
 from bot.content import ContentHolder, load_content
 from bot.engine import Engine
+from bot.helpdesk import Desks, HelpPolicy
 from bot.inbound import Inbound
 from bot.outbound import Outbound
 from bot.stores import open_store
@@ -21,6 +23,7 @@ from handlers.web import Transcripts, WebSender
 from webhook import metrics
 from webhook.certificates import FILES_PREFIX, Certificates
 from webhook.delivery import NO_LIMITS, Courier, Limits, Outlet
+from webhook.helpdesk import Helpdesk
 from webhook.media import public_url
 from webhook.reload import ContentFollower
 from webhook.settings import Settings
@@ -55,7 +58,11 @@ class Service:
         self.settings = settings
         self.content = ContentHolder(load_content(settings.content))
         self.store = store or open_store(settings.store, timeout=settings.store_timeout)
-        self.tutor = Tutor(Engine(self.content), self.store)
+        self.help_policy = HelpPolicy(hours=settings.help_hours, quiet=settings.quiet_hours)
+        # Requests for a person go to a Telegram chat: none without the Telegram channel.
+        desks = Desks(self.store, settings.help_chat, telegram=settings.telegram)
+        engine = Engine(self.content, help_policy=self.help_policy)
+        self.tutor = Tutor(engine, self.store, desks)
         self.outlets: dict[str, Outlet] = {}
         # Counting only with HOCSO_METRICS_TOKEN set (see webhook.metrics).
         self.metrics = metrics.create(settings.metrics_token)
@@ -79,9 +86,19 @@ class Service:
         )
         # The certificates' files and addresses for the channels (webhook.certificates).
         self.certificates = Certificates(settings, self.store, self.store_calls, self.content)
+        # Helpers' answers from a desk's group, and requests closed when their time is over.
+        self.helpdesk = Helpdesk(
+            self.store,
+            self.store_calls,
+            self.content,
+            self.help_policy,
+            kick=self.courier.kick,
+            failures=self.store_failures,
+        )
         self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
         self._poller: asyncio.Task[None] | None = None
         self._sweeper: asyncio.Task[None] | None = None
+        self._help_sweeper: asyncio.Task[None] | None = None
         self._follower: asyncio.Task[None] | None = None
         self._closers: list[object] = []
         # Set when the server is asked to stop: long polls answer at once (webhook.signals).
@@ -125,6 +142,7 @@ class Service:
         self.outlets["web"] = Outlet(web, NO_LIMITS)
         self._poller = asyncio.get_running_loop().create_task(self.courier.run())
         self._sweeper = asyncio.get_running_loop().create_task(self._expire())
+        self._help_sweeper = asyncio.get_running_loop().create_task(self.helpdesk.run())
         self._follower = asyncio.get_running_loop().create_task(self.follower.run())
         log.info("service started", extra={"channel": ",".join(self.outlets) or "none"})
 
@@ -169,7 +187,7 @@ class Service:
             await asyncio.sleep(EXPIRE_EVERY)
 
     async def stop(self) -> None:
-        for task in (self._sweeper, self._follower):
+        for task in (self._sweeper, self._help_sweeper, self._follower):
             if task is not None:
                 task.cancel()
         await self.courier.stop()

@@ -29,6 +29,9 @@
 | `HOCSO_DOCS` | `0` turns `/docs`, `/redoc` and `/openapi.json` off (default `1`, on) |
 | `HOCSO_ISSUER` | the unit that issues certificates, printed on them and shown by /verify |
 | `HOCSO_VERIFY_RATE`, `HOCSO_VERIFY_BURST` | /verify lookups a client may make (0.2/s, 10) |
+| `HOCSO_HELP_CHAT` | the Telegram chat for requests for a person (`bot.helpdesk`) |
+| `HOCSO_HELP_HOURS` | hours a request for a person stays open (24) |
+| `HOCSO_QUIET_HOURS` | Vietnam time nobody answers, nothing is pushed (`21-7`, `off`) |
 """
 
 from __future__ import annotations
@@ -40,6 +43,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.content import default_content_dir
+from bot.places import PlaceError, check_chat
+from bot.quiet import QuietHours
 from bot.stores import DEFAULT_STORE_URL
 from webhook.delivery import Limits
 
@@ -116,6 +121,12 @@ class Settings:
     verify_burst: float = 10.0
     # Seconds before any /verify lookup is answered, so an unknown number is not told by speed.
     verify_floor: float = 0.3
+    # A person on the line (bot.helpdesk): the operator's Telegram chat for requests no
+    # volunteer's or area's chat takes (None: the console only), how long one stays open, and
+    # the quiet hours (None: none), when people answer in the morning.
+    help_chat: str | None = None
+    help_hours: float = 24.0
+    quiet_hours: QuietHours | None = field(default_factory=QuietHours)
 
     @property
     def telegram(self) -> bool:
@@ -180,7 +191,30 @@ class Settings:
             issuer=" ".join((environ.get("HOCSO_ISSUER") or "").split()) or None,
             verify_rate=_number(environ, "HOCSO_VERIFY_RATE", 0.2),
             verify_burst=_burst(environ, "HOCSO_VERIFY_BURST", 10.0),
+            help_chat=_chat(environ, "HOCSO_HELP_CHAT"),
+            help_hours=_positive(environ, "HOCSO_HELP_HOURS", 24.0),
+            quiet_hours=_quiet(environ, "HOCSO_QUIET_HOURS"),
         )
+
+
+def _chat(environ: Mapping[str, str], name: str) -> str | None:
+    try:
+        return check_chat(environ.get(name) or "") or None
+    except PlaceError:
+        raise ValueError(
+            f"{name} must be a Telegram chat id, a whole number (a group's is negative, e.g. "
+            "-1001234567890: see README, A person on the line)"
+        ) from None
+
+
+def _quiet(environ: Mapping[str, str], name: str) -> QuietHours | None:
+    raw = (environ.get(name) or "").strip()
+    if not raw:
+        return QuietHours()
+    try:
+        return QuietHours.parse(raw)
+    except ValueError as error:
+        raise ValueError(f"{name}: {error}") from None
 
 
 def _secret(environ: Mapping[str, str], name: str) -> str | None:

@@ -6,19 +6,28 @@
 - Update kinds the tutor does not use are acknowledged (200) so Telegram stops sending them.
 - A learner's update is acknowledged only after its effect and replies are stored; a button
   tap is answered with answerCallbackQuery in the webhook's own response (one call fewer).
+- A helper's reply in a desk's group (`handlers.telegram.Staff`) goes to `webhook.helpdesk`:
+  the learner gets it, at most once, when the group is the request's desk. `/id` in a group is
+  answered, in the webhook's response (sendMessage), with the group's chat id and how to make
+  it a desk (`desk.chat_id` of console.yaml).
 - If the store fails, 503: Telegram delivers the update again later.
 """
 
 from __future__ import annotations
 
+import logging
+import time
 from typing import Any
 
 from fastapi.responses import JSONResponse
 from starlette.routing import Route
 
+from bot.tutor import Receipt
 from handlers.telegram import BadUpdate, Received, parse_update
-from webhook.intake import openapi_post, secret_header_route
+from webhook.intake import Refused, openapi_post, secret_header_route, take
 from webhook.service import Service
+
+log = logging.getLogger("hocso.webhook")
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 CHANNEL = "telegram"
@@ -50,14 +59,40 @@ def telegram_route(service: Service) -> Route:
         off="the Telegram channel is not configured",
         parse=parse_update,
         malformed=BadUpdate,
-        answer=_answer,
+        answer=lambda received: _answer(service, received),
+        handle=_handle,
     )
 
 
-def _answer(received: Received) -> JSONResponse:
-    """A button tap is answered with answerCallbackQuery in the response itself."""
+async def _handle(
+    service: Service, channel: str, received: Received, started: float
+) -> Receipt | None:
+    """A learner's update to the tutor; a helper's message in a desk's group to the helpdesk
+    (503 when the store failed: Telegram sends it again, and it is applied once)."""
+    if received.staff is None:
+        return await take(service, channel, received, started)
+    try:
+        await service.helpdesk.staff(received.event_id, received.staff)
+    except Exception as error:
+        extra = {"channel": channel, "event": received.event_id, "kind": received.kind}
+        service.store_failures.log(
+            log, "update failed; it must be sent again", error, {**extra, "status": 503}
+        )
+        raise Refused(503, "the tutor could not store this update; send it again later") from error
+    ms = round((time.perf_counter() - started) * 1000, 2)
+    log.info("update", extra={"channel": channel, "event": received.event_id, "kind": "staff",
+                              "ms": ms})  # fmt: skip
+    return None
+
+
+def _answer(service: Service, received: Received) -> JSONResponse:
+    """A button tap is answered with answerCallbackQuery in the response itself, and `/id` in
+    a group with its chat id."""
     if received.callback_id is not None:
         return JSONResponse(
             {"method": "answerCallbackQuery", "callback_query_id": received.callback_id}
         )
+    if received.kind == "desk_id" and received.chat is not None:
+        said = service.content.current.console.text("desk.chat_id", chat=received.chat)
+        return JSONResponse({"method": "sendMessage", "chat_id": received.chat, "text": said})
     return JSONResponse({"ok": True})
