@@ -23,7 +23,10 @@ from lessons.problems import Problem
 _NONE: frozenset[str] = frozenset()
 
 
-NAV = ("home", "lessons", "learners", "volunteers", "certificates", "content", "exports", "audit")
+NAV = (
+    "home", "help", "lessons", "learners", "volunteers", "certificates", "content", "exports",
+    "audit",
+)  # fmt: skip
 """The console's pages, each named in the nav by `nav.<page>`."""
 
 
@@ -113,8 +116,9 @@ _CAMPAIGN: dict[str, frozenset[str]] = {
         *("brand", "to_lessons", "stuck", "stuck_intro", "away", "away_intro", "learning"),
         *("learning_intro", "passed", "passed_intro", "none", "seen_today", "seen_yesterday"),
         *("send_again", "lessons", "sms", "telegram", "open", "no_links", "problem_title"),
-        *("not_found", "wait"),
+        *("not_found", "wait", "help", "help_intro"),
     ),
+    "volunteer_view.help_line": frozenset({"code", "waited", "where"}),
     "volunteer_view.title": frozenset({"name"}),
     "volunteer_view.intro": frozenset({"name"}),
     "volunteer_view.total": frozenset({"total"}),
@@ -126,7 +130,8 @@ _CAMPAIGN: dict[str, frozenset[str]] = {
 }
 
 _HELP: dict[str, frozenset[str]] = {
-    # A person on the line (bot.helpdesk): the desk's messages in its Telegram chat.
+    # A person on the line (bot.helpdesk): the desk's messages in its Telegram chat, and the
+    # Hỗ trợ page (webhook/console/pages/help.py).
     "desk.asked": frozenset({"code"}),
     "desk.distress": frozenset({"code"}),
     "desk.learner": frozenset({"name", "channel"}),
@@ -146,6 +151,23 @@ _HELP: dict[str, frozenset[str]] = {
     "desk.closed_helper": frozenset({"code", "name"}),
     "desk.expired": frozenset({"code", "hours"}),
     "desk.chat_id": frozenset({"chat"}),
+    **_plain(
+        "help",
+        *("intro", "none_open", "code", "waiting", "waiting_minutes", "learner", "place"),
+        *("volunteer", "lesson"),
+        *("why", "whys.asked", "whys.distress", "desk", "desk_none", "opened_at", "until"),
+        *("thread", "learner_said", "no_thread", "reply", "reply_hint", "send", "close"),
+        *("closed_title", "closed_at", "how", "hows.helper", "hows.console", "hows.learner"),
+        *("hows.expired", "waited", "not_answered", "none_closed", "empty_text", "privacy"),
+    ),
+    "help.desk_chat": frozenset({"chat"}),
+    "help.minutes": frozenset({"minutes"}),
+    "help.hours": frozenset({"hours", "minutes"}),
+    "help.days": frozenset({"days", "hours"}),
+    "help.step": frozenset({"lesson", "number", "count"}),
+    "help.sent": frozenset({"code"}),
+    "help.closed_done": frozenset({"code"}),
+    "help.gone": frozenset({"code"}),
 }
 
 TEXTS: dict[str, frozenset[str]] = {
@@ -261,6 +283,7 @@ TEXTS: dict[str, frozenset[str]] = {
         for name in ("client", "account", "page", "format", "outcome", "version", "problems")
     },
     **{f"audit.fields.{name}": _NONE for name in ("learner", "area", "village", "code", "count")},
+    "audit.fields.request": _NONE,
     **{f"audit.actions.{action}": _NONE for action in ACTIONS},  # bot.audit
     "table.empty": _NONE,
     "table.download": _NONE,
