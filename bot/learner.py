@@ -21,7 +21,7 @@ certificate codes they index):
  "certificate_name": "Nguyễn Thị Hường",
  "address": ["telegram", "12345"], "remind": true, "nudges": {"an-toan-otp": 1},
  "nudge_at": 1764030000.0, "nudged_at": "2026-11-24T08:10:00+07:00", "returns": 1,
- "unreachable": null, "recent": ["Chỉ mình tôi", "dc r"],
+ "unreachable": null, "recent": ["Chỉ mình tôi", "số •••"],
  "help": {"code": "H-7K2P", "opened_at": "...", "lesson": "an-toan-otp", "step": "cau-1",
           "why": "distress", "desk": "telegram:-1001234", "until": "...",
           "thread": [["2026-11-24T08:12:00+07:00", "", "tôi bị lừa rồi"]], "answered_at": null,
@@ -40,9 +40,10 @@ certificate revoked by an admin keeps its place with `revoked_at` (it is not ear
 counts no more). A result's `version` is the content version
 (`bot.content.content_version`) the lesson was finished under: absent from results recorded
 before versions were. No text a learner typed is kept here but two, each with every digit
-masked (`bot.helpdesk.masked`): `recent`, their last three replies to a lesson (what a person
-who helps them sees), and the `thread` of a request for a person while it is open (dropped
-when it closes, only the counts in `helped` stay).
+masked (`bot.helpdesk.masked`): `recent`, their last three answers to a lesson's questions (an
+option's label, else the words; what a person who helps them sees), and the `thread` of a
+request for a person while it is open (dropped when it closes, only the counts in `helped`
+stay).
 """
 
 from __future__ import annotations
