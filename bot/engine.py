@@ -321,9 +321,13 @@ class _Turn:
 
     def distressed(self, text: str) -> bool:
         """Whether the learner says they were cheated or lost money ("tôi bị lừa rồi"), in a
-        reply that neither answers the current step (a scam quiz's "Bị lừa") nor asks what
+        reply that neither answers the current step (a scam quiz's "Bị lừa"), nor is a
+        button's words (the lesson "Nhận biết lừa đảo qua mạng" in the menu), nor asks what
         something means ("lừa đảo là gì")."""
         if not mentions(text, self.messages.words("words.distress")) or self.asks(text):
+            return False
+        labels = [[spoken(label)] for label, _ in self.learner.buttons]
+        if labels and read_option(text, labels).how in ("exact", "typo"):
             return False
         lesson, step = self.place()
         return not (lesson and step and (self.step_claims(step, text) or self.is_answer(text)))

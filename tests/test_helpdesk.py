@@ -154,6 +154,9 @@ def test_at_the_menu_distress_is_offered_a_person_too(content: Content) -> None:
     chat.send("xin chào")
     chat.send("tôi bị lừa rồi")
     assert chat.says("person.distress")
+    chat.send("menu")
+    chat.send("bai lua dao")  # a lesson's title, typed: it opens
+    assert not chat.says("person.distress") and chat.step == "chao"
 
 
 def test_the_offer_is_a_choice(content: Content) -> None:
