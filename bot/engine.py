@@ -76,11 +76,15 @@ class Engine:
         *,
         clock: Callable[[], datetime] = now_vn,
         make_code: Callable[[], str] = new_code,
+        reminding: bool = False,
         help_policy: HelpPolicy | None = None,
     ) -> None:
         self._holder = content if isinstance(content, ContentHolder) else ContentHolder(content)
         self._clock = clock
         self._make_code = make_code
+        # Whether reminders are sent (the service, with HOCSO_REMIND_AFTER not off): then
+        # stopping for now says one will come, and how to turn them off.
+        self.reminding = reminding
         self.help_policy = help_policy or HelpPolicy()
 
     @property
@@ -96,7 +100,10 @@ class Engine:
         raises `Unrouted`, and the caller looks it up and calls again."""
         clock = self._clock()
         learner = stored.copy() if stored else Learner.new(inbound.learner, clock)
-        turn = _Turn(self.content, learner, clock, self._make_code, self.help_policy, route)
+        turn = _Turn(
+            self.content, learner, clock, self._make_code, self.help_policy, route,
+            reminding=self.reminding,
+        )  # fmt: skip
         learner.turns += 1
         learner.seen_at = turn.now
         if inbound.name:
@@ -169,8 +176,11 @@ class _Turn:
         make_code: Callable[[], str],
         help_policy: HelpPolicy,
         route: Route | None,
+        *,
+        reminding: bool = False,
     ) -> None:
         self.content = content
+        self.reminding = reminding
         self.messages = content.messages
         self.learner = learner
         self.clock = clock
@@ -686,7 +696,14 @@ class _Turn:
         elif name == "name":
             self.ask_name([])
         elif name == "stop":
-            self.say("stop", self.resume_buttons())
+            if self.reminding and self.learner.remind:
+                self.say("stop")
+                self.say("remind.later", self.resume_buttons())
+            else:
+                self.say("stop", self.resume_buttons())
+        elif name in ("remind_off", "remind_on"):
+            self.learner.remind = name == "remind_on"
+            self.say("remind.on" if self.learner.remind else "remind.off", self.resume_buttons())
         elif name == "delete":
             self.learner.pending = "delete"
             self.say("delete.confirm", self.delete_buttons())
@@ -775,7 +792,7 @@ class _Turn:
             self.say("person.opened", (self.back_button(),), code=request.code)
         else:
             self.say(f"person.opened_{when}", (self.back_button(),), code=request.code,
-                     hour=quiet.end_hour())  # fmt: skip
+                     hour=helpdesk.end_hour(quiet))  # fmt: skip
 
     def on_the_line(self, inbound: Inbound) -> bool:
         """The learner's open request takes this turn (True), or has closed and the turn goes

@@ -46,7 +46,7 @@ from bot.learner import VIETNAM, HelpRequest, Learner
 from bot.outbound import Button, Outbound, to_body
 from bot.places import Places
 from bot.progress import CODE_ALPHABET
-from bot.quiet import QuietHours
+from bot.reminders import QUIET, Policy
 from bot.roster import channel_of, mask_name
 from bot.stores.base import Change, Delivery, Store
 from bot.tally import Group, seconds
@@ -90,11 +90,13 @@ def masked(text: str, longest: int = LONGEST) -> str:
 @dataclass(frozen=True)
 class HelpPolicy:
     """How long a request stays open (`hours`), when people answer only in the morning
-    (`quiet`, None: always within the day), how often the learner is told their words were
-    passed on (`ack_every`, seconds) and how many lines a thread keeps (`lines`)."""
+    (`quiet`: the reminders' quiet hours, minutes of the day in Vietnam time, as
+    `bot.reminders.parse_quiet` reads HOCSO_QUIET_HOURS; None: always within the day), how
+    often the learner is told their words were passed on (`ack_every`, seconds) and how many
+    lines a thread keeps (`lines`)."""
 
     hours: float = 24.0
-    quiet: QuietHours | None = field(default_factory=QuietHours)
+    quiet: tuple[int, int] | None = QUIET
     ack_every: float = 600.0
     lines: int = 30
 
@@ -228,15 +230,26 @@ def note_recent(learner: Learner, text: str) -> None:
     learner.recent = [*learner.recent, masked(text, 120)][-RECENT:]
 
 
-def morning(quiet: QuietHours | None, at: datetime) -> Literal["day", "night", "dawn"]:
+def is_quiet(quiet: tuple[int, int] | None, at: datetime) -> bool:
+    """Whether `at` is in the quiet hours (the reminders' own reckoning of them)."""
+    return Policy(quiet=quiet).is_quiet(at.timestamp())
+
+
+def morning(quiet: tuple[int, int] | None, at: datetime) -> Literal["day", "night", "dawn"]:
     """When a person will answer a request made `at`: within the day, or after the quiet
     hours end, tomorrow ("night", before midnight) or today ("dawn")."""
-    if quiet is None or at not in quiet:
+    if quiet is None or not is_quiet(quiet, at):
         return "day"
-    local = at.astimezone(VIETNAM).time()
-    if quiet.start > quiet.end and local >= quiet.start:
-        return "night"
-    return "dawn"
+    local = at.astimezone(VIETNAM)
+    minute = local.hour * 60 + local.minute
+    start, end = quiet
+    return "night" if start > end and minute >= start else "dawn"
+
+
+def end_hour(quiet: tuple[int, int]) -> str:
+    """When the quiet hours end, for "sau {hour} giờ": "7", or "6:30" with minutes."""
+    hour, minute = divmod(quiet[1], 60)
+    return f"{hour}:{minute:02d}" if minute else str(hour)
 
 
 # -- the desk's side: what a turn or a change posts -------------------------------------------
@@ -373,10 +386,12 @@ def _open(learner: Learner | None, code: str, desk: str | None, applied: Applied
 
 
 def _to_learner(learner: Learner, message: Outbound) -> list[Delivery]:
+    """A message to the learner's own chat (none when no message of theirs says where it is),
+    naming them, as every delivery to a learner's chat does."""
     if learner.address is None:
         return []
     channel, chat = learner.address
-    return [Delivery(channel, chat, to_body(message))]
+    return [Delivery(channel, chat, to_body(message), learner=learner.id)]
 
 
 def answer(

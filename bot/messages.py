@@ -71,6 +71,7 @@ TEXTS: dict[str, frozenset[str]] = {
     "buttons.keep_learning": _NONE,
     "buttons.delete_yes": _NONE,
     "buttons.delete_no": _NONE,
+    "buttons.remind_off": _NONE,
     "quiz.right": _keys("explain"),
     "quiz.wrong": _NONE,
     "quiz.wrong_hint": _keys("hint"),
@@ -105,6 +106,12 @@ TEXTS: dict[str, frozenset[str]] = {
     "person.done": _NONE,
     "person.expired": _NONE,
     "stop": _NONE,
+    # Reminders for a learner who stopped (bot.reminders), and turning them off and on.
+    "remind.lesson": _keys("title", "step", "steps"),
+    "remind.next": _keys("title", "next"),
+    "remind.later": _NONE,
+    "remind.off": _NONE,
+    "remind.on": _NONE,
     "progress.title": _NONE,
     "progress.none": _NONE,
     "progress.passed": _keys("title", "percent"),
@@ -218,7 +225,7 @@ TEXTS: dict[str, frozenset[str]] = {
 
 COMMANDS = (
     "menu", "next", "repeat", "back", "help", "lost", "progress", "stop", "delete", "name",
-    "certificates", "person",
+    "certificates", "remind_off", "remind_on", "person",
 )  # fmt: skip
 WORDS = (
     "go_on", "not_yet", "asking", "hold", "delete_yes", "tap", "tap_below", "distress",

@@ -4,9 +4,13 @@ tutor = Tutor(Engine(content), open_store("sqlite:///data/hocso.db"))
 replies = tutor.handle(Inbound(learner="cli:an", text="dc r"))          # the CLI
 receipt = tutor.receive("tg:881", Inbound("tg:5", text="dc r"), "telegram", "5", now)
 queued = tutor.apply("nudge:tg:5:an-toan-otp:1", "tg:5", change, now)  # not a learner's turn
+queued = tutor.remind("tg:5", 1764030000.0, now)                         # a reminder due
 
 Every event a learner sends records where pushes reach them (`Learner.address`), clears a
-block recorded before (they wrote again), and counts the return a reminder brought.
+block recorded before (they wrote again), counts the return a reminder brought, and plans
+their next reminder (`Learner.nudge_at`, with the tutor's `bot.reminders.Policy`; none
+without one). Reminders are bulk messages (priority 1); every delivery to a learner's chat
+names its learner.
 
 A turn that asks for a person is applied twice: the engine raises `Unrouted` (a change may
 not read the store), the route is looked up (`Desks.route`: the directory, an unused code),
@@ -17,7 +21,7 @@ a helper's answer finds the learner, and forgotten when it closes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot import helpdesk
 from bot.engine import Engine
@@ -25,11 +29,14 @@ from bot.helpdesk import Desks, News, Route, Unrouted
 from bot.inbound import Inbound
 from bot.learner import Learner
 from bot.outbound import Outbound, to_body
+from bot.reminders import Policy, Reminders, topic
 from bot.stores.base import Change, Delivery, Store
 from bot.tally import Group
 
 ROUTING = 3
 """Tries at a turn that asks for a person (the route of the first is looked up for the next)."""
+
+BULK = 1  # `Delivery.priority` of reminders: sent in the capacity replies leave
 
 
 @dataclass(frozen=True)
@@ -46,9 +53,18 @@ class Tutor:
     """Loads the learner, lets the engine change them, stores the result: one atomic step.
     `desks` routes requests for a person (default: no desk, the console only)."""
 
-    def __init__(self, engine: Engine, store: Store, desks: Desks | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        store: Store,
+        policy: Policy | None = None,
+        *,
+        desks: Desks | None = None,
+    ) -> None:
         self.engine = engine
         self.store = store
+        # Without a policy (the CLI), nothing is planned: reminders are off.
+        self.reminders = Reminders(policy or Policy(delays=()), lambda: engine.content)
         self.desks = desks or Desks(store)
 
     def handle(self, inbound: Inbound) -> list[Outbound]:
@@ -79,8 +95,10 @@ class Tutor:
             after, replies = self.engine.handle(learner, inbound, route)
             if after is not None:
                 arrived(after, channel, chat)
+                after.nudge_at = self.reminders.policy.plan(after, now)
                 where[0] = after.position.step if after.position else None
-            deliveries = [Delivery(channel, chat, to_body(reply)) for reply in replies]
+            whose = inbound.learner
+            deliveries = [Delivery(channel, chat, to_body(r), learner=whose) for r in replies]
             news, to_desk = helpdesk.desk_news(
                 learner, after, route, self.engine.content, self.engine.help_policy.hours
             )
@@ -118,6 +136,81 @@ class Tutor:
         block) at most once, with the deliveries it queues, as one atomic step; None when
         `event_id` was applied before."""
         return self.store.handle(learner_id, event_id, change, now)
+
+    def remind(self, learner_id: str, at: float, now: float) -> list[Delivery] | None:
+        """Send the learner's reminder planned for `at` (`Store.due`), swept at `now`: checked
+        again in the atomic step (still planned for then, and allowed now), queued as bulk to
+        their address, and the next one planned. Once per planned time, however many workers
+        sweep: None for a repeat; no deliveries when it was not sent (planned again)."""
+
+        def change(learner: Learner | None) -> tuple[Learner | None, list[Delivery]]:
+            if learner is None:
+                return None, []
+            if learner.address is None:  # nowhere to send it: not planned again until they write
+                return replace(learner, nudge_at=None), []
+            after, said = self.reminders.due(learner, at, now)
+            channel, chat = learner.address
+            return after, [self._bulk(channel, chat, learner.id, message) for message in said]
+
+        return self.apply(f"remind:{learner_id}:{at!r}", learner_id, change, now)
+
+    def show_reminder(self, learner_id: str, channel: str, chat: str, now: float) -> list[Delivery]:
+        """The reminder a page opened now shows the learner (the web chat, which cannot push
+        one), when one is due: queued to `chat`, once per reminder."""
+        stored = self.store.get(learner_id)
+        if stored is None or not self.reminders.policy.shows(stored, now):
+            return []
+        subject = topic(stored)
+        assert subject is not None
+        event = f"remind:{learner_id}:{subject.key}:{subject.sent + 1}"
+
+        def change(learner: Learner | None) -> tuple[Learner | None, list[Delivery]]:
+            if learner is None:
+                return None, []
+            after, said = self.reminders.shown(learner, now)
+            return after, [self._bulk(channel, chat, learner.id, message) for message in said]
+
+        return self.apply(event, learner_id, change, now) or []
+
+    def reach(
+        self, event_id: str, learner_id: str, channel: str, chat: str, why: str, now: float
+    ) -> bool:
+        """A platform says whether the learner's chat can be reached (`why`: "unblocked", or
+        why not: "blocked"), without a message from them (Telegram's `my_chat_member`): no
+        reminder is pushed to them while they cannot be, and one is planned again when they
+        can. A learner hocso does not know is not created. False for a repeat."""
+
+        def change(learner: Learner | None) -> tuple[Learner | None, list[Delivery]]:
+            if learner is None:
+                return None, []
+            learner = learner.copy()
+            learner.unreachable = None if why == "unblocked" else why
+            if why == "unblocked":
+                learner.address = (channel, chat)
+            learner.nudge_at = self.reminders.policy.plan(learner, now)
+            return learner, []
+
+        return self.apply(event_id, learner_id, change, now) is not None
+
+    def unreachable(self, delivery: Delivery, why: str, now: float) -> None:
+        """A send to the learner's chat was refused for good, for a reason that says they cannot
+        be reached (`handlers.base.SendError.gone`): no reminder is pushed to them until they
+        write again. Once per delivery; nothing when the learner has moved to another chat."""
+
+        def change(learner: Learner | None) -> tuple[Learner | None, list[Delivery]]:
+            if learner is None or learner.address != (delivery.channel, delivery.chat):
+                return learner, []
+            learner = learner.copy()
+            learner.unreachable = why
+            learner.nudge_at = None
+            return learner, []
+
+        if delivery.learner:
+            self.apply(f"unreachable:{delivery.id}", delivery.learner, change, now)
+
+    @staticmethod
+    def _bulk(channel: str, chat: str, learner: str, message: Outbound) -> Delivery:
+        return Delivery(channel, chat, to_body(message), priority=BULK, learner=learner)
 
 
 def arrived(learner: Learner, channel: str, chat: str) -> None:

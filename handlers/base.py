@@ -14,7 +14,9 @@ class SendError(Exception):
     `permanent`: it never will be (the learner blocked the bot, the chat is gone); `sent`: how
     many parts of the message went through before the failure (pass it back as `skip`);
     `rate_limited`: the platform refused it for too many requests (HTTP 429 or its own code
-    for that), counted in `hocso_rate_limited_total`."""
+    for that), counted in `hocso_rate_limited_total`; `gone`: why the learner cannot be
+    reached at all now ("blocked", "no chat", "window"…), for a permanent failure that says so:
+    no reminder is pushed to them until they write again."""
 
     def __init__(
         self,
@@ -24,6 +26,7 @@ class SendError(Exception):
         permanent: bool = False,
         sent: int = 0,
         rate_limited: bool = False,
+        gone: str | None = None,
     ) -> None:
         super().__init__(description)
         self.description = description
@@ -31,6 +34,7 @@ class SendError(Exception):
         self.permanent = permanent
         self.sent = sent
         self.rate_limited = rate_limited
+        self.gone = gone
 
     def __repr__(self) -> str:
         return (

@@ -8,6 +8,7 @@ import csv
 import io
 import re
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ import bot.accounts
 from bot.content import Content
 from bot.engine import Engine
 from bot.inbound import Inbound
+from bot.learner import HelpRequest, Learner, now_vn
 from bot.places import Area, Village, Volunteer, save_area, save_volunteer
 from bot.reports import standing
 from bot.tutor import Tutor
@@ -78,6 +80,31 @@ def test_the_overview_by_village_as_csv_and_json(lan: Admin, content: Content) -
     text = lan.get("/admin/index.csv").content.decode("utf-8-sig")
     found = {row["id"]: row["learners"] for row in csv.DictReader(io.StringIO(text))}
     assert found == {"an-phu": "2", "": "1"}
+
+
+def test_the_overview_shows_what_reminders_and_people_did(
+    lan: Admin, app: ServiceThread, content: Content
+) -> None:
+    opened = (now_vn() - timedelta(minutes=190)).isoformat()
+    waiting = HelpRequest(code="H-AAAA", opened_at=opened, until=opened)
+    app.store.save(
+        Learner(id="tg:9", created_at=opened, nudges={"mau": 2}, returns=1, help=waiting,
+                helped={"asked": 2, "answered": 1, "waited": 1500})
+    )  # fmt: skip
+    app.store.save(Learner(id="tg:8", created_at=opened, remind=False))
+    page = lan.get("/admin").text
+    said = content.console.text
+    assert shows(page, content.console, "overview.outreach")
+    for figure, key in [(2, "reminders_sent"), (1, "reminders_returned"), (1, "reminders_off"),
+                        (1, "help_open")]:  # fmt: skip
+        assert f"<strong>{figure}</strong> {said(f'overview.{key}')}" in page
+    oldest = said("overview.hours", hours=3, minutes=10)
+    assert shows(page, content.console, "overview.help_oldest", time=oldest) or shows(
+        page, content.console, "overview.help_oldest", time=said("overview.hours", hours=3,
+                                                                 minutes=11)
+    )  # fmt: skip
+    answered = said("overview.minutes", minutes=25)
+    assert shows(page, content.console, "overview.help_answered", time=answered)
 
 
 def test_a_funnel_and_its_export(lan: Admin, content: Content) -> None:

@@ -102,6 +102,7 @@ TELEGRAM_SWEEP = single_changes(
     ]
 )
 TELEGRAM_KINDS = {"text", "start", "button", "media"}
+TELEGRAM_REACH = {"blocked", "unblocked"}  # my_chat_member: no message, the learner's chat
 
 
 def check_telegram(data: object) -> None:
@@ -113,7 +114,12 @@ def check_telegram(data: object) -> None:
     assert isinstance(data, dict)
     update_id = data["update_id"]
     assert got.event_id == f"tg:{update_id}" and len(got.event_id) <= 23
-    assert got.kind in TELEGRAM_KINDS or re.fullmatch(r"ignored:[a-z_-]{1,40}", got.kind), got
+    assert got.kind in TELEGRAM_KINDS | TELEGRAM_REACH or re.fullmatch(
+        r"ignored:[a-z_-]{1,40}", got.kind
+    ), got
+    assert (got.reach is not None) == (got.kind in TELEGRAM_REACH) and got.reach in (None, got.kind)
+    if got.reach is not None:
+        assert got.learner is not None and got.inbound is None
     if got.learner is None:
         assert got.chat is None and got.inbound is None
     else:

@@ -20,7 +20,6 @@ from bot.helpdesk import Applied, Desks, HelpPolicy, Route, Unrouted
 from bot.inbound import Inbound
 from bot.learner import VIETNAM
 from bot.places import Area, PlaceError, Village, Volunteer, check_chat, save_area, save_volunteer
-from bot.quiet import QuietHours
 from bot.stores import open_store
 from bot.stores.base import Change, Delivery, Store
 from bot.tally import Group
@@ -287,49 +286,25 @@ def test_past_its_time_the_learners_next_message_resumes_the_tutor(content: Cont
 
 
 QUIET = [
-    # (when, quiet hours, the message, the hour it names)
-    (time(10, 0), QuietHours(), "person.opened", None),
-    (time(22, 15), QuietHours(), "person.opened_night", "7"),
-    (time(5, 40), QuietHours(), "person.opened_dawn", "7"),
-    (time(20, 59), QuietHours(), "person.opened", None),
-    (time(6, 0), QuietHours(time(22, 30), time(6, 30)), "person.opened_dawn", "6:30"),
+    # (when, quiet hours as minutes of the day (HOCSO_QUIET_HOURS), the message, its hour)
+    (time(10, 0), (21 * 60, 7 * 60), "person.opened", None),
+    (time(22, 15), (21 * 60, 7 * 60), "person.opened_night", "7"),
+    (time(5, 40), (21 * 60, 7 * 60), "person.opened_dawn", "7"),
+    (time(20, 59), (21 * 60, 7 * 60), "person.opened", None),
+    (time(6, 0), (22 * 60 + 30, 6 * 60 + 30), "person.opened_dawn", "6:30"),
+    (time(13, 30), (13 * 60, 14 * 60), "person.opened_dawn", "14"),
     (time(23, 0), None, "person.opened", None),
 ]
 
 
 @pytest.mark.parametrize(("clock", "quiet", "key", "hour"), QUIET)
 def test_the_learner_is_told_honestly_when_someone_will_answer(
-    content: Content, clock: time, quiet: QuietHours | None, key: str, hour: str | None
+    content: Content, clock: time, quiet: tuple[int, int] | None, key: str, hour: str | None
 ) -> None:
     when = Clock(datetime.combine(NOW.date(), clock, VIETNAM))
     chat = opened(content, when, quiet=quiet)
     values = {"code": "H-TEST", **({"hour": hour} if hour else {})}
     assert chat.says(key, **values), chat.text
-
-
-@pytest.mark.parametrize(
-    ("written", "found"),
-    [
-        ("21-7", QuietHours(time(21), time(7))),
-        ("22:30-6:30", QuietHours(time(22, 30), time(6, 30))),
-        (" 13 - 14 ", QuietHours(time(13), time(14))),
-        ("off", None),
-        ("7-7", None),
-        ("21h-7h", ValueError),
-        ("25-7", ValueError),
-        ("21:75-7", ValueError),
-    ],
-)
-def test_quiet_hours_are_read_as_written(written: str, found: object) -> None:
-    if found is ValueError:
-        with pytest.raises(ValueError, match=r"21-7|hours are 0 to 23"):
-            QuietHours.parse(written)
-    else:
-        assert QuietHours.parse(written) == found
-    evening = QuietHours()
-    assert datetime(2026, 11, 24, 22, 0, tzinfo=VIETNAM) in evening
-    assert datetime(2026, 11, 24, 7, 0, tzinfo=VIETNAM) not in evening
-    assert datetime(2026, 11, 24, 0, 30, tzinfo=VIETNAM) in evening
 
 
 # -- routes ------------------------------------------------------------------------------------
@@ -400,7 +375,7 @@ class Turns:
 
     def __init__(self, content: Content, store: Store, clock: Clock) -> None:
         engine = Engine(content, clock=clock, help_policy=HelpPolicy(hours=24, quiet=None))
-        self.tutor = Tutor(engine, store, Desks(store, "-100999", telegram=True))
+        self.tutor = Tutor(engine, store, desks=Desks(store, "-100999", telegram=True))
         self.store = store
         self.clock = clock
         self.events = 0

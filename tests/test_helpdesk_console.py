@@ -23,6 +23,7 @@ from selenium.webdriver.common.by import By
 import bot.accounts
 from bot.content import Content
 from bot.places import Area, Places, Village, Volunteer, new_link_token, save_area, save_volunteer
+from bot.reminders import Policy
 from lessons import markup
 from support.browser import chromium, until
 from support.chat import fixture_content
@@ -51,7 +52,7 @@ def content(tmp_path: Path) -> Content:
 @pytest.fixture
 def app(fake_telegram: FakeTelegram, content: Content, store_url: str) -> Iterator[ServiceThread]:
     settings = settings_for(
-        fake_telegram, content.root, store_url, help_chat=str(GROUP), quiet_hours=None
+        fake_telegram, content.root, store_url, help_chat=str(GROUP), reminders=Policy(quiet=None)
     )
     with ServiceThread(settings) as served:
         add_account(served.store)
@@ -180,7 +181,7 @@ def test_the_help_page_in_a_browser(
     fake_telegram: FakeTelegram, content: Content, tmp_path: Path
 ) -> None:
     settings = settings_for(
-        fake_telegram, content.root, f"sqlite:///{tmp_path / 'h.db'}", quiet_hours=None
+        fake_telegram, content.root, f"sqlite:///{tmp_path / 'h.db'}", reminders=Policy(quiet=None)
     )
     with ServiceThread(settings) as app, chromium() as browser:
         add_account(app.store)

@@ -18,7 +18,8 @@ import pytest
 
 from bot.content import Content
 from bot.learner import Learner
-from bot.quiet import QuietHours
+from bot.reminders import Policy
+from bot.stores import open_store
 from handlers.telegram import parse_update
 from lessons import markup
 from support.chat import fixture_content, plain
@@ -33,10 +34,14 @@ from support.service import (
 )
 from support.waiting import wait_until
 from support.web import WebLearner
+from webhook.service import Service
 from webhook.settings import Settings
 
 GROUP = -1001234567890
 STRANGERS = -1009999999999
+NO_QUIET = Policy(quiet=None)
+"""No quiet hours: what is said and when the sweep closes a request do not hang on the hour
+the tests run at."""
 
 pytestmark = pytest.mark.filterwarnings(
     "ignore:Deprecated since version v22.2:telegram.warnings.PTBDeprecationWarning"
@@ -67,7 +72,7 @@ def test_a_learner_who_was_cheated_reaches_a_volunteer_and_gets_the_answer(
     fake_telegram: FakeTelegram, content: Content, store_url: str
 ) -> None:
     settings = settings_for(
-        fake_telegram, content.root, store_url, help_chat=str(GROUP), quiet_hours=None
+        fake_telegram, content.root, store_url, help_chat=str(GROUP), reminders=NO_QUIET
     )
     person = content.messages.text("buttons.person")
     answer = "Bác gọi ngay số tổng đài in sau thẻ ngân hàng để khóa tài khoản nhé."
@@ -186,7 +191,7 @@ def test_a_request_nobody_answered_closes_once_with_two_workers(
         shared_store_url,
         help_chat=str(GROUP),
         help_hours=2 / 3600,  # two seconds
-        quiet_hours=None,
+        reminders=NO_QUIET,
     )
     first, second = ServiceThread(settings), ServiceThread(replace(settings))
     for worker in (first, second):
@@ -237,7 +242,7 @@ def test_id_in_a_group_says_its_chat_id_to_set_a_desk_up(
 @pytest.mark.parametrize(
     ("environ", "found"),
     [
-        ({}, (None, 24.0, QuietHours())),
+        ({}, (None, 24.0, (21 * 60, 7 * 60))),
         (
             {
                 "HOCSO_HELP_CHAT": "-1001234567890",
@@ -248,16 +253,21 @@ def test_id_in_a_group_says_its_chat_id_to_set_a_desk_up(
         ),
         ({"HOCSO_HELP_CHAT": "@nhom"}, "HOCSO_HELP_CHAT must be a Telegram chat id"),
         ({"HOCSO_HELP_HOURS": "0"}, "HOCSO_HELP_HOURS must be a number above 0"),
-        ({"HOCSO_QUIET_HOURS": "đêm"}, "HOCSO_QUIET_HOURS"),
     ],
 )
-def test_the_settings_of_a_person_on_the_line(environ: dict[str, str], found: object) -> None:
+def test_the_settings_of_a_person_on_the_line(
+    environ: dict[str, str], found: object, tmp_path: Path
+) -> None:
+    """HOCSO_HELP_CHAT and HOCSO_HELP_HOURS; the quiet hours are the reminders' own."""
     if isinstance(found, str):
         with pytest.raises(ValueError, match=found):
             Settings.from_env(environ)
         return
-    settings = Settings.from_env(environ)
-    assert (settings.help_chat, settings.help_hours, settings.quiet_hours) == found
+    settings = Settings.from_env({**environ, "HOCSO_CONTENT": str(fixture_content(tmp_path).root)})
+    service = Service(settings, store=open_store("memory://"))
+    policy = service.help_policy
+    assert (settings.help_chat, settings.help_hours, policy.quiet) == found
+    assert policy.hours == settings.help_hours
 
 
 # -- the desk's group, as Telegram posts it ---------------------------------------------------

@@ -558,3 +558,15 @@ def test_unanswering_redis_url_falls_back_to_a_throwaway_server(
     finally:
         if server is not None:
             server.stop()
+
+
+def test_a_long_learner_is_kept_deflated_and_read_back_either_way() -> None:
+    from bot.stores._document import PACK_OVER, PACKED, decode, encode
+
+    short, long = Learner.new("tg:1"), full_learner()
+    long.trail = {f"bai-{n}": [f"buoc-{k}" for k in range(12)] for n in range(5)}
+    assert not encode(short).startswith(PACKED) and len(encode(short)) <= PACK_OVER
+    packed = encode(long)
+    plain = json.dumps(long.to_dict(), ensure_ascii=False, separators=(",", ":"))
+    assert packed.startswith(PACKED) and len(packed) < len(plain) * 0.6
+    assert decode(packed) == long == decode(plain)  # what was kept before packing still reads

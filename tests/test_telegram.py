@@ -128,11 +128,12 @@ def got(
     *,
     learner: str | None = LEARNER,
     callback_id: str | None = None,
+    reach: str | None = None,
 ) -> Received:
     chat = learner.removeprefix("tg:") if learner else None
     # Every update here comes from USER, whose name the learner's record keeps.
     named = dataclasses.replace(inbound, name="Lan Nguyễn") if inbound else None
-    return Received(f"tg:{update_id}", learner, chat, named, callback_id, kind)
+    return Received(f"tg:{update_id}", learner, chat, named, callback_id, kind, reach)
 
 
 PHOTO_SIZES = [file("p1", width=90, height=67, file_size=1234), file("p2", width=800, height=600)]
@@ -329,10 +330,14 @@ PARSE_CASES = [
         id="edited channel post",
     ),
     pytest.param(
-        membership(29, "member", "kicked"), got(29, "ignored:blocked"), id="learner blocks the bot"
+        membership(29, "member", "kicked"),
+        got(29, "blocked", reach="blocked"),
+        id="learner blocks the bot",
     ),
     pytest.param(
-        membership(30, "kicked", "member"), got(30, "ignored:unblocked"), id="learner unblocks"
+        membership(30, "kicked", "member"),
+        got(30, "unblocked", reach="unblocked"),
+        id="learner unblocks",
     ),
     pytest.param(
         message(31, chat=GROUP, text="/start"),
@@ -775,26 +780,40 @@ def test_nothing_to_send_sends_nothing(fake_telegram: FakeTelegram) -> None:
 
 
 @pytest.mark.parametrize(
-    ("answer", "retry_after", "permanent", "description"),
+    ("answer", "retry_after", "permanent", "description", "gone"),
     [
-        pytest.param(flood(7), 7.0, False, "Flood control exceeded", id="429"),
-        pytest.param(server_error(500), None, False, "Internal Server Error", id="500"),
-        pytest.param(server_error(503), None, False, "Internal Server Error", id="503"),
-        pytest.param(bad_gateway(), None, False, "Bad Gateway (502)", id="502 html page"),
+        pytest.param(flood(7), 7.0, False, "Flood control exceeded", None, id="429"),
+        pytest.param(server_error(500), None, False, "Internal Server Error", None, id="500"),
+        pytest.param(server_error(503), None, False, "Internal Server Error", None, id="503"),
+        pytest.param(bad_gateway(), None, False, "Bad Gateway (502)", None, id="502 html page"),
         pytest.param(
-            blocked(), None, True, "Forbidden: bot was blocked by the user", id="403 blocked"
+            blocked(), None, True, "Forbidden: bot was blocked by the user", "blocked",
+            id="403 blocked",
         ),
-        pytest.param(chat_not_found(), None, True, "Chat not found", id="400 chat not found"),
-        pytest.param(slow(1.0), None, False, "Timed out", id="timeout"),
+        pytest.param(
+            Scripted(403, "Forbidden: user is deactivated"), None, True, "user is deactivated",
+            "deactivated", id="403 deactivated",
+        ),
+        pytest.param(
+            chat_not_found(), None, True, "Chat not found", "no chat", id="400 chat not found"
+        ),
+        pytest.param(
+            bad_request("message is too long"), None, True, "Message is too long", None,
+            id="400 a message refused",
+        ),
+        pytest.param(slow(1.0), None, False, "Timed out", None, id="timeout"),
     ],
-)
+)  # fmt: skip
 def test_send_errors(
     fake_telegram: FakeTelegram,
     answer: Scripted,
     retry_after: float | None,
     permanent: bool,
     description: str,
+    gone: str | None,
 ) -> None:
+    """What a failure means for delivery, and whether it says the learner cannot be reached
+    (no reminder is pushed to them until they write again)."""
     fake_telegram.script("sendMessage", answer, chat=CHAT)
 
     async def action(sender: TelegramSender) -> None:
@@ -806,6 +825,7 @@ def test_send_errors(
     assert isinstance(error, base.SendError)  # what the delivery loop catches
     assert (error.retry_after, error.permanent, error.sent) == (retry_after, permanent, 0)
     assert description in error.description
+    assert error.gone == gone
 
 
 def test_failures_scripted_for_one_chat_spare_the_others(fake_telegram: FakeTelegram) -> None:

@@ -334,7 +334,7 @@ MEANINGS = [
     pytest.param(ApiError(429, "Quota exceeded", 7.0), 7.0, False, id="429-with-wait"),
     pytest.param(ApiError(429, "Quota exceeded"), DEFAULT_RETRY_AFTER, False, id="429"),
     pytest.param(ApiError(400, "Bad Request: chat not found"), None, True, id="400"),
-    pytest.param(ApiError(403, "Forbidden"), None, True, id="403"),
+    pytest.param(ApiError(403, "Forbidden"), None, "blocked", id="403"),
     pytest.param(ApiError(413, "Too large"), None, True, id="other-4xx"),
     pytest.param(ApiError(401, "Unauthorized"), None, False, id="401-token"),
     pytest.param(ApiError(404, "Not found"), None, False, id="404-token"),
@@ -347,10 +347,15 @@ MEANINGS = [
 
 
 @pytest.mark.parametrize(("error", "retry_after", "permanent"), MEANINGS)
-def test_send_error(error: ApiError, retry_after: float | None, permanent: bool) -> None:
+def test_send_error(error: ApiError, retry_after: float | None, permanent: bool | str) -> None:
+    """`permanent` a reason: permanent, and the learner cannot be reached (they blocked the
+    bot, most likely: no reminder is pushed to them until they write again)."""
     meaning = send_error(error, sent=2)
     assert isinstance(meaning, base.SendError)  # what the delivery loop catches
-    assert (meaning.retry_after, meaning.permanent, meaning.sent) == (retry_after, permanent, 2)
+    assert (meaning.retry_after, meaning.permanent, meaning.sent) == (
+        retry_after, bool(permanent), 2
+    )  # fmt: skip
+    assert meaning.gone == (permanent if isinstance(permanent, str) else None)
     assert error.description in meaning.description
 
 

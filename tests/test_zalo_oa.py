@@ -852,9 +852,9 @@ def test_two_services_that_both_refresh_recover(
 # -- 4. failures ------------------------------------------------------------------------------
 
 FAILURES: list[Any] = [
-    pytest.param([error(-230)], "permanent", id="window-closed-230"),
-    pytest.param([error(-232)], "permanent", id="window-closed-232"),
-    pytest.param([error(-213)], "permanent", id="not-a-follower"),
+    pytest.param([error(-230)], "window", id="window-closed-230"),
+    pytest.param([error(-232)], "window", id="window-closed-232"),
+    pytest.param([error(-213)], "blocked", id="not-a-follower"),
     pytest.param([error(-201, "user_id is invalid!")], "permanent", id="parameter-refused"),
     pytest.param([error(-32)], "retried", id="rate-limited"),
     pytest.param([error(-211)], "retried", id="out-of-quota"),
@@ -883,13 +883,17 @@ def test_failures_are_retried_or_recorded(
     assert post(app, *signed(text_event(user, "giúp"))).status_code == 200
     app.wait_sent(timeout=15)
     calls = zalo.calls(user=user)[before:]
-    if outcome == "permanent":
+    if outcome in ("permanent", "window", "blocked"):
         time.sleep(0.3)  # a retry would come by now
         assert len(zalo.calls(user=user)) == before + 1
         (failure,) = app.store.failures()[failures:]
         assert f"Zalo OA error {answers[0].error}" in failure.reason
         assert failure.delivery.chat == user
         assert len(zalo.messages(user)) == 1
+        # A window closed or a user gone: no reminder is pushed to them until they write.
+        learner = app.store.get(f"zalo:{user}")
+        assert learner is not None
+        assert learner.unreachable == (None if outcome == "permanent" else outcome)
         return
     assert app.store.failures()[failures:] == []
     said = zalo.messages(user)

@@ -11,7 +11,8 @@ import asyncio
 import gc
 import logging
 import os
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -36,10 +37,16 @@ from webhook.zalo_oa import ZALO_OA_OPENAPI, zalo_oa_route
 log = logging.getLogger("hocso.certificates")
 
 
-def create_app(settings: Settings | None = None, *, store: Store | None = None) -> FastAPI:
-    """The app for one worker process. Raises ContentError when the content has problems."""
+def create_app(
+    settings: Settings | None = None,
+    *,
+    store: Store | None = None,
+    clock: Callable[[], float] = time.time,
+) -> FastAPI:
+    """The app for one worker process (`clock`: what turns and reminders are timed by, for
+    tests). Raises ContentError when the content has problems."""
     logs.setup(os.environ.get(logs.LEVEL_ENV, "INFO").upper())  # every worker process
-    service = Service(settings or Settings.from_env(), store=store)
+    service = Service(settings or Settings.from_env(), store=store, clock=clock)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

@@ -18,7 +18,12 @@ by whoever takes the queue over: at most one message per queue the dead worker w
 Limits: a token bucket per chat (Telegram: about one message a second, short bursts) and
 one for all chats (30 a second), both shared by every worker through the store; 429
 `retry_after` is honoured; network errors and 5xx are retried with backoff; a permanent
-error (blocked by the learner, chat not found) is recorded and the message dropped.
+error (blocked by the learner, chat not found) is recorded and the message dropped, and told
+to `on_failed` (the service marks a learner who blocked the bot unreachable).
+
+Reminders are bulk deliveries (priority 1), never kicked: the poller claims them after every
+queue that holds a reply, and a bulk head that must wait for a token is left to the poller
+too (a reply's is woken when its token is due), so they go in the capacity replies leave.
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ import contextlib
 import logging
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -42,6 +47,9 @@ from webhook.storefailures import StoreFailures
 log = logging.getLogger("hocso.delivery")
 T = TypeVar("T")
 
+
+Failed = Callable[[Delivery, SendError], Awaitable[None]]
+"""Told of each delivery given up on, with the error that ended it."""
 
 MARGIN = 0.95  # of a platform's rate limits that the delivery loop uses
 LEASE = 6.0  # seconds a worker holds a queue without renewing it (every LEASE / 3 while it does)
@@ -95,8 +103,10 @@ class Courier:
         calls: StoreCalls | None = None,
         failures: StoreFailures | None = None,
         metrics: Metrics | None = None,
+        on_failed: Failed | None = None,
     ) -> None:
         self.store = store
+        self.on_failed = on_failed
         self.outlets = outlets
         self.lease = lease
         self.poll = poll
@@ -195,7 +205,10 @@ class Courier:
                     if wait > 0:
                         at = self.clock() + wait
                         await self._store(self.store.retry, held.head, at, count=False)
-                        self._wake(held.head.queue, wait)
+                        if held.head.priority == 0:
+                            # A bulk head waits for the poller, which claims the queues of
+                            # replies first: woken on its own it would race them for tokens.
+                            self._wake(held.head.queue, wait)
                         return
                     following = await self._send(held.head)
                     if following is None:
@@ -267,6 +280,7 @@ class Courier:
                 reason = error.description if error.permanent else f"gave up: {error.description}"
                 log.warning("delivery %s to %s failed for good: %s", head.id, head.queue, reason)
                 await self._store(self.store.fail, head, reason, self.clock())
+                await self._tell_failed(head, error)
                 return await self._done(head)
             if error.sent > 0:
                 self._remember_sent(head.id, error.sent)
@@ -278,6 +292,15 @@ class Courier:
             return None
         self.metrics.delivery(head.channel, "sent")
         return await self._done(head)
+
+    async def _tell_failed(self, head: Delivery, error: SendError) -> None:
+        """`on_failed`, whose own failure is logged and changes nothing here."""
+        if self.on_failed is None:
+            return
+        try:
+            await self.on_failed(head, error)
+        except Exception as failure:
+            self.failures.log(log, "a failed delivery could not be noted", failure, {})
 
     async def _done(self, head: Delivery) -> tuple[Delivery, float] | None:
         """`head` is sent (or failed for good): the next head, leased anew, if any."""

@@ -104,7 +104,7 @@ class Helpdesk:
         woken up; their own next message closes it meanwhile); how many this worker closed."""
         now = self.clock()
         at = datetime.fromtimestamp(now, VIETNAM)
-        if self.policy.quiet is not None and at in self.policy.quiet:
+        if helpdesk.is_quiet(self.policy.quiet, at):
             return 0
         due = await self.calls(self.store.due, "help", now - self.policy.hours * 3600, SWEEP_MOST)
         closed = 0

@@ -165,13 +165,15 @@ def secret_header_route(
     parse: Callable[[Any], P],
     malformed: type[Exception],
     answer: Callable[[P], JSONResponse],
-    handle: Callable[[Service, str, P, float], Awaitable[Receipt | None]] = take,
+    aside: Callable[[P, float], Awaitable[bool]] | None = None,
 ) -> Route:
     """`POST path` for a platform that sends the webhook's `secret` in `header`: the secret
     checked (`check_secret`), the body read and parsed (`parse`, raising `malformed` for JSON
-    that is not one of its events: 400), the event taken (`handle`, by default `take`), and a
-    200 made by `answer` from what was parsed. `secret` None: the channel is off, and every
-    request is a 404 `off`."""
+    that is not one of its events: 400), the event taken, and a 200 made by `answer` from
+    what was parsed. `secret` None: the channel is off, and every request is a 404 `off`.
+    `aside` takes an event that is no learner's message (Telegram's `my_chat_member`, a
+    helper's answer in a desk's group), given when it started: True when it did, instead of
+    `take`."""
     max_body = service.settings.max_body
 
     async def webhook(request: Request) -> JSONResponse:
@@ -185,7 +187,8 @@ def secret_header_route(
                 received = parse(data)
             except malformed as error:
                 raise bad(channel, error) from error
-            await handle(service, channel, received, started)
+            if aside is None or not await aside(received, started):
+                await take(service, channel, received, started)
         except Refused as refused:
             return refused.response()
         return answer(received)

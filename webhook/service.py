@@ -1,24 +1,27 @@
 """Everything one worker process runs: the content (following what is published,
-`webhook.reload`), the store, the tutor, the channels, the delivery loop and the sweep of
-requests for a person past their time (`webhook.helpdesk`), started and stopped with the
-app."""
+`webhook.reload`), the store, the tutor, the channels, the delivery loop, the reminder
+sweep (`webhook.reminders`) and the sweep of requests for a person past their time
+(`webhook.helpdesk`), started and stopped with the app."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import datetime
 
 from bot.content import ContentHolder, load_content
 from bot.engine import Engine
 from bot.helpdesk import Desks, HelpPolicy
 from bot.inbound import Inbound
+from bot.learner import VIETNAM
 from bot.outbound import Outbound
 from bot.stores import open_store
-from bot.stores.base import Store
+from bot.stores.base import Delivery, Store
 from bot.tutor import Receipt, Tutor
+from handlers.base import SendError
 from handlers.web import Transcripts, WebSender
 from webhook import metrics
 from webhook.certificates import FILES_PREFIX, Certificates
@@ -26,6 +29,7 @@ from webhook.delivery import NO_LIMITS, Courier, Limits, Outlet
 from webhook.helpdesk import Helpdesk
 from webhook.media import public_url
 from webhook.reload import ContentFollower
+from webhook.reminders import ReminderSweep
 from webhook.settings import Settings
 from webhook.storecalls import StoreCalls
 from webhook.storefailures import StoreFailures
@@ -54,15 +58,28 @@ class Service:
     """One worker's tutor service. Events of one learner are applied one at a time, in the
     order they arrive (across workers the store's atomic `handle` keeps them apart)."""
 
-    def __init__(self, settings: Settings, *, store: Store | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        store: Store | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.settings = settings
+        # What learners' turns and reminders are timed by (a test's clock; the delivery loop
+        # and the store keep the wall clock).
+        self.clock = clock
         self.content = ContentHolder(load_content(settings.content))
         self.store = store or open_store(settings.store, timeout=settings.store_timeout)
-        self.help_policy = HelpPolicy(hours=settings.help_hours, quiet=settings.quiet_hours)
+        policy = settings.reminders
+        # A person on the line: the same quiet hours as reminders (HOCSO_QUIET_HOURS).
+        self.help_policy = HelpPolicy(hours=settings.help_hours, quiet=policy.quiet)
         # Requests for a person go to a Telegram chat: none without the Telegram channel.
         desks = Desks(self.store, settings.help_chat, telegram=settings.telegram)
-        engine = Engine(self.content, help_policy=self.help_policy)
-        self.tutor = Tutor(engine, self.store, desks)
+        engine = Engine(
+            self.content, clock=self._now_vn, reminding=policy.on, help_policy=self.help_policy
+        )
+        self.tutor = Tutor(engine, self.store, policy, desks=desks)
         self.outlets: dict[str, Outlet] = {}
         # Counting only with HOCSO_METRICS_TOKEN set (see webhook.metrics).
         self.metrics = metrics.create(settings.metrics_token)
@@ -76,6 +93,16 @@ class Service:
             calls=self.store_calls,
             failures=self.store_failures,
             metrics=self.metrics,
+            on_failed=self._failed,
+        )
+        self.reminders = ReminderSweep(
+            self.tutor,
+            self.store,
+            calls=self.store_calls,
+            failures=self.store_failures,
+            clock=clock,
+            every=settings.remind_every,
+            rate=settings.remind_rate,
         )
         self.transcripts = Transcripts(  # the web chat's
             self.store, self._store_calls, ttl=settings.web_transcript_days * 24 * 3600
@@ -94,10 +121,12 @@ class Service:
             self.help_policy,
             kick=self.courier.kick,
             failures=self.store_failures,
+            clock=clock,
         )
         self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
         self._poller: asyncio.Task[None] | None = None
         self._sweeper: asyncio.Task[None] | None = None
+        self._reminding: asyncio.Task[None] | None = None
         self._help_sweeper: asyncio.Task[None] | None = None
         self._follower: asyncio.Task[None] | None = None
         self._closers: list[object] = []
@@ -144,6 +173,8 @@ class Service:
         self._sweeper = asyncio.get_running_loop().create_task(self._expire())
         self._help_sweeper = asyncio.get_running_loop().create_task(self.helpdesk.run())
         self._follower = asyncio.get_running_loop().create_task(self.follower.run())
+        if self.settings.reminders.on:
+            self._reminding = asyncio.get_running_loop().create_task(self.reminders.run())
         log.info("service started", extra={"channel": ",".join(self.outlets) or "none"})
 
     def _start_zalo_oa(self) -> None:
@@ -187,7 +218,7 @@ class Service:
             await asyncio.sleep(EXPIRE_EVERY)
 
     async def stop(self) -> None:
-        for task in (self._sweeper, self._help_sweeper, self._follower):
+        for task in (self._sweeper, self._follower, self._reminding, self._help_sweeper):
             if task is not None:
                 task.cancel()
         await self.courier.stop()
@@ -227,11 +258,38 @@ class Service:
         """Apply one platform event at most once, queue its replies, and start sending them."""
         async with self._learner_lock(inbound.learner):
             receipt = await self._store_calls(
-                self.tutor.receive, event_id, inbound, channel, chat, time.time()
+                self.tutor.receive, event_id, inbound, channel, chat, self.clock()
             )
         for queue in dict.fromkeys(delivery.queue for delivery in receipt.deliveries):
             self.courier.kick(queue)
         return receipt
+
+    async def reach(self, channel: str, event_id: str, learner: str, chat: str, why: str) -> bool:
+        """A platform says whether a learner's chat can be reached ("blocked", "unblocked"),
+        without a message (`Tutor.reach`); False for a repeat."""
+        async with self._learner_lock(learner):
+            return await self._store_calls(
+                self.tutor.reach, event_id, learner, channel, chat, why, self.clock()
+            )
+
+    async def show_reminder(self, learner: str, channel: str, chat: str) -> None:
+        """The reminder a learner opening the web page is shown, when one is due, sent at once
+        (they are looking)."""
+        async with self._learner_lock(learner):
+            queued = await self._store_calls(
+                self.tutor.show_reminder, learner, channel, chat, self.clock()
+            )
+        for queue in dict.fromkeys(delivery.queue for delivery in queued):
+            self.courier.kick(queue)
+
+    async def _failed(self, delivery: Delivery, error: SendError) -> None:
+        """A delivery given up on: a learner whose chat says they cannot be reached is marked
+        so (`Tutor.unreachable`)."""
+        if error.gone is not None and delivery.learner:
+            await self._store_calls(self.tutor.unreachable, delivery, error.gone, self.clock())
+
+    def _now_vn(self) -> datetime:
+        return datetime.fromtimestamp(self.clock(), VIETNAM).replace(microsecond=0)
 
     @asynccontextmanager
     async def _learner_lock(self, learner: str) -> AsyncIterator[None]:

@@ -29,22 +29,27 @@
 | `HOCSO_DOCS` | `0` turns `/docs`, `/redoc` and `/openapi.json` off (default `1`, on) |
 | `HOCSO_ISSUER` | the unit that issues certificates, printed on them and shown by /verify |
 | `HOCSO_VERIFY_RATE`, `HOCSO_VERIFY_BURST` | /verify lookups a client may make (0.2/s, 10) |
+| `HOCSO_REMIND_AFTER` | reminders' delays after a learner's last message (`23h,3d,7d`; `off`) |
+| `HOCSO_QUIET_HOURS` | no reminder pushed in these hours, Vietnam time (`21-7`; `off`) |
+| `HOCSO_ZALO_OA_WINDOW_HOURS` | hours after a Zalo OA user's last message a reminder may go (48) |
+| `HOCSO_ZALO_BOT_WINDOW_HOURS` | the same on the Zalo Bot Platform (24) |
+| `HOCSO_REMIND_RATE` | reminders queued a second at most, all workers together (5) |
 | `HOCSO_HELP_CHAT` | the Telegram chat for requests for a person (`bot.helpdesk`) |
 | `HOCSO_HELP_HOURS` | hours a request for a person stays open (24) |
-| `HOCSO_QUIET_HOURS` | Vietnam time nobody answers, nothing is pushed (`21-7`, `off`) |
 """
 
 from __future__ import annotations
 
 import math
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
+from bot import reminders
 from bot.content import default_content_dir
 from bot.places import PlaceError, check_chat
-from bot.quiet import QuietHours
 from bot.stores import DEFAULT_STORE_URL
 from webhook.delivery import Limits
 
@@ -121,12 +126,16 @@ class Settings:
     verify_burst: float = 10.0
     # Seconds before any /verify lookup is answered, so an unknown number is not told by speed.
     verify_floor: float = 0.3
+    # Reminders for learners who stopped (bot.reminders): when, and how fast they are queued
+    # (a second, all workers together); each worker looks for due ones every `remind_every` s.
+    # Their quiet hours are also when a person asked for answers in the morning.
+    reminders: reminders.Policy = field(default_factory=reminders.Policy)
+    remind_rate: float = 5.0
+    remind_every: float = 30.0
     # A person on the line (bot.helpdesk): the operator's Telegram chat for requests no
-    # volunteer's or area's chat takes (None: the console only), how long one stays open, and
-    # the quiet hours (None: none), when people answer in the morning.
+    # volunteer's or area's chat takes (None: the console only), and how long one stays open.
     help_chat: str | None = None
     help_hours: float = 24.0
-    quiet_hours: QuietHours | None = field(default_factory=QuietHours)
 
     @property
     def telegram(self) -> bool:
@@ -191,9 +200,10 @@ class Settings:
             issuer=" ".join((environ.get("HOCSO_ISSUER") or "").split()) or None,
             verify_rate=_number(environ, "HOCSO_VERIFY_RATE", 0.2),
             verify_burst=_burst(environ, "HOCSO_VERIFY_BURST", 10.0),
+            reminders=_policy(environ),
+            remind_rate=_positive(environ, "HOCSO_REMIND_RATE", 5.0),
             help_chat=_chat(environ, "HOCSO_HELP_CHAT"),
             help_hours=_positive(environ, "HOCSO_HELP_HOURS", 24.0),
-            quiet_hours=_quiet(environ, "HOCSO_QUIET_HOURS"),
         )
 
 
@@ -207,12 +217,25 @@ def _chat(environ: Mapping[str, str], name: str) -> str | None:
         ) from None
 
 
-def _quiet(environ: Mapping[str, str], name: str) -> QuietHours | None:
-    raw = (environ.get(name) or "").strip()
-    if not raw:
-        return QuietHours()
+def _policy(environ: Mapping[str, str]) -> reminders.Policy:
+    """HOCSO_REMIND_AFTER, HOCSO_QUIET_HOURS and the Zalo windows (see `bot.reminders`)."""
+    delays = _parsed(environ, "HOCSO_REMIND_AFTER", "23h,3d,7d", reminders.parse_delays)
+    quiet = _parsed(environ, "HOCSO_QUIET_HOURS", "21-7", reminders.parse_quiet)
+    oa = _positive(environ, "HOCSO_ZALO_OA_WINDOW_HOURS", 48.0) * reminders.HOUR
+    if oa > reminders.ZALO_OA_MOST:
+        raise ValueError("HOCSO_ZALO_OA_WINDOW_HOURS must be at most 168: Zalo refuses then")
+    bot = _positive(environ, "HOCSO_ZALO_BOT_WINDOW_HOURS", 24.0) * reminders.HOUR
+    windows = {**reminders.WINDOWS, "zalo-oa": oa, "zalo-bot": bot}
+    return reminders.Policy(delays=delays, quiet=quiet, windows=windows)
+
+
+T = TypeVar("T")
+
+
+def _parsed(environ: Mapping[str, str], name: str, default: str, parse: Callable[[str], T]) -> T:
+    """`parse` of the variable (or of `default`), its ValueError naming the variable."""
     try:
-        return QuietHours.parse(raw)
+        return parse(environ.get(name) or default)
     except ValueError as error:
         raise ValueError(f"{name}: {error}") from None
 

@@ -4,6 +4,8 @@
   time): missing -> 401, wrong -> 403, before anything is read or changed.
 - A body over `HOCSO_MAX_BODY` -> 413; not JSON -> 400; JSON that is not an update -> 400.
 - Update kinds the tutor does not use are acknowledged (200) so Telegram stops sending them.
+- A learner blocking the bot (`my_chat_member`, `kicked`) marks them unreachable (no reminder
+  is pushed to them) until they write or unblock it (`member`); acknowledged once stored.
 - A learner's update is acknowledged only after its effect and replies are stored; a button
   tap is answered with answerCallbackQuery in the webhook's own response (one call fewer).
 - A helper's reply in a desk's group (`handlers.telegram.Staff`) goes to `webhook.helpdesk`:
@@ -22,9 +24,8 @@ from typing import Any
 from fastapi.responses import JSONResponse
 from starlette.routing import Route
 
-from bot.tutor import Receipt
 from handlers.telegram import BadUpdate, Received, parse_update
-from webhook.intake import Refused, openapi_post, secret_header_route, take
+from webhook.intake import Refused, openapi_post, secret_header_route
 from webhook.service import Service
 
 log = logging.getLogger("hocso.webhook")
@@ -60,29 +61,41 @@ def telegram_route(service: Service) -> Route:
         parse=parse_update,
         malformed=BadUpdate,
         answer=lambda received: _answer(service, received),
-        handle=_handle,
+        aside=lambda received, started: _aside(service, received, started),
     )
 
 
-async def _handle(
-    service: Service, channel: str, received: Received, started: float
-) -> Receipt | None:
-    """A learner's update to the tutor; a helper's message in a desk's group to the helpdesk
-    (503 when the store failed: Telegram sends it again, and it is applied once)."""
-    if received.staff is None:
-        return await take(service, channel, received, started)
+async def _aside(service: Service, received: Received, started: float) -> bool:
+    """An update that is no learner's message: a learner blocked or unblocked the bot (noted
+    on them, `Service.reach`), or a helper answered in a desk's group (`webhook.helpdesk`),
+    each logged as an update (503 when the store failed: Telegram sends it again, and it is
+    applied once). False for any other update."""
+    staff = received.staff
+    if staff is None and (received.reach is None or received.learner is None):
+        return False
+    extra: dict[str, object] = {
+        "channel": CHANNEL, "event": received.event_id, "kind": received.kind,
+    }  # fmt: skip
     try:
-        await service.helpdesk.staff(received.event_id, received.staff)
+        if staff is not None:
+            outcome = await service.helpdesk.staff(received.event_id, staff)
+            extra["duplicate"] = outcome == "duplicate"
+        else:
+            assert received.reach is not None and received.learner is not None
+            assert received.chat is not None
+            extra["learner"] = received.learner
+            applied = await service.reach(
+                CHANNEL, received.event_id, received.learner, received.chat, received.reach
+            )
+            extra["duplicate"] = not applied
     except Exception as error:
-        extra = {"channel": channel, "event": received.event_id, "kind": received.kind}
         service.store_failures.log(
             log, "update failed; it must be sent again", error, {**extra, "status": 503}
         )
         raise Refused(503, "the tutor could not store this update; send it again later") from error
     ms = round((time.perf_counter() - started) * 1000, 2)
-    log.info("update", extra={"channel": channel, "event": received.event_id, "kind": "staff",
-                              "ms": ms})  # fmt: skip
-    return None
+    log.info("update", extra={**extra, "ms": ms})
+    return True
 
 
 def _answer(service: Service, received: Received) -> JSONResponse:

@@ -12,6 +12,10 @@ Telegram `t.me/<bot>?start=` link does (`bot.deeplink`). A message is applied at
 (its event id is `web:<chat>:<id>`), one at a time per learner, its replies queued in the
 outbox and "delivered" into the learner's transcript (`handlers.web.transcript`).
 
+The web chat cannot push a reminder: a learner who left a lesson finds one in the chat when
+they open the page again, once its delay has passed (`Tutor.show_reminder`; not when the page
+opens a lesson).
+
 The cookie is the server's, signed (`handlers.web.cookie`); its secret is `HOCSO_WEB_SECRET`,
 else one made once and kept in the store (`web:secret`) for every worker and restart. A cookie
 not signed with it names a learner only when that learner is in the store already (cookies from
@@ -160,6 +164,15 @@ def web_routes(service: Service) -> list[BaseRoute]:
         except Exception as error:
             raise store_failed(error, what) from error
 
+    async def remind(chat: str) -> None:
+        """The reminder due to a learner who opens the page again, put in their chat. A store
+        that fails costs the reminder, not the page."""
+        try:
+            await service.show_reminder(f"web:{chat}", CHANNEL, chat)
+        except Exception as error:
+            extra = {"channel": CHANNEL}
+            service.store_failures.log(log, "web reminder could not be shown", error, extra)
+
     def client(request: Request, signer: Signer) -> str:
         """Whose requests these are, for the client limits: a keyed digest of the address."""
         address = request.client.host if request.client else "-"
@@ -217,7 +230,9 @@ def web_routes(service: Service) -> list[BaseRoute]:
             cookie = signed_with.read(request.cookies.get(COOKIE))
             if cookie is not None and (cookie.signed or await known(cookie.chat, what)):
                 value = signed_with.sign(cookie.token)
+                returning = cookie.chat
             else:
+                returning = None
                 hourly = limits.new_learners
                 await limit("new-learner", f"new:{who}", hourly / 3600, hourly, page=True)
                 value = signed_with.issue()
@@ -230,6 +245,8 @@ def web_routes(service: Service) -> list[BaseRoute]:
             busy.headers["Retry-After"] = str(wait)
             return busy
         start = start_payload(request.query_params)
+        if returning is not None and start is None:
+            await remind(returning)
         response = HTMLResponse(page.html(messages, start), headers=PAGE_HEADERS)
         give_cookie(response, request, value)
         return response

@@ -65,12 +65,13 @@ class Delivery:
     ```json
     {"channel": "telegram", "chat": "12345", "priority": 0,
      "body": {"kind": "message", "text": "…", "buttons": [["Có", "o:3f9a1c0b2d:0"]]},
-     "id": "tg:881/0", "attempts": 0}
+     "id": "tg:881/0", "learner": "tg:12345", "attempts": 0}
     ```
     A chat's queue (`queue`) is sent strictly in order. `priority` 0 is an interactive reply,
     1 a bulk message: a queue of interactive replies is claimed before bulk ones. `body` is
     whatever the channel renders; the store never looks inside it. `id` is unique: the event
-    id and the message's place in that event's replies.
+    id and the message's place in that event's replies. `learner`: whose chat it is (written
+    only when known), so that a send refused for good can mark them unreachable.
     """
 
     channel: str
@@ -79,6 +80,7 @@ class Delivery:
     id: str = ""
     priority: int = 0
     attempts: int = 0
+    learner: str = ""
 
     @property
     def queue(self) -> str:
@@ -91,7 +93,8 @@ class Delivery:
             "body": self.body,
             "id": self.id,
             "priority": self.priority,
-            "attempts": self.attempts,
+            **({"learner": self.learner} if self.learner else {}),
+            "attempts": self.attempts,  # last: the Redis retry script relies on it
         }
 
     @classmethod

@@ -28,11 +28,12 @@ The fields read (PTB's `Update.de_json` parses the rest, and unknown fields are 
                                   "text": "🙋 #H-7K2P · Học viên cần người giúp …"}}}
 ```
 
-Only private chats are learners. In a group (a desk, `bot.helpdesk`), a message that replies
-to one of the bot's messages naming a request (`#H-7K2P`) is a helper's answer to it, and
-`/xong` in reply closes it (`Staff`); `/id` (`/id@<bot>`) asks the group's chat id, for
-setting a desk up (kind `desk_id`, `chat` the group's id); everything else is acknowledged and
-ignored.
+Only private chats are learners. A `my_chat_member` update of a private chat is no message: it
+says the learner blocked the bot (`kicked`) or unblocked it (`member`), as `reach`. In a group
+(a desk, `bot.helpdesk`), a message that replies to one of the bot's messages naming a request
+(`#H-7K2P`) is a helper's answer to it, and `/xong` in reply closes it (`staff`); `/id`
+(`/id@<bot>`) asks the group's chat id, for setting a desk up (kind `desk_id`, `chat` the
+group's id). Everything else is acknowledged and ignored.
 """
 
 from __future__ import annotations
@@ -85,7 +86,8 @@ class Received:
     chat: str | None  # chat id as text, where replies go
     inbound: Inbound | None  # what the engine handles; None for update kinds it ignores
     callback_id: str | None  # a button tap, to acknowledge with answerCallbackQuery
-    kind: str  # "text", "start", "button", "media", "staff", "ignored:<why>": for logs
+    kind: str  # "text", "start", "button", "media", "blocked", "staff", "ignored:<why>": logs
+    reach: str | None = None  # "blocked" or "unblocked": whether the learner's chat is reachable
     staff: Staff | None = None  # a helper's message in a desk's group
 
 
@@ -143,7 +145,7 @@ def _message(event_id: str, message: Message) -> Received:
     if chat.type != ChatType.PRIVATE:
         staff = _staff(message)
         if staff is not None:
-            return Received(event_id, None, None, None, None, "staff", staff)
+            return Received(event_id, None, None, None, None, "staff", staff=staff)
         command = _COMMAND.match(message.text or "")
         if chat.type != ChatType.CHANNEL and command and command.group(1).lower() == "id":
             if not _integer(chat.id):
@@ -245,14 +247,12 @@ def _membership(event_id: str, change: ChatMemberUpdated) -> Received:
     if change.chat.type != ChatType.PRIVATE:
         return Received(event_id, None, None, None, None, f"ignored:{_chat_kind(change.chat.type)}")
     status = change.new_chat_member.status
-    if status == ChatMemberStatus.BANNED:
-        why = "blocked"
-    elif status == ChatMemberStatus.MEMBER:
-        why = "unblocked"
-    else:
-        why = "my_chat_member"
     learner, where = _chat(change.chat.id)
-    return Received(event_id, learner, where, None, None, f"ignored:{why}")
+    if status == ChatMemberStatus.BANNED:
+        return Received(event_id, learner, where, None, None, "blocked", "blocked")
+    if status == ChatMemberStatus.MEMBER:
+        return Received(event_id, learner, where, None, None, "unblocked", "unblocked")
+    return Received(event_id, learner, where, None, None, "ignored:my_chat_member")
 
 
 def _chat(chat_id: object) -> tuple[str, str]:

@@ -204,10 +204,22 @@ def _send_error(exc: TelegramError, *, sent: int = 0) -> SendError:
     if isinstance(exc, RetryAfter):
         return SendError(description, retry_after=_retry_after(exc), sent=sent, rate_limited=True)
     if isinstance(exc, Forbidden | BadRequest | ChatMigrated):
-        return SendError(description, permanent=True, sent=sent)
+        return SendError(description, permanent=True, sent=sent, gone=_gone(exc))
     # TimedOut, NetworkError (5xx, 502 from a proxy, refused connections), and InvalidToken or
     # Conflict: a setting to fix, after which the messages waiting can still go.
     return SendError(description, sent=sent)
+
+
+def _gone(exc: TelegramError) -> str | None:
+    """Why a refused chat cannot be reached at all: 403 "Forbidden: bot was blocked by the
+    user" or "…: user is deactivated" (the learner's doing, until they write again), 400 "Bad
+    Request: chat not found"; None for a message Telegram refuses (hocso's doing)."""
+    said = exc.message.lower()
+    if isinstance(exc, Forbidden):
+        return "deactivated" if "deactivated" in said else "blocked"
+    if isinstance(exc, BadRequest) and "chat not found" in said:
+        return "no chat"
+    return None
 
 
 def _retry_after(exc: RetryAfter) -> float:

@@ -10,7 +10,8 @@ A failed send raises `SendError`:
 
 403 is ambiguous: Zalo's error table calls it "Internal server error", while it is where a
 bot blocked by the learner would be told so. It is tried once more after `forbidden_retry`
-seconds, then taken as permanent, so a blocked chat does not hold up its queue for long.
+seconds, then taken as permanent, so a blocked chat does not hold up its queue for long, and
+as the learner's block (`gone`): no reminder goes to them until they write again.
 `sent` counts the parts of a message delivered before a failure (pass it back as `skip`).
 """
 
@@ -50,6 +51,7 @@ class SendError(base.SendError):
         code: int | None = None,
         sent: int = 0,
         rate_limited: bool = False,
+        gone: str | None = None,
     ) -> None:
         super().__init__(
             description,
@@ -57,6 +59,7 @@ class SendError(base.SendError):
             permanent=permanent,
             sent=sent,
             rate_limited=rate_limited,
+            gone=gone,
         )
         self.code = code
 
@@ -75,7 +78,9 @@ def send_error(error: ApiError, *, sent: int = 0) -> SendError:
         wait = error.retry_after or DEFAULT_RETRY_AFTER
         return SendError(description, retry_after=wait, code=code, sent=sent, rate_limited=True)
     if code is not None and 400 <= code < 500 and code not in _RETRYABLE_4XX:
-        return SendError(description, permanent=True, code=code, sent=sent)
+        # 403 twice: most likely the learner blocked the bot (see above).
+        gone = "blocked" if code == 403 else None
+        return SendError(description, permanent=True, code=code, sent=sent, gone=gone)
     return SendError(description, code=code, sent=sent)
 
 

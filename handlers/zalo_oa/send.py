@@ -12,8 +12,8 @@ Zalo answers HTTP 200 either way; `error` says how it went:
 | error | meaning | what `send` does |
 |---|---|---|
 | -216, -220 | access token invalid or expired | refresh it (`tokens`), call once more |
-| -230, -232 | the user has not written in 7 days: the window is closed | permanent |
-| -213, -217, -222, -227 | not a follower, blocked, inactive | permanent |
+| -230, -232 | the user has not written in 7 days: the window is closed | permanent, `gone` |
+| -213, -217, -222, -227 | not a follower, blocked, inactive | permanent, `gone` |
 | -201, -210, -233 | a parameter Zalo refuses (a bug here) | permanent |
 | -32 | over the OA's rate limit (per minute) | retry after `rate_limit_wait` |
 | -211, -218, -311, -320, -321 | out of quota | retry after `quota_wait` |
@@ -49,7 +49,8 @@ RATE = 20.0
 
 TOKEN_REFUSED = frozenset({-216, -220})
 RATE_LIMITED = -32
-UNDELIVERABLE = frozenset({-230, -232, -213, -217, -222, -227})
+WINDOW_CLOSED = frozenset({-230, -232})
+UNDELIVERABLE = WINDOW_CLOSED | {-213, -217, -222, -227}
 REFUSED_MESSAGE = frozenset({-201, -210, -233})
 QUOTA = frozenset({-211, -218, -311, -320, -321})
 # The OA or app as configured cannot send at all: an admin must fix the settings.
@@ -143,7 +144,10 @@ class ZaloOASender:
             return SendError(what, retry_after=self.rate_limit_wait, rate_limited=True)
         if code in QUOTA:
             return SendError(what, retry_after=self.quota_wait)
-        if code in UNDELIVERABLE or code in REFUSED_MESSAGE:
+        if code in UNDELIVERABLE:
+            gone = "window" if code in WINDOW_CLOSED else "blocked"
+            return SendError(what, permanent=True, gone=gone)
+        if code in REFUSED_MESSAGE:
             return SendError(what, permanent=True)
         if code in TOKEN_REFUSED:
             return SendError(f"{what} (again, with a refreshed token)")

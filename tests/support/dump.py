@@ -7,11 +7,17 @@ learner's id, chat id or digest):
   and scores, a hash's fields...);
 - SQLite: every row of every table, read from the file with a connection of its own;
 - memory: every attribute of the store, as `repr` writes it.
+
+A learner kept deflated (`bot.stores._document.PACKED`) is shown inflated, so that what it
+holds can be found (`inflated`).
 """
 
 from __future__ import annotations
 
+import base64
+import re
 import sqlite3
+import zlib
 from typing import Any, cast
 
 from bot.stores.base import Store
@@ -19,15 +25,31 @@ from bot.stores.memory import MemoryStore
 from bot.stores.redis import RedisStore
 from bot.stores.sqlite import SQLiteStore
 
+_PACKED = re.compile(rb"z:([A-Za-z0-9+/]{16,}={0,2})")
+
+
+def inflated(data: bytes) -> bytes:
+    """`data` with every deflated learner in it (`z:<base64>`) inflated in its place."""
+
+    def inflate(found: re.Match[bytes]) -> bytes:
+        try:
+            return zlib.decompress(base64.b64decode(found.group(1)))
+        except (ValueError, zlib.error):
+            return found.group(0)
+
+    return _PACKED.sub(inflate, data)
+
 
 def everything(store: Store) -> list[str]:
     """One line per key (Redis), row (SQLite) or attribute (memory)."""
     if isinstance(store, RedisStore):
-        return _redis(store)
-    if isinstance(store, SQLiteStore):
-        return _sqlite(store)
-    assert isinstance(store, MemoryStore), type(store)
-    return [f"{name} = {value!r}" for name, value in vars(store).items()]
+        lines = _redis(store)
+    elif isinstance(store, SQLiteStore):
+        lines = _sqlite(store)
+    else:
+        assert isinstance(store, MemoryStore), type(store)
+        lines = [f"{name} = {value!r}" for name, value in vars(store).items()]
+    return [inflated(line.encode("utf-8")).decode("utf-8", "replace") for line in lines]
 
 
 def _redis(store: RedisStore) -> list[str]:

@@ -30,7 +30,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -177,11 +177,18 @@ def environment_for(fake: FakeTelegram, content: Path, store: str, **more: str) 
 
 class ServiceThread(Started):
     """`create_app(settings)` served by uvicorn in a daemon thread with its own event loop,
-    with the connection limits of `hocso serve` (`webhook.http`)."""
+    with the connection limits of `hocso serve` (`webhook.http`); `clock` times the learners'
+    turns and the reminders (`support.clock.Clock` moves it by hand)."""
 
-    def __init__(self, settings: Settings, *, store: Store | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        store: Store | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.settings = settings
-        self.app = create_app(settings, store=store)
+        self.app = create_app(settings, store=store, clock=clock)
         self.service: Service = self.app.state.service
         self._served = Served(
             self.app, name="hocso-service", lifespan="on", graceful=2, http=protocol_for(settings)

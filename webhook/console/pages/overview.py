@@ -10,6 +10,7 @@ from typing import Any
 from markupsafe import Markup
 
 from bot.learner import now_vn
+from bot.outreach import open_requests, outreach
 from bot.places import Places
 from bot.reports import Place, report
 from webhook.charts import Bar, horizontal_bars
@@ -47,9 +48,24 @@ def _row(place: Place) -> dict[str, Any]:
     }
 
 
+def duration(texts: Any, minutes: float | None) -> str | None:
+    """A wait as officers read it: "25 phút", "3 giờ 10 phút", "2 ngày 4 giờ"."""
+    if minutes is None:
+        return None
+    whole = int(minutes)
+    days, hours, mins = whole // 1440, whole % 1440 // 60, whole % 60
+    if days:
+        return str(texts.text("overview.days", days=days, hours=hours))
+    if hours:
+        return str(texts.text("overview.hours", hours=hours, minutes=mins))
+    return str(texts.text("overview.minutes", minutes=mins))
+
+
 def show(visit: Visit) -> Shown:
     places = Places.load(visit.store)
-    found = report(visit.store, places, now_vn())
+    now = now_vn()
+    found = report(visit.store, places, now)
+    outside = outreach(visit.store.counts(), open_requests(visit.store, places, now))
     chosen = found.areas.get(visit.query.get("area") or "\0")
     shown = list(chosen.villages.values()) if chosen else list(found.areas.values())
     shown.sort(key=lambda place: (not place.id, place.name))
@@ -78,6 +94,9 @@ def show(visit: Visit) -> Shown:
             "areas": areas,
             "chosen": chosen,
             "lessons": len(visit.content.lessons),
+            "outreach": outside,
+            "oldest": duration(texts, outside.oldest_waiting_minutes),
+            "answered": duration(texts, outside.minutes_to_answer),
         },
     )
 
