@@ -39,6 +39,8 @@ ACTIONS = (
     "area_save",
     "areas_import",
     "link_new",
+    "help_reply",
+    "help_close",
 )
 
 CLI = "hocso admin"

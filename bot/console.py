@@ -23,7 +23,10 @@ from lessons.problems import Problem
 _NONE: frozenset[str] = frozenset()
 
 
-NAV = ("home", "lessons", "learners", "volunteers", "certificates", "content", "exports", "audit")
+NAV = (
+    "home", "help", "lessons", "learners", "volunteers", "certificates", "content", "exports",
+    "audit",
+)  # fmt: skip
 """The console's pages, each named in the nav by `nav.<page>`."""
 
 
@@ -59,7 +62,8 @@ _CAMPAIGN: dict[str, frozenset[str]] = {
         *("passed", "certificates", "add", "add_intro", "place", "no_place", "team_label"),
         *("save", "import", "import_intro", "back", "title", "their_learners", "unknown"),
         *("links", "poster", "formats.png", "formats.pdf", "private", "private_intro"),
-        *("private_on", "private_off", "make_link", "revoke", "edit"),
+        *("private_on", "private_off", "make_link", "revoke", "edit", "help_chat"),
+        *("help_chat_hint",),
     ),
     "volunteers.alone": frozenset({"learners", "certificates"}),
     "volunteers.saved": frozenset({"code"}),
@@ -73,7 +77,7 @@ _CAMPAIGN: dict[str, frozenset[str]] = {
     **_plain(
         "areas",
         *("title", "intro", "area", "village", "name", "adults", "add_area", "add_village"),
-        *("id_hint", "in_area", "save", "import", "import_intro"),
+        *("id_hint", "in_area", "save", "import", "import_intro", "help_chat", "help_chat_hint"),
     ),
     "areas.saved": frozenset({"area"}),
     "areas.saved_village": frozenset({"village", "area"}),
@@ -88,6 +92,7 @@ _CAMPAIGN: dict[str, frozenset[str]] = {
     "places.problems.bad_adults": frozenset({"value"}),
     "places.problems.columns": frozenset({"columns", "missing"}),
     "places.problems.no_volunteer": frozenset({"code"}),
+    "places.problems.bad_chat": frozenset({"value"}),
     "places.problems.other": _NONE,
     **_plain(
         "certificates", "intro", "code", "learner", "certificate", "earned_at", "area", "village"
@@ -111,8 +116,9 @@ _CAMPAIGN: dict[str, frozenset[str]] = {
         *("brand", "to_lessons", "stuck", "stuck_intro", "away", "away_intro", "learning"),
         *("learning_intro", "passed", "passed_intro", "none", "seen_today", "seen_yesterday"),
         *("send_again", "lessons", "sms", "telegram", "open", "no_links", "problem_title"),
-        *("not_found", "wait"),
+        *("not_found", "wait", "help", "help_intro"),
     ),
+    "volunteer_view.help_line": frozenset({"code", "waited", "where"}),
     "volunteer_view.title": frozenset({"name"}),
     "volunteer_view.intro": frozenset({"name"}),
     "volunteer_view.total": frozenset({"total"}),
@@ -121,6 +127,47 @@ _CAMPAIGN: dict[str, frozenset[str]] = {
     "volunteer_view.passed_count": frozenset({"passed", "certificates"}),
     "volunteer_view.lessons_intro": frozenset({"name"}),
     "volunteer_view.message": frozenset({"lesson", "link"}),
+}
+
+_HELP: dict[str, frozenset[str]] = {
+    # A person on the line (bot.helpdesk): the desk's messages in its Telegram chat, and the
+    # Hỗ trợ page (webhook/console/pages/help.py).
+    "desk.asked": frozenset({"code"}),
+    "desk.distress": frozenset({"code"}),
+    "desk.learner": frozenset({"name", "channel"}),
+    "desk.no_name": _NONE,
+    "desk.place": frozenset({"place"}),
+    "desk.volunteer": frozenset({"volunteer"}),
+    "desk.lesson": frozenset({"lesson", "number", "count"}),
+    "desk.lesson_only": frozenset({"lesson"}),
+    "desk.recent": _NONE,
+    "desk.line": frozenset({"text"}),
+    "desk.until": frozenset({"time"}),
+    "desk.how": _NONE,
+    "desk.said": frozenset({"code", "text"}),
+    "desk.media": _NONE,
+    "desk.console_answer": frozenset({"code", "name", "text"}),
+    "desk.closed_learner": frozenset({"code"}),
+    "desk.closed_helper": frozenset({"code", "name"}),
+    "desk.expired": frozenset({"code", "hours"}),
+    "desk.chat_id": frozenset({"chat"}),
+    **_plain(
+        "help",
+        *("intro", "none_open", "code", "waiting", "waiting_minutes", "learner", "place"),
+        *("volunteer", "lesson"),
+        *("why", "whys.asked", "whys.distress", "desk", "desk_none", "opened_at", "until"),
+        *("thread", "learner_said", "no_thread", "reply", "reply_hint", "send", "close"),
+        *("closed_title", "closed_at", "how", "hows.helper", "hows.console", "hows.learner"),
+        *("hows.expired", "waited", "not_answered", "none_closed", "empty_text", "privacy"),
+    ),
+    "help.desk_chat": frozenset({"chat"}),
+    "help.minutes": frozenset({"minutes"}),
+    "help.hours": frozenset({"hours", "minutes"}),
+    "help.days": frozenset({"days", "hours"}),
+    "help.step": frozenset({"lesson", "number", "count"}),
+    "help.sent": frozenset({"code"}),
+    "help.closed_done": frozenset({"code"}),
+    "help.gone": frozenset({"code"}),
 }
 
 TEXTS: dict[str, frozenset[str]] = {
@@ -246,6 +293,7 @@ TEXTS: dict[str, frozenset[str]] = {
         for name in ("client", "account", "page", "format", "outcome", "version", "problems")
     },
     **{f"audit.fields.{name}": _NONE for name in ("learner", "area", "village", "code", "count")},
+    "audit.fields.request": _NONE,
     **{f"audit.actions.{action}": _NONE for action in ACTIONS},  # bot.audit
     "table.empty": _NONE,
     "table.download": _NONE,
@@ -258,6 +306,7 @@ TEXTS: dict[str, frozenset[str]] = {
     "errors.store_down": _NONE,
     "errors.home": _NONE,
     **_CAMPAIGN,
+    **_HELP,
 }
 
 

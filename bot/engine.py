@@ -13,6 +13,12 @@ yes that cannot be read any other way. A learner not understood twice in a row, 
 they are lost ("không hiểu", "156 là gì"), is told plainly what to do on this step, with
 the help button.
 
+A learner may ask for a person at any step (`person`, or its button under the help and lost
+messages); words of distress ("tôi bị lừa rồi") that do not answer the step get urgent advice
+and the offer of one. The request is routed before the atomic step (`bot.helpdesk.Unrouted`);
+while it is open the tutor stays quiet: the learner's words go to the thread for the person
+(`bot.helpdesk`), until it closes or they go back to their lesson.
+
 A certificate is recorded the moment it is earned; a learner who has not given the name to
 print on it is asked right after (their chat's name offered as a button), and then sent the
 certificate's picture (`Outbound.certificate`) and what to learn next. `sửa tên` (and the
@@ -28,9 +34,10 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 
-from bot import deeplink, payloads, trail
+from bot import deeplink, helpdesk, payloads, trail
 from bot.certified import offered_name, plain_letters, printed_name
 from bot.content import Content, ContentHolder
+from bot.helpdesk import HelpPolicy, Route, Unrouted
 from bot.inbound import Inbound
 from bot.learner import Learner, now_vn
 from bot.menu import Menu
@@ -40,14 +47,16 @@ from bot.privacy import find_secret
 from bot.progress import award, new_code, record, suggest_next
 from bot.render import Renderer
 from bot.summary import progress_text
+from bot.tally import Group
 from lessons import machine, screen
 from lessons.events import Event, Finished, NotUnderstood
 from lessons.model import Certificate, Lesson
 from lessons.position import Position
 from lessons.reading import polarity, read_answer, read_option
-from lessons.reading.confirm import confirms, ends_asking
+from lessons.reading.confirm import confirms, ends_asking, mentions
 from lessons.reply import Reply
 from lessons.steps import Quiz, Say, Step
+from lessons.steps.base import read_choice
 
 MAX_TEXT = 1000  # characters; a longer message is not read at all
 # A note at the end of a button's label, "(2/6)" or "(đang học)", is not what a learner
@@ -68,6 +77,7 @@ class Engine:
         clock: Callable[[], datetime] = now_vn,
         make_code: Callable[[], str] = new_code,
         reminding: bool = False,
+        help_policy: HelpPolicy | None = None,
     ) -> None:
         self._holder = content if isinstance(content, ContentHolder) else ContentHolder(content)
         self._clock = clock
@@ -75,29 +85,35 @@ class Engine:
         # Whether reminders are sent (the service, with HOCSO_REMIND_AFTER not off): then
         # stopping for now says one will come, and how to turn them off.
         self.reminding = reminding
+        self.help_policy = help_policy or HelpPolicy()
 
     @property
     def content(self) -> Content:
         return self._holder.current
 
     def handle(
-        self, stored: Learner | None, inbound: Inbound
+        self, stored: Learner | None, inbound: Inbound, route: Route | None = None
     ) -> tuple[Learner | None, list[Outbound]]:
         """The learner after this event (None: delete them) and the messages to send, in order.
-        Pure: `stored` is not changed, so a store may call this again on a retry."""
-        now = self._clock().isoformat()
-        learner = stored.copy() if stored else Learner.new(inbound.learner, self._clock())
-        turn = _Turn(self.content, learner, now, self._make_code, reminding=self.reminding)
+        Pure: `stored` is not changed, so a store may call this again on a retry. A learner
+        who asks for a person needs `route` (`bot.helpdesk.Desks.route`): without it, this
+        raises `Unrouted`, and the caller looks it up and calls again."""
+        clock = self._clock()
+        learner = stored.copy() if stored else Learner.new(inbound.learner, clock)
+        turn = _Turn(
+            self.content, learner, clock, self._make_code, self.help_policy, route,
+            reminding=self.reminding,
+        )  # fmt: skip
         learner.turns += 1
-        learner.seen_at = now
+        learner.seen_at = turn.now
         if inbound.name:
             learner.name = inbound.name
         turn.run(inbound, new=stored is None)
         replies = compose(turn.out)
         if turn.deleted:
             return None, replies
-        last = replies[-1] if replies else None
-        learner.buttons = [(b.label, b.payload) for b in last.buttons] if last else []
+        if replies:  # a turn that says nothing leaves the buttons shown before
+            learner.buttons = [(b.label, b.payload) for b in replies[-1].buttons]
         return learner, replies
 
 
@@ -156,8 +172,10 @@ class _Turn:
         self,
         content: Content,
         learner: Learner,
-        now: str,
+        clock: datetime,
         make_code: Callable[[], str],
+        help_policy: HelpPolicy,
+        route: Route | None,
         *,
         reminding: bool = False,
     ) -> None:
@@ -165,11 +183,15 @@ class _Turn:
         self.reminding = reminding
         self.messages = content.messages
         self.learner = learner
-        self.now = now
+        self.clock = clock
+        self.now = clock.isoformat()
         self.make_code = make_code
+        self.help_policy = help_policy
+        self.route = route
         self.out: list[Outbound] = []
         self.deleted = False
         self.misread = False  # this turn's reply was not understood
+        self.pending: str | None = None  # what the turn before asked
 
     def say(self, key: str, buttons: tuple[Button, ...] = (), **values: object) -> None:
         self.out.append(Outbound(self.messages.text(key, **values), buttons))
@@ -178,6 +200,9 @@ class _Turn:
 
     def run(self, inbound: Inbound, *, new: bool) -> None:
         pending, self.learner.pending = self.learner.pending, None
+        self.pending = pending
+        if self.learner.help is not None and self.on_the_line(inbound):
+            return
         self.dispatch(inbound, pending, new=new)
         self.learner.misread = self.learner.misread + 1 if self.misread else 0
 
@@ -247,6 +272,11 @@ class _Turn:
             self.say("input.too_long")
             self.current()
             return
+        if self.distressed(text):
+            helpdesk.note_recent(self.learner, text)
+            self.learner.pending = "distress"
+            self.say("person.distress", (self.person_button(), self.keep_learning_button()))
+            return
         secret = find_secret(text)
         if secret and not self.is_answer(text):
             self.say(f"sensitive.{secret}")
@@ -298,6 +328,19 @@ class _Turn:
     def asks(self, text: str) -> bool:
         """Whether the learner asks what something means ("156 là gì")."""
         return ends_asking(text, self.messages.words("words.asking"))
+
+    def distressed(self, text: str) -> bool:
+        """Whether the learner says they were cheated or lost money ("tôi bị lừa rồi"), in a
+        reply that neither answers the current step (a scam quiz's "Bị lừa"), nor is a
+        button's words (the lesson "Nhận biết lừa đảo qua mạng" in the menu), nor asks what
+        something means ("lừa đảo là gì")."""
+        if not mentions(text, self.messages.words("words.distress")) or self.asks(text):
+            return False
+        labels = [[spoken(label)] for label, _ in self.learner.buttons]
+        if labels and read_option(text, labels).how in ("exact", "typo"):
+            return False
+        lesson, step = self.place()
+        return not (lesson and step and (self.step_claims(step, text) or self.is_answer(text)))
 
     def confirm_delete(self, text: str, command: str | None) -> None:
         """Deleting data needs a yes that nothing in the reply contradicts: "dung xoa" may
@@ -432,6 +475,7 @@ class _Turn:
         """Apply a reply at the current step. A reply not understood twice in a row, or
         that asks what something means, is answered with what to do on this step."""
         assert self.learner.position is not None
+        self.note_answer(lesson.step(self.learner.position.step), reply)
         position, events = machine.answer(lesson, self.learner.position, reply, self.content.words)
         if any(isinstance(event, NotUnderstood) for event in events):
             self.misread = True
@@ -440,6 +484,18 @@ class _Turn:
                 self.lost()
                 return
         self.apply(lesson, position, events)
+
+    def note_answer(self, step: Step, reply: Reply) -> None:
+        """Keep an answer to a question among the learner's recent ones (what a person who
+        helps them sees): the option it picks, as its label (typed or tapped alike), else the
+        words typed."""
+        if isinstance(step, Say):
+            return
+        choice = read_choice(step, reply) if step.options else None
+        if isinstance(choice, int):
+            helpdesk.note_recent(self.learner, step.options[choice].label)
+        elif reply.text:
+            helpdesk.note_recent(self.learner, reply.text)
 
     def apply(self, lesson: Lesson, position: Position | None, events: list[Event]) -> None:
         before = self.learner.position
@@ -618,7 +674,10 @@ class _Turn:
             else:
                 self.menu()
         elif name == "help":
-            self.say("help", self.resume_buttons(with_menu=self.learner.position is None))
+            buttons = self.resume_buttons(with_menu=self.learner.position is None)
+            self.say("help", (*buttons, self.person_button()))
+        elif name == "person":
+            self.ask_person("distress" if self.pending == "distress" else "asked")
         elif name == "lost":
             self.lost()
         elif name == "progress":
@@ -684,13 +743,14 @@ class _Turn:
 
     def lost(self) -> None:
         """The learner is lost: say plainly what to do on this step (or in the menu), with
-        the step's own buttons and the help button."""
+        the step's own buttons, the help button and, where the screen has room for it (a
+        question with many options leaves it to the help message), a person's."""
         lesson, step = self.place()
         help_button = Button(self.messages.text("buttons.help"), payloads.command("help"))
         if lesson is None or step is None:
             self.say("lost.menu")
             menu = Menu(self.content, self.learner, self.resume_buttons(with_menu=False)).show()
-            self.out.append(replace(menu, buttons=(*menu.buttons, help_button)))
+            self.out.append(self.with_person(replace(menu, buttons=(*menu.buttons, help_button))))
             return
         renderer = self.renderer(lesson)
         if step.options:
@@ -702,7 +762,95 @@ class _Turn:
         else:
             text = self.messages.text("lost.free_answer")
             buttons = ()
-        self.out.append(Outbound(text, (*buttons, help_button)))
+        self.out.append(self.with_person(Outbound(text, (*buttons, help_button))))
+
+    def with_person(self, message: Outbound) -> Outbound:
+        """The message with the button that asks for a person, when it still fits a screen."""
+        asked = replace(message, buttons=(*message.buttons, self.person_button()))
+        return asked if _fits([message.text], asked) else message
+
+    # -- a person on the line (bot.helpdesk) ------------------------------------------------
+
+    def person_button(self) -> Button:
+        return Button(self.messages.text("buttons.person"), payloads.command("person"))
+
+    def keep_learning_button(self) -> Button:
+        return Button(self.messages.text("buttons.keep_learning"), payloads.command(RESUME))
+
+    def back_button(self) -> Button:
+        return Button(self.messages.text("buttons.back_to_lesson"), payloads.command(RESUME))
+
+    def ask_person(self, why: str) -> None:
+        """Open a request for a person where the learner stands, and say honestly when
+        someone will answer (in the quiet hours: the morning) and what to do if it is urgent."""
+        if self.route is None:
+            raise Unrouted(Group.of(self.learner))
+        request = helpdesk.opened(self.learner, self.route, why, self.clock, self.help_policy)
+        quiet = self.help_policy.quiet
+        when = helpdesk.morning(quiet, self.clock)
+        if when == "day" or quiet is None:
+            self.say("person.opened", (self.back_button(),), code=request.code)
+        else:
+            self.say(f"person.opened_{when}", (self.back_button(),), code=request.code,
+                     hour=helpdesk.end_hour(quiet))  # fmt: skip
+
+    def on_the_line(self, inbound: Inbound) -> bool:
+        """The learner's open request takes this turn (True), or has closed and the turn goes
+        on as usual (False): a request past its `until` closes (they are told), a lesson link
+        or the way back closes it; anything else goes to the person, every digit hidden, the
+        tutor quiet but for a word now and then that it was passed on."""
+        request = self.learner.help
+        assert request is not None
+        if helpdesk.expired(request, self.clock):
+            self.learner.help = None
+            self.say("person.expired")
+            return False
+        back = self.back_button()
+        if inbound.start is not None:
+            self.learner.help = None
+            return False
+        if inbound.payload is not None:
+            if inbound.payload == back.payload:
+                self.leave_person()
+            else:
+                self.say("person.waiting", (back,))
+            return True
+        if inbound.text is None or inbound.media is not None:
+            helpdesk.heard(request, "", self.content.console.text("desk.media"), self.clock,
+                           self.help_policy)  # fmt: skip
+            self.say("person.media", (back,))
+            return True
+        text = "".join(ch for ch in inbound.text if unicodedata.category(ch) != "Cc" or ch in "\n")
+        if not text.strip():
+            self.say("person.waiting", (back,))
+            return True
+        if self.goes_back(text[:MAX_TEXT]):
+            self.leave_person()
+            return True
+        helpdesk.heard(request, "", text[:MAX_TEXT], self.clock, self.help_policy)
+        secret = find_secret(text) is not None  # its digits hidden, as every line's: say so
+        if helpdesk.ack_due(request, self.clock, self.help_policy, now=secret):
+            self.say("person.masked" if secret else "person.relayed", (back,))
+        return True
+
+    def goes_back(self, text: str) -> bool:
+        """Whether the learner, while a person is on the line, asks to go back to learning:
+        the way-back button's words or number, or one of `words.back_to_lesson`."""
+        back = self.back_button()
+        shown = [(label, payload) for label, payload in self.learner.buttons]
+        if (back.label, back.payload) in shown:
+            number = read_option(text, [[label] for label, _ in shown], yes_no=False)
+            if number.option is not None and number.how in ("number", "exact"):
+                return shown[number.option][1] == back.payload
+        phrases = [spoken(back.label), *self.messages.words("words.back_to_lesson")]
+        reading = read_option(text, [phrases], numbered=False, yes_no=False)
+        return reading.option == 0 and reading.how in ("exact", "typo")
+
+    def leave_person(self) -> None:
+        """The learner goes back to learning: the request closes, the lesson shows again."""
+        self.learner.help = None
+        self.say("person.left")
+        self.current()
 
     def renderer(self, lesson: Lesson) -> Renderer:
         """A renderer for the learner's attempt at `lesson` (its quizzes' option order)."""
@@ -725,13 +873,20 @@ class _Turn:
 
     def resume_buttons(self, *, with_menu: bool = True) -> tuple[Button, ...]:
         """'Go on with <lesson>' when one is in progress, and the menu."""
-        buttons = []
-        position = self.learner.position
-        if position is not None and position.lesson in self.content.lessons:
-            title = self.content.lessons[position.lesson].title
-            buttons.append(
-                Button(self.messages.text("buttons.resume", title=title), payloads.command(RESUME))
-            )
-        if with_menu:
-            buttons.append(self.menu_button())
-        return tuple(buttons)
+        return resume_buttons(self.content, self.learner, with_menu=with_menu)
+
+
+def resume_buttons(
+    content: Content, learner: Learner, *, with_menu: bool = True
+) -> tuple[Button, ...]:
+    """'Go on with <lesson>' when one is in progress, and the menu: the way back to learning
+    (also under what ends a talk with a person, `bot.helpdesk.close`)."""
+    buttons = []
+    position = learner.position
+    if position is not None and position.lesson in content.lessons:
+        title = content.lessons[position.lesson].title
+        label = content.messages.text("buttons.resume", title=title)
+        buttons.append(Button(label, payloads.command(RESUME)))
+    if with_menu:
+        buttons.append(Button(content.messages.text("buttons.menu"), payloads.command("menu")))
+    return tuple(buttons)

@@ -21,10 +21,11 @@ certificate codes they index):
  "certificate_name": "Nguyễn Thị Hường",
  "address": ["telegram", "12345"], "remind": true, "nudges": {"an-toan-otp": 1},
  "nudge_at": 1764030000.0, "nudged_at": "2026-11-24T08:10:00+07:00", "returns": 1,
- "unreachable": null, "recent": ["Chỉ mình tôi", "dc r"],
+ "unreachable": null, "recent": ["Chỉ mình tôi", "số •••"],
  "help": {"code": "H-7K2P", "opened_at": "...", "lesson": "an-toan-otp", "step": "cau-1",
           "why": "distress", "desk": "telegram:-1001234", "until": "...",
-          "thread": [["2026-11-24T08:12:00+07:00", "", "tôi bị lừa rồi"]], "answered_at": null},
+          "thread": [["2026-11-24T08:12:00+07:00", "", "tôi bị lừa rồi"]], "answered_at": null,
+          "acked_at": "2026-11-24T08:12:00+07:00"},
  "helped": {"asked": 1, "answered": 0, "waited": 0}}
 ```
 The fields after `certificate_name` are written only when they differ from their defaults (a
@@ -38,7 +39,11 @@ their certificates, the only personal detail a certificate carries (None: not gi
 certificate revoked by an admin keeps its place with `revoked_at` (it is not earned again, and
 counts no more). A result's `version` is the content version
 (`bot.content.content_version`) the lesson was finished under: absent from results recorded
-before versions were. No text a learner typed is ever kept here.
+before versions were. No text a learner typed is kept here but two, each with every digit
+masked (`bot.helpdesk.masked`): `recent`, their last three answers to a lesson's questions (an
+option's label, else the words; what a person who helps them sees), and the `thread` of a
+request for a person while it is open (dropped when it closes, only the counts in `helped`
+stay).
 """
 
 from __future__ import annotations
@@ -88,7 +93,9 @@ class Earned:
 class HelpRequest:
     """A learner's open request for a person. `thread` holds `[at, who, text]` lines, `who`
     empty for the learner, else the helper's first name; `desk` is where it was posted
-    (`telegram:<chat>`, None: the console only); the tutor stays quiet until `until`."""
+    (`telegram:<chat>`, None: the console only); the tutor stays quiet until `until`.
+    `acked_at`: when the learner was last told that their words were passed on (at most every
+    few minutes, `bot.helpdesk.HelpPolicy.ack_every`)."""
 
     code: str
     opened_at: str
@@ -99,6 +106,7 @@ class HelpRequest:
     desk: str | None = None
     thread: list[list[str]] = field(default_factory=list)
     answered_at: str | None = None
+    acked_at: str | None = None
 
     def copy(self) -> HelpRequest:
         return replace(self, thread=[list(line) for line in self.thread])

@@ -66,6 +66,9 @@ TEXTS: dict[str, frozenset[str]] = {
     "buttons.retake": _NONE,
     "buttons.next_lesson": _NONE,
     "buttons.help": _NONE,
+    "buttons.person": _NONE,
+    "buttons.back_to_lesson": _NONE,
+    "buttons.keep_learning": _NONE,
     "buttons.delete_yes": _NONE,
     "buttons.delete_no": _NONE,
     "buttons.remind_off": _NONE,
@@ -89,6 +92,19 @@ TEXTS: dict[str, frozenset[str]] = {
     "finish.next": _keys("title"),
     "finish.all_done": _NONE,
     "help": _NONE,
+    # A person on the line (bot.helpdesk): asked for, offered after words of distress, open.
+    "person.opened": _keys("code"),
+    "person.opened_night": _keys("code", "hour"),
+    "person.opened_dawn": _keys("code", "hour"),
+    "person.distress": _NONE,
+    "person.relayed": _NONE,
+    "person.masked": _NONE,
+    "person.waiting": _NONE,
+    "person.media": _NONE,
+    "person.left": _NONE,
+    "person.answer": _keys("name", "text"),
+    "person.done": _NONE,
+    "person.expired": _NONE,
     "stop": _NONE,
     # Reminders for a learner who stopped (bot.reminders), and turning them off and on.
     "remind.lesson": _keys("title", "step", "steps"),
@@ -209,9 +225,12 @@ TEXTS: dict[str, frozenset[str]] = {
 
 COMMANDS = (
     "menu", "next", "repeat", "back", "help", "lost", "progress", "stop", "delete", "name",
-    "certificates", "remind_off", "remind_on",
+    "certificates", "remind_off", "remind_on", "person",
 )  # fmt: skip
-WORDS = ("go_on", "not_yet", "asking", "hold", "delete_yes", "tap", "tap_below")
+WORDS = (
+    "go_on", "not_yet", "asking", "hold", "delete_yes", "tap", "tap_below", "distress",
+    "back_to_lesson",
+)  # fmt: skip
 LISTS: frozenset[str] = frozenset(
     [f"commands.{name}" for name in COMMANDS] + [f"words.{name}" for name in WORDS]
 )

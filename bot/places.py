@@ -3,14 +3,17 @@ village team), as an admin keeps them in the store's directory.
 
 ```json
 {"kind": "area", "id": "an-phu",
- "doc": {"name": "Xã An Phú", "adults": 1800,
+ "doc": {"name": "Xã An Phú", "adults": 1800, "help_chat": "-1001234567890",
          "villages": {"thon-1": {"name": "Thôn 1", "adults": 320}}}}
 {"kind": "volunteer", "id": "V12",
- "doc": {"name": "Trần Thị Hoa", "area": "an-phu", "village": "thon-1", "team": false}}
+ "doc": {"name": "Trần Thị Hoa", "area": "an-phu", "village": "thon-1", "team": false,
+         "help_chat": "-1009876543210"}}
 ```
 A learner's group (`bot.tally.Group`) names their volunteer and, when an admin assigned them,
 their area and village; otherwise they count where their volunteer belongs, looked up here
-when a report is read, so that moving a volunteer moves their figures.
+when a report is read, so that moving a volunteer moves their figures. `help_chat` (optional)
+is the Telegram chat where their learners' requests for a person go (`bot.helpdesk`): the
+volunteer's, else the area's team's, else the operator's HOCSO_HELP_CHAT.
 """
 
 from __future__ import annotations
@@ -31,6 +34,8 @@ from bot.tally import Group
 AREA, VOLUNTEER = "area", "volunteer"
 ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,39}")
 """What an area, village or volunteer code may be: it goes into links and counter keys."""
+CHAT = re.compile(r"-?[1-9][0-9]{0,18}")
+"""What a Telegram chat id is: an integer (a group's is negative: -1001234567890)."""
 
 
 @dataclass(frozen=True)
@@ -46,15 +51,20 @@ class Area:
     name: str
     adults: int | None = None
     villages: dict[str, Village] = field(default_factory=dict)
+    help_chat: str = ""
+    """The Telegram chat of the area's team, for requests for a person ("": none)."""
 
     def to_doc(self) -> dict[str, Any]:
-        return {
+        doc: dict[str, Any] = {
             "name": self.name,
             "adults": self.adults,
             "villages": {
                 v.id: {"name": v.name, "adults": v.adults} for v in self.villages.values()
             },
         }
+        if self.help_chat:
+            doc["help_chat"] = self.help_chat
+        return doc
 
     @classmethod
     def from_doc(cls, area_id: str, doc: dict[str, Any]) -> Area:
@@ -62,7 +72,8 @@ class Area:
             village_id: Village(village_id, str(v.get("name") or village_id), _count(v))
             for village_id, v in (doc.get("villages") or {}).items()
         }
-        return cls(area_id, str(doc.get("name") or area_id), _count(doc), villages)
+        name = str(doc.get("name") or area_id)
+        return cls(area_id, name, _count(doc), villages, str(doc.get("help_chat") or ""))
 
 
 @dataclass(frozen=True)
@@ -73,9 +84,19 @@ class Volunteer:
     village: str = ""
     team: bool = False
     """A village team's code (on the village's poster) rather than one person's."""
+    help_chat: str = ""
+    """The Telegram chat where their learners' requests for a person go ("": none)."""
 
     def to_doc(self) -> dict[str, Any]:
-        return {"name": self.name, "area": self.area, "village": self.village, "team": self.team}
+        doc: dict[str, Any] = {
+            "name": self.name,
+            "area": self.area,
+            "village": self.village,
+            "team": self.team,
+        }
+        if self.help_chat:
+            doc["help_chat"] = self.help_chat
+        return doc
 
     @classmethod
     def from_doc(cls, code: str, doc: dict[str, Any]) -> Volunteer:
@@ -85,6 +106,7 @@ class Volunteer:
             str(doc.get("area") or ""),
             str(doc.get("village") or ""),
             bool(doc.get("team")),
+            str(doc.get("help_chat") or ""),
         )
 
 
@@ -140,6 +162,7 @@ class PlaceError(ValueError):
     | `bad_adults` | `value` |
     | `columns` | `columns`, `missing` (comma-separated) |
     | `no_volunteer` | `code` |
+    | `bad_chat` | `value` |
     | `other` | (said only in English: the CLI's own checks) |
     """
 
@@ -168,8 +191,25 @@ def check_id(kind: str, value: str, line: int | None = None) -> str:
     return value
 
 
+def check_chat(value: str, line: int | None = None) -> str:
+    """A Telegram chat id as typed ("" for none: `none` and `-` say so too), stripped."""
+    value = value.strip()
+    if value.lower() in ("", "none", "-"):
+        return ""
+    if not CHAT.fullmatch(value):
+        raise PlaceError(
+            f"help chat {value!r}: a Telegram chat id is a whole number, a group's negative "
+            "(e.g. -1001234567890; see README, A person on the line)",
+            "bad_chat",
+            line=line,
+            value=value,
+        )
+    return value
+
+
 def save_area(directory: Directory, area: Area) -> None:
     check_id("area", area.id)
+    check_chat(area.help_chat)
     for village in area.villages:
         check_id("village", village)
     directory.put_doc(AREA, area.id, area.to_doc())
@@ -178,6 +218,7 @@ def save_area(directory: Directory, area: Area) -> None:
 def save_volunteer(directory: Directory, volunteer: Volunteer) -> None:
     """Keep a volunteer (or a village team's code); their area and village must be known."""
     check_id("volunteer code", volunteer.code)
+    check_chat(volunteer.help_chat)
     if volunteer.area:
         area = Places.load(directory).areas.get(volunteer.area)
         if area is None:
@@ -203,22 +244,31 @@ def save_volunteer(directory: Directory, volunteer: Volunteer) -> None:
     directory.put_doc(VOLUNTEER, volunteer.code, doc)
 
 
-AREA_COLUMNS = ("area", "village", "name", "adults")
-VOLUNTEER_COLUMNS = ("code", "name", "area", "village", "team")
+AREA_COLUMNS = ("area", "village", "name", "adults", "help_chat")
+VOLUNTEER_COLUMNS = ("code", "name", "area", "village", "team", "help_chat")
+"""The columns of the CSV files; only the first two must be there (`help_chat` came later)."""
 
 
 def area_rows(places: Places) -> list[dict[str, str]]:
     """Areas as CSV rows: one per area (village empty), then one per village."""
     rows = []
     for area in sorted(places.areas.values(), key=lambda a: a.id):
-        rows.append(_row(area.id, "", area.name, area.adults))
+        rows.append(_row(area.id, "", area.name, area.adults, area.help_chat))
         for village in sorted(area.villages.values(), key=lambda v: v.id):
             rows.append(_row(area.id, village.id, village.name, village.adults))
     return rows
 
 
-def _row(area: str, village: str, name: str, adults: int | None) -> dict[str, str]:
-    return {"area": area, "village": village, "name": name, "adults": _text(adults)}
+def _row(
+    area: str, village: str, name: str, adults: int | None, help_chat: str = ""
+) -> dict[str, str]:
+    return {
+        "area": area,
+        "village": village,
+        "name": name,
+        "adults": _text(adults),
+        "help_chat": help_chat,
+    }
 
 
 def _text(number: int | None) -> str:
@@ -233,6 +283,7 @@ def volunteer_rows(places: Places) -> list[dict[str, str]]:
             "area": v.area,
             "village": v.village,
             "team": "1" if v.team else "",
+            "help_chat": v.help_chat,
         }
         for v in sorted(places.volunteers.values(), key=lambda v: v.code)
     ]
@@ -255,9 +306,11 @@ def import_areas(directory: Directory, rows: list[dict[str, str]]) -> int:
                 **area.villages,
                 village_id: Village(village_id, name or village_id, adults),
             }
-            area = Area(area.id, area.name, area.adults, villages)
+            area = Area(area.id, area.name, area.adults, villages, area.help_chat)
         else:
-            area = Area(area_id, name or area.name, adults, area.villages)
+            chat = check_chat(_cell(row, "help_chat"), number) if "help_chat" in row else None
+            help_chat = area.help_chat if chat is None else chat
+            area = Area(area_id, name or area.name, adults, area.villages, help_chat)
         areas[area_id] = area
     for area in areas.values():
         save_area(directory, area)
@@ -271,12 +324,15 @@ def import_volunteers(directory: Directory, rows: list[dict[str, str]]) -> int:
     found = []
     for number, row in enumerate(rows, start=2):
         code = check_id("code", _cell(row, "code"), number)
+        known = places.volunteers.get(code)
+        chat = check_chat(_cell(row, "help_chat"), number) if "help_chat" in row else None
         volunteer = Volunteer(
             code,
             _cell(row, "name") or code,
             _cell(row, "area"),
             _cell(row, "village"),
             _cell(row, "team").lower() in ("1", "x", "yes", "true", "có", "co"),
+            (known.help_chat if known else "") if chat is None else chat,
         )
         area = places.areas.get(volunteer.area)
         if volunteer.area and area is None:

@@ -9,19 +9,32 @@ queued = tutor.remind("tg:5", 1764030000.0, now)                         # a rem
 Every event a learner sends records where pushes reach them (`Learner.address`), clears a
 block recorded before (they wrote again), counts the return a reminder brought, and plans
 their next reminder (`Learner.nudge_at`, with the tutor's `bot.reminders.Policy`; none
-without one). Reminders are bulk messages (priority 1); every delivery names its learner.
+without one). Reminders are bulk messages (priority 1); every delivery to a learner's chat
+names its learner.
+
+A turn that asks for a person is applied twice: the engine raises `Unrouted` (a change may
+not read the store), the route is looked up (`Desks.route`: the directory, an unused code),
+and the event is applied again with it. What a turn does to the learner's request goes to
+its desk in the same atomic step (`bot.helpdesk.desk_news`); its code is then kept, so that
+a helper's answer finds the learner, and forgotten when it closes.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from bot import helpdesk
 from bot.engine import Engine
+from bot.helpdesk import Desks, News, Route, Unrouted
 from bot.inbound import Inbound
 from bot.learner import Learner
 from bot.outbound import Outbound, to_body
 from bot.reminders import Policy, Reminders, topic
 from bot.stores.base import Change, Delivery, Store
+from bot.tally import Group
+
+ROUTING = 3
+"""Tries at a turn that asks for a person (the route of the first is looked up for the next)."""
 
 BULK = 1  # `Delivery.priority` of reminders: sent in the capacity replies leave
 
@@ -37,40 +50,84 @@ class Receipt:
 
 
 class Tutor:
-    """Loads the learner, lets the engine change them, stores the result: one atomic step."""
+    """Loads the learner, lets the engine change them, stores the result: one atomic step.
+    `desks` routes requests for a person (default: no desk, the console only)."""
 
-    def __init__(self, engine: Engine, store: Store, policy: Policy | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        store: Store,
+        policy: Policy | None = None,
+        *,
+        desks: Desks | None = None,
+    ) -> None:
         self.engine = engine
         self.store = store
         # Without a policy (the CLI), nothing is planned: reminders are off.
         self.reminders = Reminders(policy or Policy(delays=()), lambda: engine.content)
+        self.desks = desks or Desks(store)
 
     def handle(self, inbound: Inbound) -> list[Outbound]:
         """Apply a message and return the replies (the CLI: nothing is queued)."""
-        return self.store.update(
-            inbound.learner, lambda learner: self.engine.handle(learner, inbound)
-        )
+        route: Route | None = None
+        for _ in range(ROUTING):
+            try:
+                return self.store.update(inbound.learner, self._turn(inbound, route))
+            except Unrouted as unrouted:
+                route = self.desks.route(unrouted.group)
+        raise RuntimeError("a request for a person found no route")  # a bug: routes are made
+
+    def _turn(self, inbound: Inbound, route: Route | None) -> Change[list[Outbound]]:
+        return lambda learner: self.engine.handle(learner, inbound, route)
 
     def receive(
         self, event_id: str, inbound: Inbound, channel: str, chat: str, now: float
     ) -> Receipt:
         """Apply a platform event at most once and queue its replies for delivery to `chat`,
-        in the same atomic step; a redelivered event changes nothing."""
+        in the same atomic step (with what it said to a desk); a redelivered event changes
+        nothing."""
         where: list[str | None] = [None]
+        found: list[tuple[News, Group]] = []
+        route: Route | None = None
 
         def change(learner: Learner | None) -> tuple[Learner | None, list[Delivery]]:
-            after, replies = self.engine.handle(learner, inbound)
+            found.clear()
+            after, replies = self.engine.handle(learner, inbound, route)
             if after is not None:
                 arrived(after, channel, chat)
                 after.nudge_at = self.reminders.policy.plan(after, now)
                 where[0] = after.position.step if after.position else None
             whose = inbound.learner
-            return after, [Delivery(channel, chat, to_body(r), learner=whose) for r in replies]
+            deliveries = [Delivery(channel, chat, to_body(r), learner=whose) for r in replies]
+            news, to_desk = helpdesk.desk_news(
+                learner, after, route, self.engine.content, self.engine.help_policy.hours
+            )
+            who = after or learner
+            found.append((news, Group.of(who) if who else Group()))
+            return after, deliveries + to_desk
 
-        queued = self.store.handle(inbound.learner, event_id, change, now)
+        for _ in range(ROUTING):
+            try:
+                queued = self.store.handle(inbound.learner, event_id, change, now)
+                break
+            except Unrouted as unrouted:
+                route = self.desks.route(unrouted.group)
+        else:
+            raise RuntimeError("a request for a person found no route")
         if queued is None:
             return Receipt(duplicate=True)
+        if found:
+            self.kept(inbound.learner, *found[0], now)
         return Receipt(duplicate=False, deliveries=tuple(queued), step=where[0])
+
+    def kept(self, learner_id: str, news: News, group: Group, now: float) -> None:
+        """After a turn: the code of a request opened names its learner; one closed is
+        forgotten, and logged (`helpdesk.remember_closed`)."""
+        if news.closed is not None and news.how is not None:
+            helpdesk.forget_code(self.store, news.closed.code)
+            helpdesk.remember_closed(self.store, news.closed, news.how, now, group)
+        if news.opened is not None:
+            helpdesk.remember_code(self.store, news.opened, learner_id, now)
 
     def apply(
         self, event_id: str, learner_id: str, change: Change[list[Delivery]], now: float

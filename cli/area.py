@@ -2,9 +2,10 @@
 adults (what the target is measured against).
 
 hocso area add an-phu "Xã An Phú" --adults 1800
+hocso area add an-phu "Xã An Phú" --help-chat -1001234567890   # the area team's Telegram group
 hocso area village an-phu thon-1 "Thôn 1" --adults 320
 hocso area list
-hocso area import areas.csv      # columns: area,village,name,adults
+hocso area import areas.csv      # columns: area,village,name,adults[,help_chat]
 hocso area export [FILE]
 hocso area remove an-phu
 """
@@ -22,6 +23,7 @@ from bot.places import (
     Places,
     Village,
     area_rows,
+    check_chat,
     check_id,
     import_areas,
     save_area,
@@ -42,6 +44,12 @@ def register(commands: Any) -> None:
     add.add_argument("id", help="a short id: letters, digits, -, e.g. an-phu")
     add.add_argument("name", help='its name, e.g. "Xã An Phú"')
     add.add_argument("--adults", type=int, help="how many adults live there (for the target)")
+    add.add_argument(
+        "--help-chat",
+        metavar="ID",
+        help="the Telegram chat of the area's team, for requests for a person (none: clear; "
+        "unset: kept)",
+    )
     add.set_defaults(run=_add)
 
     village = actions.add_parser("village", help="add or rename a village of an area")
@@ -78,8 +86,14 @@ def _add(args: argparse.Namespace) -> int:
         kept = Places.load(store).areas.get(args.id)
         villages = kept.villages if kept else {}
         adults = args.adults if args.adults is not None else kept.adults if kept else None
-        save_area(store, Area(check_id("area", args.id), args.name.strip(), adults, villages))
+        help_chat = (kept.help_chat if kept else "") if args.help_chat is None else args.help_chat
+        area = Area(
+            check_id("area", args.id), args.name.strip(), adults, villages, check_chat(help_chat)
+        )
+        save_area(store, area)
         print(f"area {args.id}: {args.name.strip()}")
+        if area.help_chat:
+            print(f"its learners' requests for a person go to Telegram chat {area.help_chat}")
         return 0
 
     return _with_store(args, work)
@@ -91,9 +105,8 @@ def _village(args: argparse.Namespace) -> int:
         if area is None:
             raise PlaceError(f"no area {args.area!r}: add it first (hocso area add)")
         village = Village(check_id("village", args.id), args.name.strip(), args.adults)
-        save_area(
-            store, Area(area.id, area.name, area.adults, {**area.villages, village.id: village})
-        )
+        villages = {**area.villages, village.id: village}
+        save_area(store, Area(area.id, area.name, area.adults, villages, area.help_chat))
         print(f"area {area.id}, village {village.id}: {village.name}")
         return 0
 
@@ -106,7 +119,8 @@ def _list(args: argparse.Namespace) -> int:
         if not areas:
             print("no areas yet: hocso area add ID NAME --adults N")
         for area in sorted(areas.values(), key=lambda a: a.id):
-            print(f"{area.id}  {area.name}  adults: {_or_dash(area.adults)}")
+            chat = f"  help chat {area.help_chat}" if area.help_chat else ""
+            print(f"{area.id}  {area.name}  adults: {_or_dash(area.adults)}{chat}")
             for village in sorted(area.villages.values(), key=lambda v: v.id):
                 print(f"  {village.id}  {village.name}  adults: {_or_dash(village.adults)}")
         return 0

@@ -3,8 +3,9 @@ code is what `hocso link --volunteer CODE` and start links carry.
 
 hocso volunteer add V12 "Trần Thị Hoa" --area an-phu --village thon-1
 hocso volunteer add T-THON1 "Tổ công nghệ số thôn 1" --area an-phu --village thon-1 --team
+hocso volunteer add V12 "Trần Thị Hoa" --help-chat -1001234567890   # their learners' requests
 hocso volunteer list
-hocso volunteer import volunteers.csv   # columns: code,name,area,village,team
+hocso volunteer import volunteers.csv   # columns: code,name,area,village,team[,help_chat]
 hocso volunteer export [FILE]
 hocso volunteer link V12                # their private page, to open on their phone
 hocso volunteer revoke V12              # that page stops working
@@ -25,6 +26,7 @@ from bot.places import (
     PlaceError,
     Places,
     Volunteer,
+    check_chat,
     import_volunteers,
     new_link_token,
     revoke_link_token,
@@ -49,6 +51,12 @@ def register(commands: Any) -> None:
     add.add_argument("--area", default="", help="the area (commune) they work in")
     add.add_argument("--village", default="", help="the village they work in")
     add.add_argument("--team", action="store_true", help="a village team's code, not a person's")
+    add.add_argument(
+        "--help-chat",
+        metavar="ID",
+        help="the Telegram chat where their learners' requests for a person go (none: clear; "
+        "unset: kept)",
+    )
     add.set_defaults(run=_add)
 
     listed = actions.add_parser("list", help="the volunteers")
@@ -85,12 +93,24 @@ def _with_store(args: argparse.Namespace, work: Any) -> int:
 
 def _add(args: argparse.Namespace) -> int:
     def work(store: Any) -> int:
+        code = args.code.strip()
+        kept = Places.load(store).volunteers.get(code)
+        help_chat = (kept.help_chat if kept else "") if args.help_chat is None else args.help_chat
         volunteer = Volunteer(
-            args.code.strip(), args.name.strip(), args.area.strip(), args.village.strip(), args.team
+            code,
+            args.name.strip(),
+            args.area.strip(),
+            args.village.strip(),
+            args.team,
+            check_chat(help_chat),
         )
         save_volunteer(store, volunteer)
         where = " ".join(part for part in (volunteer.area, volunteer.village) if part)
         print(f"volunteer {volunteer.code}: {volunteer.name}" + (f" ({where})" if where else ""))
+        if volunteer.help_chat:
+            print(
+                f"their learners' requests for a person go to Telegram chat {volunteer.help_chat}"
+            )
         return 0
 
     return _with_store(args, work)
@@ -103,7 +123,8 @@ def _list(args: argparse.Namespace) -> int:
             print("no volunteers yet: hocso volunteer add CODE NAME --area AREA")
         for v in sorted(volunteers.values(), key=lambda v: v.code):
             team = "  (team)" if v.team else ""
-            print(f"{v.code}  {v.name}  {v.area or '-'} {v.village or ''}".rstrip() + team)
+            chat = f"  help chat {v.help_chat}" if v.help_chat else ""
+            print(f"{v.code}  {v.name}  {v.area or '-'} {v.village or ''}".rstrip() + team + chat)
         return 0
 
     return _with_store(args, work)

@@ -289,18 +289,20 @@ def test_areas_and_villages_are_kept_from_the_console(
 
     rows = lan.get("/admin/areas.csv").content.decode("utf-8-sig").splitlines()
     assert rows == [
-        "area,village,name,adults",
-        "an-phu,,Xã An Phú,1800",
-        "an-phu,thon-1,Thôn 1,",
-        "binh-my,,Xã Bình Mỹ B,",
-        "binh-my,ap-2,Ấp 2,610",
+        "area,village,name,adults,help_chat",
+        "an-phu,,Xã An Phú,1800,",
+        "an-phu,thon-1,Thôn 1,,",
+        "binh-my,,Xã Bình Mỹ B,,",
+        "binh-my,ap-2,Ấp 2,610,",
     ]
     sent = upload(lan, "/admin/areas/_import", b"area;village;name;adults\r\nbinh-my;;B;2.400\r\n")
     assert notice(lan, sent) == ("notice", texts.text("areas.imported", count=1))
     assert "binh-my,,B,2400" in lan.get("/admin/areas.csv").content.decode("utf-8-sig")
     missing = upload(lan, "/admin/areas/_import", b"name,adults\nB,1\n")
     said = texts.text(
-        "places.problems.columns", columns="area,village,name,adults", missing="area, village"
+        "places.problems.columns",
+        columns="area,village,name,adults,help_chat",
+        missing="area, village",
     )
     assert notice(lan, missing) == ("problem", said)
     assert [what for what, _ in audited(app)].count("area_save") == 3

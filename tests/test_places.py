@@ -43,6 +43,17 @@ def test_an_admin_sets_up_areas_and_volunteers_from_the_command_line(tmp_path: P
     hocso(url, "area", "village", "an-phu", "thon-1", "Thôn 1", "--adults", "320")
     hocso(url, "volunteer", "add", "V12", "Trần Thị Hoa", "--area", "an-phu", "--village", "thon-1")
     assert "Thôn 1" in hocso(url, "area", "list")
+    # Where their learners' requests for a person go: kept when a later change does not say.
+    assert "-1001234567890" in hocso(url, "area", "add", "an-phu", "Xã An Phú", "--help-chat",
+                                     "-1001234567890")  # fmt: skip
+    hocso(url, "volunteer", "add", "V12", "Trần Thị Hoa", "--area", "an-phu", "--village", "thon-1",
+          "--help-chat=-1009876543210")  # fmt: skip
+    hocso(url, "volunteer", "add", "V12", "Trần Thị Hoa", "--area", "an-phu", "--village", "thon-1")
+    assert "help chat -1009876543210" in hocso(url, "volunteer", "list")
+    assert "Telegram chat id" in hocso(url, "volunteer", "add", "V12", "Hoa", "--help-chat", "nhóm",
+                                       ok=False)  # fmt: skip
+    hocso(url, "area", "village", "an-phu", "thon-2", "Thôn 2")
+    assert "help chat -1001234567890" in hocso(url, "area", "list")
     assert "no village" in hocso(
         url, "volunteer", "add", "V13", "Minh", "--area", "an-phu", "--village", "x", ok=False
     )
@@ -63,9 +74,13 @@ def test_an_admin_sets_up_areas_and_volunteers_from_the_command_line(tmp_path: P
     assert exported.startswith("\ufeff")
     rows = list(csv.DictReader(io.StringIO(exported.lstrip("\ufeff"))))
     assert rows == [
-        {"area": "an-phu", "village": "", "name": "Xã An Phú", "adults": "1800"},
-        {"area": "an-phu", "village": "thon-1", "name": "Thôn 1", "adults": "320"},
-    ]
+        {"area": "an-phu", "village": "", "name": "Xã An Phú", "adults": "1800",
+         "help_chat": "-1001234567890"},
+        {"area": "an-phu", "village": "thon-1", "name": "Thôn 1", "adults": "320", "help_chat": ""},
+        {"area": "an-phu", "village": "thon-2", "name": "Thôn 2", "adults": "", "help_chat": ""},
+    ]  # fmt: skip
+    hocso(url, "volunteer", "add", "V12", "Trần Thị Hoa", "--help-chat", "none")
+    assert "help chat" not in hocso(url, "volunteer", "list")
 
 
 def test_a_csv_from_excel_imports_areas_and_volunteers(tmp_path: Path) -> None:
@@ -77,7 +92,8 @@ def test_a_csv_from_excel_imports_areas_and_volunteers(tmp_path: Path) -> None:
     )
     volunteers = tmp_path / "volunteers.csv"
     volunteers.write_text(
-        "code,name,area,village,team\nV1,Lan,binh-my,ap-2,\nT-AP2,Tổ ấp 2,binh-my,ap-2,x\n",
+        "code,name,area,village,team,help_chat\nV1,Lan,binh-my,ap-2,,-100555\n"
+        "T-AP2,Tổ ấp 2,binh-my,ap-2,x,\n",
         encoding="utf-8",
     )
     assert "1 area saved" in hocso(url, "area", "import", str(areas))
@@ -88,6 +104,8 @@ def test_a_csv_from_excel_imports_areas_and_volunteers(tmp_path: Path) -> None:
     assert places.areas["binh-my"].adults == 2400
     assert places.areas["binh-my"].villages["ap-2"].name == "Ấp 2"
     assert places.volunteers["T-AP2"].team and not places.volunteers["V1"].team
+    assert places.volunteers["V1"].help_chat == "-100555"
+    assert places.volunteers["T-AP2"].help_chat == ""
 
 
 @pytest.mark.parametrize(

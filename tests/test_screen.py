@@ -207,7 +207,12 @@ def fills(content: Content) -> dict[str, str]:
         "explain": "",
         "hint": "",
         "help": content.messages.text("buttons.help"),
+        "person": content.messages.text("buttons.person"),
         "name": "Nguyễn Thị Thanh Hường",  # a long name of four words
+        "hour": "6:30",
+        # A helper's answer: a few sentences, as one types in a chat.
+        "text": "Bác đừng lo. Bác gọi ngay số tổng đài in sau thẻ ngân hàng để khóa tài khoản, "
+        "rồi ra công an xã trình báo nhé. Cháu sẽ gọi lại cho bác chiều nay.",
     }
 
 
@@ -226,9 +231,20 @@ def numbered(content: Content, step: Step) -> str:
 
 # The buttons bot/engine.py sends with a sentence, where they are always the same.
 RESUME = ("buttons.resume", "buttons.menu")
-HELP = ("buttons.help",)
+HELP = ("buttons.help", "buttons.person")
+BACK = ("buttons.back_to_lesson",)
 BUTTONS = {
-    "help": ("buttons.resume",),
+    "help": ("buttons.resume", "buttons.person"),
+    "person.opened": BACK,
+    "person.opened_night": BACK,
+    "person.opened_dawn": BACK,
+    "person.distress": ("buttons.person", "buttons.keep_learning"),
+    "person.relayed": BACK,
+    "person.masked": BACK,
+    "person.waiting": BACK,
+    "person.media": BACK,
+    "person.done": RESUME,
+    "person.expired": RESUME,
     "delete.unclear": ("buttons.delete_yes", "buttons.delete_no"),
     "delete.done": ("buttons.menu",),
     "lost.free_answer": HELP,
@@ -269,10 +285,10 @@ def test_every_sentence_of_messages_yaml_fits_the_screen(content: Content) -> No
             labels = [option.label for option in widest.options]
         elif key in CONTINUE:
             labels = [values["button"]]
-        elif key == "lost.options":
+        elif key == "lost.options":  # the person's button only where it fits (bot.engine)
             labels = [option.label for option in widest.options] + [values["help"]]
         elif key == "lost.say":
-            labels = [values["button"], values["help"]]
+            labels = [values["button"], values["help"], values["person"]]
         if key in NAMED:  # the name the chat shows, offered as a button
             labels = [values["name"], *labels]
         size = screen.measure(text, labels)

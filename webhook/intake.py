@@ -171,8 +171,9 @@ def secret_header_route(
     checked (`check_secret`), the body read and parsed (`parse`, raising `malformed` for JSON
     that is not one of its events: 400), the event taken, and a 200 made by `answer` from
     what was parsed. `secret` None: the channel is off, and every request is a 404 `off`.
-    `aside` takes an event that is no learner's message but changes the learner (Telegram's
-    `my_chat_member`), given when it started: True when it did, instead of `take`."""
+    `aside` takes an event that is no learner's message (Telegram's `my_chat_member`, a
+    helper's answer in a desk's group), given when it started: True when it did, instead of
+    `take`."""
     max_body = service.settings.max_body
 
     async def webhook(request: Request) -> JSONResponse:

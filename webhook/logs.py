@@ -18,7 +18,7 @@ LEVEL_ENV = "HOCSO_LOG_LEVEL"
 FIELDS = (
     "channel", "learner", "event", "kind", "step", "ms", "duplicate", "status", "error",
     "suppressed", "version", "previous", "reason", "problems", "warnings",
-    "due", "sent", "held", "repeats", "busy",
+    "due", "sent", "held", "repeats", "busy", "request", "outcome", "count",
 )  # fmt: skip
 
 

@@ -1,6 +1,7 @@
 """Everything one worker process runs: the content (following what is published,
-`webhook.reload`), the store, the tutor, the channels, the delivery loop and the reminder
-sweep (`webhook.reminders`), started and stopped with the app."""
+`webhook.reload`), the store, the tutor, the channels, the delivery loop, the reminder
+sweep (`webhook.reminders`) and the sweep of requests for a person past their time
+(`webhook.helpdesk`), started and stopped with the app."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from datetime import datetime
 
 from bot.content import ContentHolder, load_content
 from bot.engine import Engine
+from bot.helpdesk import Desks, HelpPolicy
 from bot.inbound import Inbound
 from bot.learner import VIETNAM
 from bot.outbound import Outbound
@@ -24,6 +26,7 @@ from handlers.web import Transcripts, WebSender
 from webhook import metrics
 from webhook.certificates import FILES_PREFIX, Certificates
 from webhook.delivery import NO_LIMITS, Courier, Limits, Outlet
+from webhook.helpdesk import Helpdesk
 from webhook.media import public_url
 from webhook.reload import ContentFollower
 from webhook.reminders import ReminderSweep
@@ -69,8 +72,14 @@ class Service:
         self.content = ContentHolder(load_content(settings.content))
         self.store = store or open_store(settings.store, timeout=settings.store_timeout)
         policy = settings.reminders
-        engine = Engine(self.content, clock=self._now_vn, reminding=policy.on)
-        self.tutor = Tutor(engine, self.store, policy)
+        # A person on the line: the same quiet hours as reminders (HOCSO_QUIET_HOURS).
+        self.help_policy = HelpPolicy(hours=settings.help_hours, quiet=policy.quiet)
+        # Requests for a person go to a Telegram chat: none without the Telegram channel.
+        desks = Desks(self.store, settings.help_chat, telegram=settings.telegram)
+        engine = Engine(
+            self.content, clock=self._now_vn, reminding=policy.on, help_policy=self.help_policy
+        )
+        self.tutor = Tutor(engine, self.store, policy, desks=desks)
         self.outlets: dict[str, Outlet] = {}
         # Counting only with HOCSO_METRICS_TOKEN set (see webhook.metrics).
         self.metrics = metrics.create(settings.metrics_token)
@@ -104,10 +113,21 @@ class Service:
         )
         # The certificates' files and addresses for the channels (webhook.certificates).
         self.certificates = Certificates(settings, self.store, self.store_calls, self.content)
+        # Helpers' answers from a desk's group, and requests closed when their time is over.
+        self.helpdesk = Helpdesk(
+            self.store,
+            self.store_calls,
+            self.content,
+            self.help_policy,
+            kick=self.courier.kick,
+            failures=self.store_failures,
+            clock=clock,
+        )
         self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
         self._poller: asyncio.Task[None] | None = None
         self._sweeper: asyncio.Task[None] | None = None
         self._reminding: asyncio.Task[None] | None = None
+        self._help_sweeper: asyncio.Task[None] | None = None
         self._follower: asyncio.Task[None] | None = None
         self._closers: list[object] = []
         # Set when the server is asked to stop: long polls answer at once (webhook.signals).
@@ -151,6 +171,7 @@ class Service:
         self.outlets["web"] = Outlet(web, NO_LIMITS)
         self._poller = asyncio.get_running_loop().create_task(self.courier.run())
         self._sweeper = asyncio.get_running_loop().create_task(self._expire())
+        self._help_sweeper = asyncio.get_running_loop().create_task(self.helpdesk.run())
         self._follower = asyncio.get_running_loop().create_task(self.follower.run())
         if self.settings.reminders.on:
             self._reminding = asyncio.get_running_loop().create_task(self.reminders.run())
@@ -197,7 +218,7 @@ class Service:
             await asyncio.sleep(EXPIRE_EVERY)
 
     async def stop(self) -> None:
-        for task in (self._sweeper, self._follower, self._reminding):
+        for task in (self._sweeper, self._follower, self._reminding, self._help_sweeper):
             if task is not None:
                 task.cancel()
         await self.courier.stop()

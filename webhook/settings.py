@@ -34,6 +34,8 @@
 | `HOCSO_ZALO_OA_WINDOW_HOURS` | hours after a Zalo OA user's last message a reminder may go (48) |
 | `HOCSO_ZALO_BOT_WINDOW_HOURS` | the same on the Zalo Bot Platform (24) |
 | `HOCSO_REMIND_RATE` | reminders queued a second at most, all workers together (5) |
+| `HOCSO_HELP_CHAT` | the Telegram chat for requests for a person (`bot.helpdesk`) |
+| `HOCSO_HELP_HOURS` | hours a request for a person stays open (24) |
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ from typing import TypeVar
 
 from bot import reminders
 from bot.content import default_content_dir
+from bot.places import PlaceError, check_chat
 from bot.stores import DEFAULT_STORE_URL
 from webhook.delivery import Limits
 
@@ -125,9 +128,14 @@ class Settings:
     verify_floor: float = 0.3
     # Reminders for learners who stopped (bot.reminders): when, and how fast they are queued
     # (a second, all workers together); each worker looks for due ones every `remind_every` s.
+    # Their quiet hours are also when a person asked for answers in the morning.
     reminders: reminders.Policy = field(default_factory=reminders.Policy)
     remind_rate: float = 5.0
     remind_every: float = 30.0
+    # A person on the line (bot.helpdesk): the operator's Telegram chat for requests no
+    # volunteer's or area's chat takes (None: the console only), and how long one stays open.
+    help_chat: str | None = None
+    help_hours: float = 24.0
 
     @property
     def telegram(self) -> bool:
@@ -194,7 +202,19 @@ class Settings:
             verify_burst=_burst(environ, "HOCSO_VERIFY_BURST", 10.0),
             reminders=_policy(environ),
             remind_rate=_positive(environ, "HOCSO_REMIND_RATE", 5.0),
+            help_chat=_chat(environ, "HOCSO_HELP_CHAT"),
+            help_hours=_positive(environ, "HOCSO_HELP_HOURS", 24.0),
         )
+
+
+def _chat(environ: Mapping[str, str], name: str) -> str | None:
+    try:
+        return check_chat(environ.get(name) or "") or None
+    except PlaceError:
+        raise ValueError(
+            f"{name} must be a Telegram chat id, a whole number (a group's is negative, e.g. "
+            "-1001234567890: see README, A person on the line)"
+        ) from None
 
 
 def _policy(environ: Mapping[str, str]) -> reminders.Policy:

@@ -8,6 +8,10 @@
   is pushed to them) until they write or unblock it (`member`); acknowledged once stored.
 - A learner's update is acknowledged only after its effect and replies are stored; a button
   tap is answered with answerCallbackQuery in the webhook's own response (one call fewer).
+- A helper's reply in a desk's group (`handlers.telegram.Staff`) goes to `webhook.helpdesk`:
+  the learner gets it, at most once, when the group is the request's desk. `/id` in a group is
+  answered, in the webhook's response (sendMessage), with the group's chat id and how to make
+  it a desk (`desk.chat_id` of console.yaml).
 - If the store fails, 503: Telegram delivers the update again later.
 """
 
@@ -56,38 +60,52 @@ def telegram_route(service: Service) -> Route:
         off="the Telegram channel is not configured",
         parse=parse_update,
         malformed=BadUpdate,
-        answer=_answer,
-        aside=lambda received, started: _reach(service, received, started),
+        answer=lambda received: _answer(service, received),
+        aside=lambda received, started: _aside(service, received, started),
     )
 
 
-async def _reach(service: Service, received: Received, started: float) -> bool:
-    """A learner blocked or unblocked the bot: noted on them (`Service.reach`), logged as an
-    update. False for any other update."""
-    if received.reach is None or received.learner is None or received.chat is None:
+async def _aside(service: Service, received: Received, started: float) -> bool:
+    """An update that is no learner's message: a learner blocked or unblocked the bot (noted
+    on them, `Service.reach`), or a helper answered in a desk's group (`webhook.helpdesk`),
+    each logged as an update (503 when the store failed: Telegram sends it again, and it is
+    applied once). False for any other update."""
+    staff = received.staff
+    if staff is None and (received.reach is None or received.learner is None):
         return False
     extra: dict[str, object] = {
         "channel": CHANNEL, "event": received.event_id, "kind": received.kind,
-        "learner": received.learner,
     }  # fmt: skip
     try:
-        applied = await service.reach(
-            CHANNEL, received.event_id, received.learner, received.chat, received.reach
-        )
+        if staff is not None:
+            outcome = await service.helpdesk.staff(received.event_id, staff)
+            extra["duplicate"] = outcome == "duplicate"
+        else:
+            assert received.reach is not None and received.learner is not None
+            assert received.chat is not None
+            extra["learner"] = received.learner
+            applied = await service.reach(
+                CHANNEL, received.event_id, received.learner, received.chat, received.reach
+            )
+            extra["duplicate"] = not applied
     except Exception as error:
         service.store_failures.log(
             log, "update failed; it must be sent again", error, {**extra, "status": 503}
         )
         raise Refused(503, "the tutor could not store this update; send it again later") from error
     ms = round((time.perf_counter() - started) * 1000, 2)
-    log.info("update", extra={**extra, "ms": ms, "duplicate": not applied})
+    log.info("update", extra={**extra, "ms": ms})
     return True
 
 
-def _answer(received: Received) -> JSONResponse:
-    """A button tap is answered with answerCallbackQuery in the response itself."""
+def _answer(service: Service, received: Received) -> JSONResponse:
+    """A button tap is answered with answerCallbackQuery in the response itself, and `/id` in
+    a group with its chat id."""
     if received.callback_id is not None:
         return JSONResponse(
             {"method": "answerCallbackQuery", "callback_query_id": received.callback_id}
         )
+    if received.kind == "desk_id" and received.chat is not None:
+        said = service.content.current.console.text("desk.chat_id", chat=received.chat)
+        return JSONResponse({"method": "sendMessage", "chat_id": received.chat, "text": said})
     return JSONResponse({"ok": True})

@@ -18,11 +18,22 @@ The fields read (PTB's `Update.de_json` parses the rest, and unknown fields are 
                     "old_chat_member": {"status": "member", "user": {"id": 4242, ...}},
                     "new_chat_member": {"status": "kicked", "until_date": 0,
                                         "user": {"id": 4242, ...}}}}
+{"update_id": 10004,
+ "message": {"message_id": 31, "date": 1763884800, "text": "Bác gọi ngay tổng đài nhé",
+             "chat": {"id": -1001234567890, "type": "supergroup", "title": "Hỗ trợ An Phú"},
+             "from": {"id": 555, "is_bot": false, "first_name": "Hoa"},
+             "reply_to_message": {"message_id": 30, "date": 1763884700,
+                                  "chat": {"id": -1001234567890, "type": "supergroup"},
+                                  "from": {"id": 4242, "is_bot": true, "first_name": "Học Số"},
+                                  "text": "🙋 #H-7K2P · Học viên cần người giúp …"}}}
 ```
 
-Only private chats are learners; everything else is acknowledged and ignored. A
-`my_chat_member` update of a private chat is no message: it says the learner blocked the bot
-(`kicked`) or unblocked it (`member`), as `reach`.
+Only private chats are learners. A `my_chat_member` update of a private chat is no message: it
+says the learner blocked the bot (`kicked`) or unblocked it (`member`), as `reach`. In a group
+(a desk, `bot.helpdesk`), a message that replies to one of the bot's messages naming a request
+(`#H-7K2P`) is a helper's answer to it, and `/xong` in reply closes it (`staff`); `/id`
+(`/id@<bot>`) asks the group's chat id, for setting a desk up (kind `desk_id`, `chat` the
+group's id). Everything else is acknowledged and ignored.
 """
 
 from __future__ import annotations
@@ -33,10 +44,11 @@ from dataclasses import dataclass
 from telegram import CallbackQuery, ChatMemberUpdated, Message, Update
 from telegram.constants import ChatMemberStatus, ChatType, UpdateType
 
+from bot.helpdesk import CODE
 from bot.inbound import Inbound, Media, display_name
 from handlers.describe import clipped, describe
 
-__all__ = ["BadUpdate", "Received", "parse_update"]
+__all__ = ["BadUpdate", "Received", "Staff", "parse_update"]
 
 # "/start", "/start@hocso_bot an-toan-otp", "/menu": a command, the bot it names, the rest.
 _COMMAND = re.compile(r"^/([A-Za-z0-9_]+)(?:@[A-Za-z0-9_]+)?(?:\s+(.*?))?\s*$", re.DOTALL)
@@ -49,6 +61,20 @@ _CALLBACK_ID = re.compile(r"[\x21-\x7e]{1,128}")
 # The update kinds read; the others (edits, channel posts, inline queries, polls, kinds newer
 # than this code) are acknowledged and ignored.
 _READ = {UpdateType.MESSAGE, UpdateType.CALLBACK_QUERY, UpdateType.MY_CHAT_MEMBER}
+# What a helper writes in a desk's group to close a request ("/xong", "/xong@hocso_bot").
+CLOSING = ("xong", "done")
+
+
+@dataclass(frozen=True)
+class Staff:
+    """A helper's message in a desk's group, about the request `code`: an answer (`text`), or
+    `/xong` in reply (`text` None: close it). `who` is the helper's first name as Telegram
+    shows it."""
+
+    chat: str
+    code: str
+    who: str
+    text: str | None
 
 
 @dataclass(frozen=True)
@@ -60,8 +86,9 @@ class Received:
     chat: str | None  # chat id as text, where replies go
     inbound: Inbound | None  # what the engine handles; None for update kinds it ignores
     callback_id: str | None  # a button tap, to acknowledge with answerCallbackQuery
-    kind: str  # "text", "start", "button", "media", "blocked", "ignored:<why>": for logs
+    kind: str  # "text", "start", "button", "media", "blocked", "staff", "ignored:<why>": logs
     reach: str | None = None  # "blocked" or "unblocked": whether the learner's chat is reachable
+    staff: Staff | None = None  # a helper's message in a desk's group
 
 
 class BadUpdate(ValueError):
@@ -116,6 +143,14 @@ _MALFORMED = (AttributeError, KeyError, TypeError, ValueError, OverflowError, Re
 def _message(event_id: str, message: Message) -> Received:
     chat = message.chat
     if chat.type != ChatType.PRIVATE:
+        staff = _staff(message)
+        if staff is not None:
+            return Received(event_id, None, None, None, None, "staff", staff=staff)
+        command = _COMMAND.match(message.text or "")
+        if chat.type != ChatType.CHANNEL and command and command.group(1).lower() == "id":
+            if not _integer(chat.id):
+                raise TypeError(f"a chat id is a 64-bit integer, not {describe(chat.id)}")
+            return Received(event_id, None, str(chat.id), None, None, "desk_id")
         return Received(event_id, None, None, None, None, f"ignored:{_chat_kind(chat.type)}")
     learner, where = _chat(chat.id)
     name = display_name(message.from_user.full_name if message.from_user else None)
@@ -138,6 +173,31 @@ def _message(event_id: str, message: Message) -> Received:
         return Received(event_id, learner, where, None, None, "ignored:service")
     inbound = Inbound(learner, media=media, name=name)
     return Received(event_id, learner, where, inbound, None, "media")
+
+
+def _staff(message: Message) -> Staff | None:
+    """A helper's answer in a group: a text replying to a message of a bot (ours: no other
+    bot's message names a request) that names a request's code; or `/xong` in reply."""
+    replied = message.reply_to_message
+    if message.chat.type == ChatType.CHANNEL or replied is None or message.text is None:
+        return None
+    if replied.from_user is None or not replied.from_user.is_bot:
+        return None
+    if message.from_user is None or message.from_user.is_bot:
+        return None
+    named = CODE.search(replied.text or replied.caption or "")
+    if named is None:
+        return None
+    if not _integer(message.chat.id):
+        raise TypeError(f"a chat id is a 64-bit integer, not {describe(message.chat.id)}")
+    who = display_name(message.from_user.first_name) or "?"
+    text = message.text.strip()
+    command = _COMMAND.match(text)
+    if command is not None and command.group(1).lower() in CLOSING:
+        return Staff(str(message.chat.id), named.group(1), who, None)
+    if not text:
+        return None
+    return Staff(str(message.chat.id), named.group(1), who, text)
 
 
 def _media(message: Message) -> Media | None:

@@ -1,5 +1,6 @@
 """Reading a reply that would confirm something that cannot be undone (deleting a learner's
-data), and replies that end by asking what something is.
+data), replies that end by asking what something is, and replies that mention a phrase
+anywhere (words of distress: "tôi bị lừa rồi", "mat het tien").
 
 Without diacritics "dung" is "dừng" (stop), "đúng" (right) or "đừng" (don't): a word that
 could mean "don't", "stop" or "not" is never a yes, whatever else the reply says.
@@ -13,6 +14,7 @@ words:
     confirms("có, xóa hết", yes=["Có, xóa hết"], hold=hold)  -> True
     confirms("dung xoa", yes=["Có, xóa hết"], hold=hold)     -> False  ("đừng xóa")
     confirms("xóa gì", yes=["Có, xóa hết"], hold=hold)       -> None   (ask again)
+    mentions("toi bi lua roi", ["bị lừa", "mất tiền"])        -> True
 """
 
 from __future__ import annotations
@@ -56,6 +58,15 @@ def ends_asking(text: str, endings: Sequence[str]) -> bool:
         if wanted and len(words) > len(wanted) and _fit(words[-len(wanted) :], wanted):
             return True
     return False
+
+
+def mentions(text: str, phrases: Sequence[str]) -> bool:
+    """Whether the reply holds one of `phrases` anywhere, word for word, typed with or without
+    diacritics ("bi lua" is "bị lừa")."""
+    if not readable(text):
+        return False
+    words = read_text(text).words
+    return any(_has(words, read_written(phrase).words) for phrase in phrases)
 
 
 def _has(words: Phrase, phrase: Phrase) -> bool:

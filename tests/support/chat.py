@@ -4,11 +4,13 @@ test content (`fixture_content`) with its sentences as a learner reads them (`pl
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
 from bot.content import Content, ContentHolder, load_content
 from bot.engine import Engine
+from bot.helpdesk import HelpPolicy, Route
 from bot.inbound import Inbound, Media
 from bot.learner import VIETNAM, Learner
 from bot.outbound import Outbound
@@ -48,18 +50,28 @@ class Codes:
 
 class Chat:
     """One learner talking to an engine, keeping their state between turns (the content a
-    holder has, when given one: swap it to edit the lessons under the learner)."""
+    holder has, when given one: swap it to edit the lessons under the learner). A request for
+    a person goes by `route` (None: the engine raises `Unrouted`); `clock` is the engine's."""
 
-    def __init__(self, content: Content | ContentHolder, learner: str = "t:1") -> None:
-        self.engine = Engine(content, clock=lambda: NOW, make_code=Codes())
+    def __init__(
+        self,
+        content: Content | ContentHolder,
+        learner: str = "t:1",
+        *,
+        route: Route | None = None,
+        clock: Callable[[], datetime] = lambda: NOW,
+        help_policy: HelpPolicy | None = None,
+    ) -> None:
+        self.engine = Engine(content, clock=clock, make_code=Codes(), help_policy=help_policy)
         self.id = learner
+        self.route = route
         self.learner: Learner | None = None
         self.replies: list[Outbound] = []
 
     def send(self, text: str | None = None, *, start: str | None = None,
              payload: str | None = None, media: Media | None = None) -> list[Outbound]:  # fmt: skip
         inbound = Inbound(self.id, text=text, start=start, payload=payload, media=media)
-        self.learner, self.replies = self.engine.handle(self.learner, inbound)
+        self.learner, self.replies = self.engine.handle(self.learner, inbound, self.route)
         return self.replies
 
     def tap(self, label: str) -> list[Outbound]:

@@ -9,8 +9,9 @@ Two ways to run it, both on 127.0.0.1 and a free port, both reached over real HT
 
 `Webhook` posts update JSON the way Telegram does (the secret header, one POST an update), and
 `TelegramLearner` plays one learner: it types, opens deep links and taps the buttons of the
-messages the stand-in Bot API (`support.fake_telegram`) recorded for its chat. `ZaloBotWebhook`
-and `ZaloBotLearner` do the same for the Zalo Bot Platform (the OA's are in
+messages the stand-in Bot API (`support.fake_telegram`) recorded for its chat. `TelegramHelper`
+answers in a desk's group (`bot.helpdesk`). `ZaloBotWebhook` and `ZaloBotLearner` do the
+same for the Zalo Bot Platform (the OA's are in
 `support.fake_zalo_oa`); `channels_settings_for` turns every channel on at once.
 
     with FakeTelegram() as fake, ServiceThread(settings_for(fake, content, "memory://")) as app:
@@ -47,7 +48,7 @@ from support.fake_zalo_oa import OA_SECRET, FakeZaloOA
 from support.learner import ChatLearner, Hook
 from support.redis_server import free_port
 from support.served import Served, Started
-from support.waiting import wait_until
+from support.waiting import await_until, wait_until
 from webhook.app import create_app
 from webhook.delivery import NO_LIMITS, Limits
 from webhook.http import protocol_for
@@ -515,3 +516,64 @@ class ZaloBotLearner(ChatLearner[ZaloBotSent]):
 
     async def say(self, text: str) -> httpx.Response:
         return await self.post(zalo_bot_text_update(self.chat, text, wrapped=self.wrapped))
+
+
+# -- a desk's group (bot.helpdesk) ------------------------------------------------------------
+
+
+def group_reply_update(
+    group: int, replied: Sent, text: str, first_name: str = "Hoa", update_id: int | None = None
+) -> dict[str, Any]:
+    """What a helper's reply in a Telegram group makes Telegram post: a message of the group
+    replying to one the bot sent there (`replied`, as the stand-in recorded it)."""
+    chat = {"id": group, "type": "supergroup", "title": "Hỗ trợ học số"}
+    helper = {"id": 900_000 + len(first_name), "is_bot": False, "first_name": first_name}
+    content: dict[str, Any] = {"text": text}
+    if text.startswith("/"):
+        content["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+    content["reply_to_message"] = {
+        "message_id": next(_message_ids),
+        "date": DATE,
+        "chat": chat,
+        "from": {"id": 4242, "is_bot": True, "first_name": "Hocso test"},
+        "text": replied.visible,
+    }
+    return message_update(group, update_id, chat=chat, **{"from": helper}, **content)
+
+
+class TelegramHelper:
+    """A volunteer in a desk's Telegram group: what the bot posts there is what the stand-in
+    recorded for the group's chat; they answer by replying to one of those messages."""
+
+    def __init__(self, hook: Webhook, fake: FakeTelegram, group: int, name: str = "Hoa") -> None:
+        self.hook = hook
+        self.fake = fake
+        self.group = group
+        self.name = name
+        self.seen = 0
+
+    @property
+    def messages(self) -> list[Sent]:
+        return self.fake.messages(self.group)
+
+    async def replies(self, count: int = 1, timeout: float = 10.0) -> list[Sent]:
+        """Wait for `count` more messages in the group than already seen; return them."""
+        want = self.seen + count
+        await await_until(
+            lambda: len(self.messages) >= want,
+            timeout,
+            f"group {self.group} to get {want} messages (has {len(self.messages)})",
+        )
+        new = self.messages[self.seen : want]
+        self.seen = want
+        return new
+
+    async def reply(
+        self, to: Sent, text: str, *, group: int | None = None, times: int = 1
+    ) -> dict[str, Any]:
+        """Reply to the bot's message `to` (from another `group` when given), the same update
+        posted `times` (Telegram delivers again when it had no answer in time)."""
+        update = group_reply_update(group or self.group, to, text, self.name)
+        for _ in range(times):
+            await self.hook.post(update)
+        return update

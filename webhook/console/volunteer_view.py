@@ -1,9 +1,10 @@
 """A volunteer's own page, `GET /v/<token>`: open to whoever has their private link (made on
 their console page, or with `hocso volunteer link`), with no session and no script, light
 enough for a cheap phone. It shows only that volunteer's learners, names masked, sorted into
-what to do about them (`bot.roster.follow_up`): who stopped mid-lesson and on which step, who
-has not come back for a week, who is learning, who passed; and every lesson's link carrying
-their code, each with one tap to send it (by SMS or Telegram) or to copy.
+what to do about them (`bot.roster.follow_up`): who asked for a person and waits (their code,
+how long, where in which lesson: no link, no words), who stopped mid-lesson and on which step,
+who has not come back for a week, who is learning, who passed; and every lesson's link
+carrying their code, each with one tap to send it (by SMS or Telegram) or to copy.
 
 Every request first takes a token of its client's bucket (`Throttle.visit`, shared by every
 worker through the store): over it, 429 whatever the token, so nobody can try many. An
@@ -21,9 +22,11 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from bot.places import Places, volunteer_for_token
-from bot.roster import Line, follow_up
+from bot.roster import Line, follow_up, mask_name
+from bot.stores.base import Store
 from bot.tally import seconds
 from webhook.console.lesson_links import lesson_links, lesson_title, step_number
+from webhook.console.pages.help import waited, where_in
 
 if TYPE_CHECKING:
     from webhook.console.app import Console
@@ -72,6 +75,31 @@ class VolunteerView:
         texts = self.console.texts
         context = {"t": texts.text, "css": self.console.renderer.stylesheet.url, "problem": key}
         return self.console.renderer.page("volunteer_view_problem.html", context, status, HEADERS)
+
+    def waiting(self, store: Store, code: str, now: float) -> list[dict[str, str]]:
+        """The volunteer's learners who wait for a person, the longest first: masked name,
+        the request's code, how long, where (`volunteer_view.help_line`)."""
+        texts = self.console.texts
+        content = self.console.content
+        ids = [learner for learner, _ in store.due("help", now + 1e9, 500)]
+        rows = store.rows(ids)
+        found = []
+        for learner_id, row in zip(ids, rows, strict=True):
+            if row is None or row.get("volunteer") != code:
+                continue
+            learner = store.get(learner_id)
+            request = learner.help if learner is not None else None
+            if learner is None or request is None:
+                continue
+            minutes = max(0, int((now - seconds(request.opened_at)) // 60))
+            line = texts.text(
+                "volunteer_view.help_line",
+                code=request.code,
+                waited=waited(texts, minutes),
+                where=where_in(content, texts, request.lesson, request.step),
+            )
+            found.append({"name": mask_name(learner.name or "") or "?", "line": line})
+        return found
 
     def context(self, token: str) -> dict[str, Any] | None:
         """What the page shows, or None for a token that opens nothing."""
@@ -133,6 +161,7 @@ class VolunteerView:
             "t": texts.text,
             "css": console.renderer.stylesheet.url,
             "name": volunteer.name,
+            "waiting": self.waiting(store, volunteer.code, now),
             "total": found.total,
             "groups": [
                 ("stuck", [person(line) for line in found.stuck]),

@@ -12,6 +12,7 @@ from webhook.console.pages import (
     certificates,
     content,
     exports,
+    help,
     learners,
     lessons,
     overview,
@@ -20,6 +21,7 @@ from webhook.console.pages import (
 
 PAGES: tuple[Page, ...] = (  # the nav's order: bot.console.NAV
     overview.PAGE,
+    help.PAGE,
     lessons.PAGE,
     lessons.FUNNEL,
     learners.PAGE,

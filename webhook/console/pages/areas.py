@@ -14,6 +14,7 @@ from bot.places import (
     Places,
     Village,
     area_rows,
+    check_chat,
     import_areas,
     save_area,
 )
@@ -36,6 +37,7 @@ COLUMNS = (
     Column("village", "areas.village"),
     Column("name", "areas.name"),
     Column("adults", "areas.adults"),
+    Column("help_chat", "areas.help_chat"),
 )
 
 
@@ -49,14 +51,16 @@ def show(visit: Visit) -> Shown:
 
 
 def save(visit: Visit) -> Done:
-    """Add an area, or change its name and adults (its villages stay)."""
+    """Add an area, or change its name, adults and help chat (its villages stay)."""
     form = visit.form
     assert form is not None
     try:
         area_id = code(form, "area", "area")
         kept = Places.load(visit.store).areas.get(area_id)
         name = text(form, "name") or (kept.name if kept else area_id)
-        save_area(visit.store, Area(area_id, name, adults(form), kept.villages if kept else {}))
+        villages = kept.villages if kept else {}
+        help_chat = check_chat(text(form, "help_chat", 30))
+        save_area(visit.store, Area(area_id, name, adults(form), villages, help_chat))
     except PlaceError as error:
         return refused(PATH, error, visit.texts)
     visit.audit("area_save", area=area_id)
@@ -75,7 +79,7 @@ def save_village(visit: Visit) -> Done:
         name = text(form, "name") or village_id
         village = Village(village_id, name, adults(form))
         villages = {**area.villages, village_id: village}
-        save_area(visit.store, Area(area.id, area.name, area.adults, villages))
+        save_area(visit.store, Area(area.id, area.name, area.adults, villages, area.help_chat))
     except PlaceError as error:
         return refused(PATH, error, visit.texts)
     visit.audit("area_save", area=area.id, village=village_id)

@@ -27,6 +27,7 @@ from bot.places import (
     PlaceError,
     Places,
     Volunteer,
+    check_chat,
     import_volunteers,
     new_link_token,
     revoke_link_token,
@@ -69,6 +70,7 @@ COLUMNS = (
     Column("area", "volunteers.area", empty="learners.no_area"),
     Column("village", "volunteers.village"),
     Column("team", "volunteers.team"),
+    Column("help_chat", "volunteers.help_chat"),
     Column("learners", "volunteers.learners"),
     Column("active_7d", "volunteers.active"),
     Column("passed", "volunteers.passed"),
@@ -102,6 +104,7 @@ def show(visit: Visit) -> Shown:
                 "area": area,
                 "village": village,
                 "team": bool(known and known.team),
+                "help_chat": known.help_chat if known else "",
                 "learners": figures.figures.learners,
                 "active_7d": figures.figures.active_7d,
                 "passed": figures.figures.passed,
@@ -133,6 +136,7 @@ def save(visit: Visit) -> Done:
             area,
             village,
             form.get("team") == "1",
+            check_chat(text(form, "help_chat", 30)),
         )
         save_volunteer(visit.store, volunteer)
     except PlaceError as error:
