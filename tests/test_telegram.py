@@ -437,6 +437,23 @@ def test_parse_update(update: dict[str, Any], expected: Received) -> None:
                 ("callback data of 3000 characters", "x" * 3000),
             ]
         ),
+        # found by test_fuzz_parsers: a date past what the system's clock can hold (OSError)
+        *(
+            pytest.param(
+                {
+                    "update_id": 1,
+                    "message": {
+                        "message_id": 1,
+                        "date": date,
+                        "text": "a",
+                        "chat": {"id": 5, "type": "private"},
+                    },
+                },
+                "not shaped like Telegram's",
+                id=why,
+            )
+            for why, date in [("date in the year 36812", 2**40), ("date of 2**62 seconds", 2**62)]
+        ),
     ],
 )
 def test_parse_update_refuses_what_is_no_update(data: object, words: str) -> None:

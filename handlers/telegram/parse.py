@@ -137,7 +137,15 @@ def _lean(kind: str, value: object) -> object:
     return {**value, "message": kept}
 
 
-_MALFORMED = (AttributeError, KeyError, TypeError, ValueError, OverflowError, RecursionError)
+_MALFORMED = (
+    AttributeError,
+    KeyError,
+    TypeError,
+    ValueError,
+    OverflowError,
+    RecursionError,
+    OSError,
+)  # OSError: a date too far for the platform's clock (datetime.fromtimestamp)
 
 
 def _message(event_id: str, message: Message) -> Received:
