@@ -251,11 +251,11 @@ def test_never_raises_on_any_text() -> None:
 def test_a_long_message_is_cheap_and_not_read() -> None:
     text = "có rồi " * 1500
     assert len(text) > MAX_REPLY_CHARS
-    started = time.perf_counter()
+    started = time.thread_time()  # the work done, not the time other processes had the CPU
     assert read_option(text, [["Có rồi"], ["Chưa có"]]) == Reading(None, (), "none")
     assert polarity(text) is None
     assert read_answer(text, ["có rồi"]) is False
-    assert time.perf_counter() - started < 0.05
+    assert time.thread_time() - started < 0.05
 
 
 # Replies near the limit, read alike composed (NFC) or decomposed (NFD), where a decomposed
@@ -302,8 +302,10 @@ def test_reading_is_fast() -> None:
     ]  # fmt: skip
     read_option(replies[0], options)
     rounds = 300
-    started = time.perf_counter()
+    # CPU time of this thread: what reading costs, not how long the machine took to get to it
+    # (with other test processes on the same cores the wall clock doubles or more).
+    started = time.thread_time()
     for i in range(rounds):
         read_option(replies[i % len(replies)] + " " * (i % 7), options)
-    average = (time.perf_counter() - started) / rounds
+    average = (time.thread_time() - started) / rounds
     assert average < 0.001, f"{average * 1e6:.0f} µs per reply"

@@ -7,6 +7,7 @@ salted hash."""
 from __future__ import annotations
 
 import hashlib
+import statistics
 import time
 from collections.abc import Iterator
 from dataclasses import replace
@@ -116,18 +117,25 @@ def test_a_reissued_number_says_it_was_replaced(app: ServiceThread) -> None:
 
 
 def test_every_number_is_answered_in_the_same_time() -> None:
-    with ServiceThread(settings(verify_floor=0.3)) as app:
+    """A genuine, an unknown and a malformed number, asked in turn on one connection. Every
+    answer takes the floor at least (the machine's noise only adds to that); the sameness is
+    of each number's median: a pause of this process (another test process on the same cores,
+    say) lengthens one answer, not one kind of number."""
+    with (
+        ServiceThread(settings(verify_floor=0.3)) as app,
+        httpx.Client(base_url=app.url, timeout=10) as client,
+    ):
         holder(app)
         times: dict[str, list[float]] = {"HS-7K2P-9QXD": [], "HS-0000-0000": [], "x": []}
-        for _ in range(3):
+        for _ in range(5):
             for code, took in times.items():
                 started = time.monotonic()
-                get(app, f"/verify/{code}")
+                client.get(f"/verify/{code}")
                 took.append(time.monotonic() - started)
-    slowest = {code: max(took) for code, took in times.items()}
     fastest = {code: min(took) for code, took in times.items()}
+    typical = {code: statistics.median(took) for code, took in times.items()}
     assert min(fastest.values()) >= 0.3, fastest
-    assert max(slowest.values()) - min(fastest.values()) < 0.15, (fastest, slowest)
+    assert max(typical.values()) - min(typical.values()) < 0.15, times
 
 
 def test_a_burst_of_guesses_is_slowed_down_per_client() -> None:

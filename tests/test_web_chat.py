@@ -37,6 +37,7 @@ from handlers.base import SendError
 from handlers.web import COOKIE, Signer, Transcripts, WebSender, chat_of, new_token
 from handlers.web.page import PAGE_TEXTS, SCRIPT_TEXTS
 from handlers.web.transcript import GONE_TTL
+from support import processes
 from support.chat import fixture_content
 from support.clock import Clock
 from support.dump import holding
@@ -964,7 +965,12 @@ def test_a_stop_ends_the_long_polls_at_once(content: Content, tmp_path: Path, wo
                 )
                 for n in range(4)
             ]
-            time.sleep(0.5)  # the polls are held
+            # The polls are held: all four accepted by the server (with other test processes
+            # on the same cores a client thread may take longer than any fixed pause to connect).
+            serving = {server.pid, *processes.workers(server.pid)}
+            wait_until(
+                lambda: processes.accepted(server.port, serving) == 4, 20, "the 4 polls held"
+            )
             assert not any(poll.done() for poll in polls)
             started = time.monotonic()
             server.stop(timeout=20)

@@ -104,3 +104,15 @@ def holder(inode: str, pids: set[int]) -> int | None:
             except OSError:
                 continue
     return None
+
+
+def accepted(port: int, pids: set[int]) -> int:
+    """How many open connections to 127.0.0.1:`port` one of `pids` has accepted (a connection
+    still in the listening socket's backlog is nobody's open file yet)."""
+    inodes = []
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        local, state, inode = fields[1], fields[3], fields[9]
+        if int(local.split(":")[1], 16) == port and state == "01" and inode != "0":
+            inodes.append(inode)
+    return sum(holder(inode, pids) is not None for inode in inodes)
