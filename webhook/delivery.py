@@ -52,6 +52,11 @@ Failed = Callable[[Delivery, SendError], Awaitable[None]]
 """Told of each delivery given up on, with the error that ended it."""
 
 MARGIN = 0.95  # of a platform's rate limits that the delivery loop uses
+CHAT_SLACK = 0.5
+"""Of a chat's burst, the messages kept in hand: a message reaches the platform some time
+after its token was taken, longest for the first of a burst on a busy machine (several sent at
+once), and the platform counts arrivals. With a burst of 3 the third message waits half a
+second, and a later one may lag its token by as much without a 429."""
 LEASE = 6.0  # seconds a worker holds a queue without renewing it (every LEASE / 3 while it does)
 WAKE_SLACK = 0.005  # seconds
 SENT_REMEMBERED = 10_000  # partly sent deliveries whose progress a worker keeps
@@ -259,7 +264,8 @@ class Courier:
             wait = await self._store(self.store.take_token, bucket, rate, 1.0, now)
         if wait == 0 and limits.chat_rate > 0:
             bucket = f"chat:{head.queue}"  # bot.stores.base.CHAT_BUCKETS: goes with the learner
-            rate, burst = limits.chat_rate * MARGIN, max(1.0, limits.chat_burst)
+            rate = limits.chat_rate * MARGIN
+            burst = max(1.0, limits.chat_burst - CHAT_SLACK)
             wait = await self._store(self.store.take_token, bucket, rate, burst, now)
         return wait
 
