@@ -481,9 +481,18 @@ def test_a_worker_killed_mid_send_has_its_chat_taken_over_in_seconds(
 # -- 6. flood limits --------------------------------------------------------------------------
 
 
-def most_in_one_second(times: list[float]) -> int:
+# The service paces its sends by its own clock; the stand-in sees them arrive through a busy
+# event loop, a connection pool and a machine shared with other test processes, which on a
+# loaded machine moved one arrival by more than the service's 5% margin (a 429 in about 1 run
+# of 20 with two test processes). Flood control and the checks below forgive this much.
+JITTER = 0.1
+
+
+def most_within(window: float, times: list[float]) -> int:
+    """The most of `times` in any `window` seconds."""
     times = sorted(times)
-    return max((bisect.bisect_left(times, at + 1.0) - n for n, at in enumerate(times)), default=0)
+    ends = (bisect.bisect_left(times, at + window) - n for n, at in enumerate(times))
+    return max(ends, default=0)
 
 
 def test_a_burst_within_telegrams_flood_limits(
@@ -493,7 +502,7 @@ def test_a_burst_within_telegrams_flood_limits(
     second overall and 1 a second per chat after 3, served by two workers whose buckets are
     shared through Redis: the service keeps within the limits on its own, so Telegram never
     has to refuse (a 429 costs the learner a second or more)."""
-    with FakeTelegram(global_rate=30, per_chat_rate=1, per_chat_burst=3) as fake:
+    with FakeTelegram(global_rate=30, per_chat_rate=1, per_chat_burst=3, jitter=JITTER) as fake:
         env = environment_for(
             fake,
             content.root,
@@ -533,11 +542,11 @@ def test_a_burst_within_telegrams_flood_limits(
     # and a busy chat's 5 messages, at 1 a second after 3 at once, over 2 s.
     sent = [call.at for call in fake.calls("sendMessage") if call.status == 200]
     assert len(sent) == 16 * 2 + 4 * 5
-    assert most_in_one_second(sent) <= 30
+    assert most_within(1.0 - JITTER, sent) <= 30
     assert max(sent) - min(sent) > 1.7
     for lan in busy:
         at = [message.at for message in fake.messages(lan.chat)]
-        assert at[4] - at[0] >= 2.0, at
+        assert at[4] - at[0] >= 2.0 - JITTER, at
 
 
 def test_429_retry_after_is_honoured(fake_telegram: FakeTelegram, content: Content) -> None:

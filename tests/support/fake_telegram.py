@@ -17,7 +17,8 @@ Telegram. Like Telegram it refuses, with a 400, what it would refuse: HTML that 
 a text over 4096 or a caption over 1024 characters, callback_data over 64 bytes, an unknown
 file_id. Every call is recorded (`calls`, `messages`, `uploads`); failures can be scripted for the
 next calls of a method or a chat (`script` with `flood`, `server_error`, `blocked`, ...); flood
-control like Telegram's can be turned on (`global_rate`, `per_chat_rate`).
+control like Telegram's can be turned on (`global_rate`, `per_chat_rate`), exact unless given a
+`jitter` to forgive.
 
     with FakeTelegram() as telegram:
         bot = make_bot("123:abc", telegram.api_url)
@@ -232,12 +233,17 @@ class FakeTelegram(StandIn[Call, Sent, Scripted]):
         global_rate: float | None = None,
         per_chat_rate: float | None = None,
         per_chat_burst: float = 3.0,
+        jitter: float = 0.0,
     ) -> None:
         super().__init__()
         self.token = token  # when set, other tokens are answered 401 Unauthorized
         self.global_rate = global_rate  # messages a second, all chats
         self.per_chat_rate = per_chat_rate  # messages a second for one chat ...
         self.per_chat_burst = per_chat_burst  # ... after a burst of this many
+        # Seconds of delay variation between a sender's clock and this server's that flood
+        # control forgives (a policer's delay variation tolerance): a message arriving up to
+        # `jitter` sooner after the others than the limits allow still counts as within them.
+        self.jitter = jitter
         self.webhook: dict[str, Any] | None = None
         self._file_ids: set[str] = set()
         self._message_ids = itertools.count(1001)
@@ -362,13 +368,14 @@ class FakeTelegram(StandIn[Call, Sent, Scripted]):
         """Seconds to wait when flood control refuses this message, else 0 (and it counts)."""
         with self._lock:
             if self.global_rate:
-                while self._window and now - self._window[0] >= 1.0:
+                while self._window and now - self._window[0] >= 1.0 - self.jitter:
                     self._window.popleft()
                 if len(self._window) >= self.global_rate:
                     return 1
             if self.per_chat_rate:
-                tokens, then = self._buckets.get(chat, (self.per_chat_burst, now))
-                tokens = min(self.per_chat_burst, tokens + (now - then) * self.per_chat_rate)
+                room = self.per_chat_burst + self.jitter * self.per_chat_rate
+                tokens, then = self._buckets.get(chat, (room, now))
+                tokens = min(room, tokens + (now - then) * self.per_chat_rate)
                 if tokens < 1.0:
                     self._buckets[chat] = (tokens, now)
                     return max(1, round((1.0 - tokens) / self.per_chat_rate))
