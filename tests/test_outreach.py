@@ -4,8 +4,6 @@ counters, the open requests the longest waiting first, names masked, on every st
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -16,6 +14,7 @@ from bot.learner import VIETNAM, HelpRequest, Learner
 from bot.outreach import open_requests, outreach, outreach_json
 from bot.places import Places, Volunteer
 from bot.stores import Store, open_store
+from support.processes import hocso_report
 
 NOW = datetime(2026, 12, 7, 9, 0, tzinfo=VIETNAM)
 
@@ -129,14 +128,7 @@ def test_hocso_report_shows_them_in_json_text_and_by_help(tmp_path: Path) -> Non
     store.close()
 
     def hocso(*args: str) -> str:
-        done = subprocess.run(
-            [sys.executable, "-m", "cli", "report", "--store", url, *args],
-            capture_output=True,
-            text=True,
-            check=True,
-            encoding="utf-8",
-        )
-        return done.stdout
+        return hocso_report(url, *args)
 
     figures = json.loads(hocso("--json"))
     assert figures["learners"] == 4  # the spec's keys stay

@@ -6,8 +6,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -24,6 +22,7 @@ from bot.stores import Store, open_store
 from bot.tutor import Tutor
 from lessons.loader import load_lesson
 from support.chat import fixture_content
+from support.processes import hocso_report
 
 NOW = datetime(2026, 12, 7, 9, 0, tzinfo=VIETNAM)
 ROOT = Path(__file__).resolve().parent.parent
@@ -158,14 +157,7 @@ def test_hocso_report_prints_json_csv_and_a_table(tmp_path: Path) -> None:
     store.close()
 
     def hocso(*args: str) -> str:
-        done = subprocess.run(
-            [sys.executable, "-m", "cli", "report", "--store", url, *args],
-            capture_output=True,
-            text=True,
-            check=True,
-            encoding="utf-8",
-        )
-        return done.stdout
+        return hocso_report(url, *args)
 
     assert json.loads(hocso("--json"))["learners"] == 5
     text = hocso("--by", "volunteer", "--csv")

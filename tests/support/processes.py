@@ -116,3 +116,15 @@ def accepted(port: int, pids: set[int]) -> int:
         if int(local.split(":")[1], 16) == port and state == "01" and inode != "0":
             inodes.append(inode)
     return sum(holder(inode, pids) is not None for inode in inodes)
+
+
+def hocso_report(store_url: str, *args: str) -> str:
+    """What `hocso report --store URL ARGS` prints (it must exit 0)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "cli", "report", "--store", store_url, *args],
+        capture_output=True,
+        text=True,
+        check=True,
+        encoding="utf-8",
+    )
+    return done.stdout
