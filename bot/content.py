@@ -6,9 +6,12 @@ content/
   certificates.yaml
   framework.yaml        the national framework's skills by code (optional)
   messages.yaml
-  console.yaml
+  console.yaml          the web console's sentences (optional: the service's own by default)
   media/…
 ```
+A folder laid out as `spec/lesson-format.md` says (lessons, certificates.yaml, messages.yaml)
+is complete: without a console.yaml of its own, it uses the one of the service's own content
+(`SHIPPED_CONSOLE`), so a province's curriculum or a test fixture needs no copy of it.
 A folder with any problem is never used: `load_content` raises, and a `ContentHolder` keeps
 the content it had. A content's `version` is a short hash of the files it was read from
 (`content_version`): the same files give the same version on any machine, in any folder, so
@@ -33,6 +36,7 @@ from lessons.problems import ContentError, Problem
 from lessons.reply import Words
 
 CONTENT_ENV = "HOCSO_CONTENT"
+SHIPPED_CONSOLE = Path(__file__).resolve().parent.parent / "content" / "console.yaml"
 
 
 def default_content_dir() -> Path:
@@ -78,7 +82,7 @@ def check_content(root: Path) -> tuple[Content | None, list[Problem]]:
     problems += framework_problems
     messages, message_problems = load_messages(root / "messages.yaml")
     problems += message_problems
-    console, console_problems = load_console(root / "console.yaml")
+    console, console_problems = load_console(console_file(root))
     problems += console_problems
     if problems or messages is None or console is None:
         return None, sorted(problems)
@@ -90,6 +94,12 @@ def check_content(root: Path) -> tuple[Content | None, list[Problem]]:
         Content(root, ordered, tuple(certificates), messages, console, version, framework),
         [],
     )
+
+
+def console_file(root: Path) -> Path:
+    """The folder's own console.yaml, else the service's (`SHIPPED_CONSOLE`)."""
+    own = root / "console.yaml"
+    return own if own.is_file() or not SHIPPED_CONSOLE.is_file() else SHIPPED_CONSOLE
 
 
 VERSION_LENGTH = 12  # hex characters: 48 bits, more than enough to tell two edits apart

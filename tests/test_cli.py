@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from bot.content import load_content
 from bot.stores import open_store
 from support.chat import REPO, fixture_content
 
@@ -205,3 +207,16 @@ def test_chat_start_begins_as_a_lesson_link_would(
     assert learner is not None and learner.volunteer == volunteer
     position = learner.position
     assert (position.lesson if position else None) == lesson
+
+
+def test_a_folder_laid_out_as_the_spec_says_needs_no_console_yaml(tmp_path: Path) -> None:
+    """spec/lesson-format.md: lessons, certificates.yaml and messages.yaml make a content
+    folder (../shared/bench/run.sh builds one so); the console's sentences are the service's."""
+    (tmp_path / "lessons").mkdir()
+    shutil.copy(REPO / "content" / "lessons" / "huong-dan-hocso.yaml", tmp_path / "lessons")
+    shutil.copy(REPO / "content" / "messages.yaml", tmp_path)
+    (tmp_path / "certificates.yaml").write_text("certificates: []\n", encoding="utf-8")
+    lint = hocso("lint", str(tmp_path))
+    assert lint.returncode == 0, lint.stdout
+    shipped = load_content(REPO / "content").console
+    assert load_content(tmp_path).console.text("nav.home") == shipped.text("nav.home")
