@@ -29,7 +29,7 @@ from support.dump import holding
 from support.processes import run_at_once
 from support.store_urls import CONTRACT_STORES, store_url_for
 from support.waiting import await_until
-from webhook.delivery import Courier, Outlet
+from webhook.delivery import Courier, Limits, Outlet
 
 REPO = Path(bot.__file__).resolve().parents[1]
 LEARNER = "tg:7"
@@ -131,12 +131,19 @@ def test_handle_applies_the_change_and_queues_its_deliveries(
     assert [(d.queue, d.priority, d.body, d.attempts) for d in queued] == [
         (d.queue, d.priority, d.body, 0) for d in deliveries
     ]
+    # Each knows how many of its event follow it in its queue, and keeps it while queued.
+    follow = [[e.queue for e in deliveries[n + 1 :]].count(d.queue) for n, d in enumerate(queued)]
+    assert [d.then for d in queued] == follow
     assert turns(store) == 1
     assert store.pending() == len(deliveries)
     # Each queue holds its deliveries in order, due now: not before.
     assert store.claim(None, 99.0, LEASE) is None
     for queue in dict.fromkeys(d.queue for d in deliveries):
-        assert drain(store, queue, 100.0) == [text(d) for d in deliveries if d.queue == queue]
+        head, sent = store.claim(queue, 100.0, LEASE), []
+        while head is not None:
+            sent.append((text(head), head.then))
+            head = store.done(head, 100.0, LEASE, next_at=100.0)
+        assert sent == [(text(d), d.then) for d in queued if d.queue == queue]
     assert store.pending() == 0
     # The event is remembered, deliveries or not.
     assert store.handle(LEARNER, "tg:881", replying(message("1", "lại")), 101.0) is None
@@ -656,6 +663,52 @@ def test_take_token_is_a_token_bucket(
     assert store.take_token("zalo", rate, burst, takes[-1][0]) == 0.0
 
 
+RESERVATIONS = [
+    # rate, burst, then (now, count, ahead, the wait returned, taken?) in turn
+    pytest.param(
+        10.0, 1.0,
+        [(0.0, 1, 5.0, 0.0, True), (0.0, 1, 5.0, 0.1, True), (0.0, 1, 5.0, 0.2, True),
+         (0.05, 1, 0.0, 0.25, False), (0.3, 1, 0.0, 0.0, True)],
+        id="replies-wait-their-turn",
+    ),
+    pytest.param(
+        10.0, 1.0,
+        [(0.0, 3, 5.0, 0.2, True), (0.0, 1, 5.0, 0.3, True), (0.0, 2, 0.35, 0.5, False),
+         (0.0, 1, 5.0, 0.4, True)],
+        id="a-turn-takes-its-messages-at-once",
+    ),
+    pytest.param(
+        1.0, 2.5,
+        [(10.0, 3, 5.0, 0.5, True), (10.0, 1, 0.0, 1.5, False), (12.0, 2, 0.0, 0.5, False),
+         (12.0, 1, 0.0, 0.0, True)],
+        id="a-chat-s-burst-then-its-rate",
+    ),
+    pytest.param(
+        4.0, 1.0, [(0.0, 1, 0.0, 0.0, True), (0.0, 40, 5.0, 10.0, False)], id="beyond-ahead"
+    ),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("rate", "burst", "takes"), RESERVATIONS)
+def test_take_token_reserves_tokens_ahead_in_the_order_asked(
+    store: Store, rate: float, burst: float, takes: list[tuple[float, int, float, float, bool]]
+) -> None:
+    """`count` tokens at once, and taken `ahead` of time: the wait returned is until the last
+    of them; whoever asks next waits behind. Beyond `ahead` nothing is taken."""
+    for now, count, ahead, wait, _ in takes:
+        got = store.take_token("tg", rate, burst, now, count=count, ahead=ahead)
+        assert got == pytest.approx(wait, abs=1e-9), (now, count, ahead)
+    assert [taken for *_, taken in takes] == [wait <= ahead for _, _, ahead, wait, _ in takes]
+
+
+@pytest.mark.parametrize(("count", "ahead"), [(0, 0.0), (1, -1.0)])
+def test_take_token_refuses_no_tokens_or_a_past_ahead(
+    store: Store, count: int, ahead: float
+) -> None:
+    with pytest.raises(ValueError, match="token"):
+        store.take_token("tg", 1.0, 1.0, 1.0, count=count, ahead=ahead)
+
+
 @pytest.mark.parametrize(("rate", "burst"), [(0.0, 1.0), (-1.0, 1.0), (1.0, 0.5)])
 def test_take_token_refuses_a_bucket_that_never_gives(
     store: Store, rate: float, burst: float
@@ -1093,3 +1146,60 @@ def test_a_worker_keeps_the_queue_it_sends_however_long_the_send(store: Store) -
         return mine.sent, theirs.sent
 
     assert asyncio.run(two_workers()) == (["e1/0", "e1/1"], [])
+
+
+# --- the delivery loop under a platform's limits ---------------------------------------------
+
+
+class Recording:
+    """A channel that sends at once; each send's key and when it went."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[float, str]] = []
+
+    async def send(self, chat: str, message: Outbound, *, key: str = "", skip: int = 0) -> None:
+        self.sent.append((time.monotonic(), key))
+
+
+# Turns of ten chats, queued in this order: two of them say two things at once.
+TURNS = [(chat, 2 if chat in (3, 7) else 1) for chat in range(10)]
+
+
+def test_replies_go_in_the_order_they_were_taken_each_turn_together(store: Store) -> None:
+    """Two workers, one overall limit of 20 a second shared through the store, and more
+    replies waiting than it lets through at once: the replies go in the order their queues
+    were kicked (the oldest reply first, whichever worker holds it), a turn's two messages one
+    after the other, and no faster than the limit. (Woken to race for a token each time one
+    came free, the queues used to go in any order, and a turn's second message behind them.)"""
+    taken: list[str] = []  # the buckets asked, in order
+    take = store.take_token
+
+    def recorded(bucket: str, *args: float, **kwargs: float) -> float:
+        taken.append(bucket)
+        return take(bucket, *args, **kwargs)  # type: ignore[arg-type]
+
+    store.take_token = recorded  # type: ignore[method-assign]
+    limits = Limits(global_rate=20, chat_rate=1, chat_burst=3)
+
+    async def two_workers() -> list[tuple[float, str]]:
+        channel = Recording()
+        couriers = [Courier(store, {"telegram": Outlet(channel, limits)}) for _ in range(2)]
+        for n, (chat, says) in enumerate(TURNS):
+            turn = [message(str(chat), f"{chat}.{k}") for k in range(says)]
+            send(store, f"e{n}", time.time(), *turn)
+        for n, (chat, _) in enumerate(TURNS):  # as the webhooks would, one after the other
+            couriers[n % 2].kick(f"telegram:{chat}")
+            mine = f"chat:telegram:{chat}"
+            await await_until(lambda: mine in taken, 10, f"chat {chat}'s tokens")  # noqa: B023
+        await await_until(lambda: store.pending() == 0, 20, "every reply to go")
+        for courier in couriers:
+            await courier.stop()
+        return channel.sent
+
+    sent = asyncio.run(two_workers())
+    assert [key for _, key in sent] == [
+        f"e{n}/{k}" for n, (_, says) in enumerate(TURNS) for k in range(says)
+    ]
+    times = [at for at, _ in sent]
+    # 12 messages at 95% of 20 a second, the first at once: 11 waits of 1/19 s at least.
+    assert times[-1] - times[0] >= 11 / 19 - 0.01

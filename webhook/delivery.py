@@ -57,6 +57,11 @@ CHAT_SLACK = 0.5
 after its token was taken, longest for the first of a burst on a busy machine (several sent at
 once), and the platform counts arrivals. With a burst of 3 the third message waits half a
 second, and a later one may lag its token by as much without a 429."""
+RESERVE_AHEAD = 60.0
+"""Seconds ahead a reply may take the overall tokens of a platform: past that (thousands of
+replies waiting) it tries again later."""
+CHAT_AHEAD = 5.0
+"""Seconds ahead a reply may take its chat's tokens (a turn of more messages than a burst)."""
 LEASE = 6.0  # seconds a worker holds a queue without renewing it (every LEASE / 3 while it does)
 WAKE_SLACK = 0.005  # seconds
 SENT_REMEMBERED = 10_000  # partly sent deliveries whose progress a worker keeps
@@ -203,22 +208,29 @@ class Courier:
         held = Held(head, until)
         self._held += 1
         keeper = asyncio.get_running_loop().create_task(self._keep(held))
+        slots: list[float] = []  # when each following message of `event` may go
+        event = ""
         try:
-            async with self._slots:
-                while True:
-                    wait = await self._wait_for_tokens(held.head)
-                    if wait > 0:
-                        at = self.clock() + wait
-                        await self._store(self.store.retry, held.head, at, count=False)
-                        if held.head.priority == 0:
+            while True:
+                head = held.head
+                if not slots or head.event != event:
+                    slots, wait = await self._take_tokens(head)
+                    if not slots:
+                        await self._store(self.store.retry, head, self.clock() + wait, count=False)
+                        if head.priority == 0:
                             # A bulk head waits for the poller, which claims the queues of
                             # replies first: woken on its own it would race them for tokens.
-                            self._wake(held.head.queue, wait)
+                            self._wake(head.queue, wait)
                         return
-                    following = await self._send(held.head)
-                    if following is None:
-                        return
-                    held.head, held.until = following
+                    event = head.event
+                delay = slots.pop(0) - self.clock()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                async with self._slots:
+                    following = await self._send(head)
+                if following is None:
+                    return
+                held.head, held.until = following
         finally:
             keeper.cancel()
             self._held -= 1
@@ -245,29 +257,50 @@ class Courier:
                 return
             held.until = renewed
 
-    async def _wait_for_tokens(self, head: Delivery) -> float:
-        """Seconds to wait before `head` may go, 0 when it may go now (its tokens taken).
+    async def _take_tokens(self, head: Delivery) -> tuple[list[float], float]:
+        """Take the platform's tokens for `head` and, for a reply, the messages of its event
+        that follow it in its queue (`Delivery.then`): when each may go (clock times, one a
+        message), and 0; or no times and the seconds to wait before trying again (nothing
+        taken, or only overall tokens that are then lost).
 
-        The platform counts its limits over sliding windows, on its own clock: the buckets
-        run at `MARGIN` of the configured rates, and the overall one has no burst (a bucket
-        with a burst of N lets N + rate through in one second). The overall token is taken
-        first: when it is scarce (many chats) a chat's own check nearly always passes, so
-        little is wasted; when one chat is busy, the overall bucket is not scarce."""
+        The platform counts its limits over sliding windows, on its own clock: the buckets run
+        at `MARGIN` of the configured rates, and the overall one has no burst (a bucket with a
+        burst of N lets N + rate through in one second). A reply takes its overall tokens
+        ahead (up to `RESERVE_AHEAD` seconds): the bucket owes them, and the replies behind
+        wait their turn, so chats are served in the order their replies were taken, across
+        workers, and no worker polls a bucket that is empty. Its chat's tokens are then taken
+        for when the first of them is there (the platform counts a chat's messages when they
+        arrive). A bulk message takes its tokens only when they are there now, so it never
+        holds a reply back."""
+        now = self.clock()
         outlet = self.outlets.get(head.channel)
         if outlet is None:
-            return 0.0  # _send records it as undeliverable
-        limits, now = outlet.limits, self.clock()
-        wait = 0.0
+            return [now], 0.0  # _send records it as undeliverable
+        limits, reply = outlet.limits, head.priority == 0
+        count = 1 + head.then if reply else 1
+        slots = [now] * count
         if limits.global_rate > 0:
-            rate = limits.global_rate * MARGIN
+            rate, ahead = limits.global_rate * MARGIN, RESERVE_AHEAD if reply else 0.0
             bucket = f"global:{head.channel}"
-            wait = await self._store(self.store.take_token, bucket, rate, 1.0, now)
-        if wait == 0 and limits.chat_rate > 0:
+            last = await self._store(
+                self.store.take_token, bucket, rate, 1.0, now, count=count, ahead=ahead
+            )
+            if last > ahead:
+                return [], last
+            slots = [now + max(0.0, last - (count - 1 - k) / rate) for k in range(count)]
+        if limits.chat_rate > 0:
+            rate, ahead = limits.chat_rate * MARGIN, CHAT_AHEAD if reply else 0.0
             bucket = f"chat:{head.queue}"  # bot.stores.base.CHAT_BUCKETS: goes with the learner
-            rate = limits.chat_rate * MARGIN
-            burst = max(1.0, limits.chat_burst - CHAT_SLACK)
-            wait = await self._store(self.store.take_token, bucket, rate, burst, now)
-        return wait
+            burst, start = max(1.0, limits.chat_burst - CHAT_SLACK), slots[0]
+            last = await self._store(
+                self.store.take_token, bucket, rate, burst, start, count=count, ahead=ahead
+            )
+            if last > ahead:
+                return [], start - now + last
+            slots = [
+                max(slot, start + last - (count - 1 - k) / rate) for k, slot in enumerate(slots)
+            ]
+        return slots, 0.0
 
     async def _send(self, head: Delivery) -> tuple[Delivery, float] | None:
         """Send one head; return the next head to send and its lease's end, or None when the

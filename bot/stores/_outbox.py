@@ -29,16 +29,20 @@ FAILURES_KEPT = 10_000
 
 
 def number(event_id: str, deliveries: Iterable[Delivery]) -> list[Delivery]:
-    """The deliveries of one event as queued: each with its id `{event_id}/{n}`. Raises
-    ValueError for a priority other than 0 or 1 (before the store changes anything)."""
+    """The deliveries of one event as queued: each with its id `{event_id}/{n}` and `then`,
+    how many of them follow it in its queue. Raises ValueError for a priority other than 0
+    or 1 (before the store changes anything)."""
+    given = list(deliveries)
+    left = {queue: len(group) for queue, group in by_queue(given).items()}
     queued: list[Delivery] = []
-    for n, delivery in enumerate(deliveries):
+    for n, delivery in enumerate(given):
         if delivery.priority not in PRIORITIES:
             raise ValueError(
                 f"delivery {n} of event {event_id!r} has priority {delivery.priority!r}; "
                 f"a priority is 0 (interactive) or 1 (bulk)"
             )
-        queued.append(replace(delivery, id=f"{event_id}/{n}"))
+        left[delivery.queue] -= 1
+        queued.append(replace(delivery, id=f"{event_id}/{n}", then=left[delivery.queue]))
     return queued
 
 
@@ -97,7 +101,11 @@ class Bucket:
         return self.at + max(0.0, burst - self.tokens) / rate
 
 
-def check_bucket(rate: float, burst: float) -> None:
+def check_bucket(rate: float, burst: float, count: int = 1, ahead: float = 0.0) -> None:
+    if not count >= 1:
+        raise ValueError(f"take at least one token, not {count!r}")
+    if not ahead >= 0:
+        raise ValueError(f"tokens may be taken ahead for 0 seconds or more, not {ahead!r}")
     if not rate > 0:
         raise ValueError(f"a token bucket's rate must be more than 0 per second, not {rate!r}")
     if not burst >= 1:
@@ -105,17 +113,28 @@ def check_bucket(rate: float, burst: float) -> None:
 
 
 def take_token(
-    bucket: Bucket | None, rate: float, burst: float, now: float
+    bucket: Bucket | None,
+    rate: float,
+    burst: float,
+    now: float,
+    count: int = 1,
+    ahead: float = 0.0,
 ) -> tuple[Bucket, float]:
-    """Try to take one token: the bucket afterwards and 0.0 when taken, else the bucket and
-    the seconds until a token will be there. A missing bucket is full. (The Redis store runs
-    the same arithmetic in Lua.)"""
+    """Try to take `count` tokens: the bucket afterwards and the seconds until the last of
+    them is there (0.0 when all are there now). They are taken when that wait is at most
+    `ahead` seconds, the bucket going into debt for tokens not there yet (a reservation:
+    whoever takes next waits behind them), else nothing is taken. With `count` 1 and `ahead`
+    0, as a plain token bucket: 0.0 when taken, else the wait and nothing taken.
+
+    The k-th token (from 0) is there `max(0, wait - (count - 1 - k) / rate)` seconds from
+    now. A missing bucket is full. (The Redis store runs the same arithmetic in Lua.)"""
     if bucket is None:
         bucket = Bucket(burst, now)
     tokens, at = bucket.tokens, bucket.at
     if now > at:  # a clock that went back (another worker's) refills nothing
         tokens, at = tokens + (now - at) * rate, now
     tokens = min(burst, tokens)
-    if tokens >= 1:
-        return Bucket(tokens - 1, at), 0.0
-    return Bucket(tokens, at), (1 - tokens) / rate
+    wait = max(0.0, (count - tokens) / rate)
+    if wait <= ahead:
+        return Bucket(tokens - count, at), wait
+    return Bucket(tokens, at), wait

@@ -244,8 +244,10 @@ return 0
 """
 
 TAKE_TOKEN = """
--- KEYS: the bucket. ARGV: rate, burst, now. The arithmetic of bot.stores._outbox.take_token.
+-- KEYS: the bucket. ARGV: rate, burst, now, count, ahead. The arithmetic of
+-- bot.stores._outbox.take_token.
 local rate, burst, now = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local count, ahead = tonumber(ARGV[4]) or 1, tonumber(ARGV[5]) or 0
 local state = redis.call('HMGET', KEYS[1], 'tokens', 'at')
 local tokens, at = tonumber(state[1]), tonumber(state[2])
 if not tokens or not at then
@@ -255,11 +257,9 @@ if now > at then
     tokens, at = tokens + (now - at) * rate, now
 end
 tokens = math.min(burst, tokens)
-local wait = 0
-if tokens >= 1 then
-    tokens = tokens - 1
-else
-    wait = (1 - tokens) / rate
+local wait = math.max(0, (count - tokens) / rate)
+if wait <= ahead then
+    tokens = tokens - count
 end
 redis.call('HSET', KEYS[1], 'tokens', string.format('%.17g', tokens),
     'at', string.format('%.17g', at))

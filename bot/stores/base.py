@@ -71,7 +71,9 @@ class Delivery:
     1 a bulk message: a queue of interactive replies is claimed before bulk ones. `body` is
     whatever the channel renders; the store never looks inside it. `id` is unique: the event
     id and the message's place in that event's replies. `learner`: whose chat it is (written
-    only when known), so that a send refused for good can mark them unreachable.
+    only when known), so that a send refused for good can mark them unreachable. `then`: how
+    many messages of the same event follow it in its queue (written only when some do): the
+    courier takes their platform tokens with this one's, so that a turn's replies go together.
     """
 
     channel: str
@@ -81,6 +83,12 @@ class Delivery:
     priority: int = 0
     attempts: int = 0
     learner: str = ""
+    then: int = field(default=0, compare=False)
+
+    @property
+    def event(self) -> str:
+        """The event whose reply this is (`id` without its place)."""
+        return self.id.rpartition("/")[0]
 
     @property
     def queue(self) -> str:
@@ -94,6 +102,7 @@ class Delivery:
             "id": self.id,
             "priority": self.priority,
             **({"learner": self.learner} if self.learner else {}),
+            **({"then": self.then} if self.then else {}),
             "attempts": self.attempts,  # last: the Redis retry script relies on it
         }
 
@@ -216,10 +225,24 @@ class Store(Records, Directory, ABC):
         age of the oldest reply not sent yet."""
 
     @abstractmethod
-    def take_token(self, bucket: str, rate: float, burst: float, now: float) -> float:
+    def take_token(
+        self,
+        bucket: str,
+        rate: float,
+        burst: float,
+        now: float,
+        *,
+        count: int = 1,
+        ahead: float = 0.0,
+    ) -> float:
         """A shared token bucket (all workers, all machines on one store): take one token from
         `bucket`, refilled at `rate` per second up to `burst`; return 0.0 when taken, else the
-        seconds until one will be there (nothing taken)."""
+        seconds until one will be there (nothing taken).
+
+        `count` tokens at once, and `ahead`: a reservation. The return is the wait until the
+        last of the `count` tokens is there; they are taken when it is at most `ahead`
+        seconds (the bucket owes them: whoever takes next waits behind), else none is
+        (`bot.stores._outbox.take_token` has the arithmetic)."""
 
     @abstractmethod
     def recall(self, key: str) -> str | None:

@@ -266,11 +266,21 @@ class MemoryStore(Store):
         with self._lock:
             return min((held.queued[0] for held in self._queues.values()), default=None)
 
-    def take_token(self, bucket: str, rate: float, burst: float, now: float) -> float:
-        check_bucket(rate, burst)
+    def take_token(
+        self,
+        bucket: str,
+        rate: float,
+        burst: float,
+        now: float,
+        *,
+        count: int = 1,
+        ahead: float = 0.0,
+    ) -> float:
+        check_bucket(rate, burst, count, ahead)
         with self._lock:
             held = self._buckets.get(bucket)
-            state, wait = take_token(None if held is None else held[0], rate, burst, now)
+            old = None if held is None else held[0]
+            state, wait = take_token(old, rate, burst, now, count, ahead)
             self._buckets[bucket] = (state, state.full_at(rate, burst))
         return wait
 

@@ -756,9 +756,19 @@ class RedisStore(Store):
     def _token_key(self, bucket: str) -> str:
         return f"{self.prefix}:token:{bucket}"
 
-    def take_token(self, bucket: str, rate: float, burst: float, now: float) -> float:
-        check_bucket(rate, burst)
-        wait: Any = self._run.take_token(keys=[self._token_key(bucket)], args=[rate, burst, now])
+    def take_token(
+        self,
+        bucket: str,
+        rate: float,
+        burst: float,
+        now: float,
+        *,
+        count: int = 1,
+        ahead: float = 0.0,
+    ) -> float:
+        check_bucket(rate, burst, count, ahead)
+        key = self._token_key(bucket)
+        wait: Any = self._run.take_token(keys=[key], args=[rate, burst, now, count, ahead])
         return float(wait)
 
     def recall(self, key: str) -> str | None:

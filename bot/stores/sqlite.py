@@ -638,13 +638,23 @@ class SQLiteStore(Store):
         (oldest,) = self._connection().execute(self._OLDEST).fetchone()
         return None if oldest is None else float(oldest)
 
-    def take_token(self, bucket: str, rate: float, burst: float, now: float) -> float:
-        check_bucket(rate, burst)
+    def take_token(
+        self,
+        bucket: str,
+        rate: float,
+        burst: float,
+        now: float,
+        *,
+        count: int = 1,
+        ahead: float = 0.0,
+    ) -> float:
+        check_bucket(rate, burst, count, ahead)
         with self._transaction() as connection:
             row = connection.execute(
                 "SELECT tokens, at FROM tokens WHERE bucket = ?", (bucket,)
             ).fetchone()
-            state, wait = take_token(None if row is None else Bucket(*row), rate, burst, now)
+            old = None if row is None else Bucket(*row)
+            state, wait = take_token(old, rate, burst, now, count, ahead)
             connection.execute(
                 "INSERT INTO tokens (bucket, tokens, at, full_at) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT (bucket) DO UPDATE SET tokens = excluded.tokens, "
