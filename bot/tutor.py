@@ -81,11 +81,19 @@ class Tutor:
         return lambda learner: self.engine.handle(learner, inbound, route)
 
     def receive(
-        self, event_id: str, inbound: Inbound, channel: str, chat: str, now: float
+        self,
+        event_id: str,
+        inbound: Inbound,
+        channel: str,
+        chat: str,
+        now: float,
+        *,
+        lease_until: float | None = None,
     ) -> Receipt:
         """Apply a platform event at most once and queue its replies for delivery to `chat`,
         in the same atomic step (with what it said to a desk); a redelivered event changes
-        nothing."""
+        nothing. With `lease_until`, a queue the event starts is leased to the caller until
+        then (`Store.handle`), its first delivery marked `leased`."""
         where: list[str | None] = [None]
         found: list[tuple[News, Group]] = []
         route: Route | None = None
@@ -108,7 +116,9 @@ class Tutor:
 
         for _ in range(ROUTING):
             try:
-                queued = self.store.handle(inbound.learner, event_id, change, now)
+                queued = self.store.handle(
+                    inbound.learner, event_id, change, now, lease_until=lease_until
+                )
                 break
             except Unrouted as unrouted:
                 route = self.desks.route(unrouted.group)

@@ -115,3 +115,13 @@ for repeat in $(seq "${REPEAT:-1}"); do
 done
 echo
 "$venv/bin/python" scripts/bench_table.py "$scratch" --rate 30 --date "$(date -u +%F)"
+# The bench lesson's turns as the stand-in sees them: the last answer brings two messages (the
+# feedback, then the end of the lesson: together they do not fit a screen).
+echo
+echo "What first come, first served can reach at 95% of 30/s (scripts/bench_queue_model.py):"
+if wanted limits; then
+  "$venv/bin/python" scripts/bench_queue_model.py --learners "$limited" --rounds "$rounds"
+fi
+if wanted crowd; then
+  "$venv/bin/python" scripts/bench_queue_model.py --learners "$chats" --rounds "$crowd_rounds"
+fi

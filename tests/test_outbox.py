@@ -150,6 +150,29 @@ def test_handle_applies_the_change_and_queues_its_deliveries(
     assert turns(store) == 1
 
 
+def test_handle_leases_the_queues_it_starts_to_the_caller(store: Store) -> None:
+    """With `lease_until`, a queue the event starts is the caller's as if claimed (its first
+    delivery marked `leased`): nobody claims it before the lease ends, and `done` goes on from
+    it. A queue that already held something is only appended to, as without a lease."""
+    send(store, "e0", 100.0, message("2", "đã chờ sẵn"))  # chat 2's queue holds one already
+    turn = replying(message("1", "một"), message("1", "hai"), message("2", "ba"))
+    queued = store.handle(LEARNER, "e1", turn, 101.0, lease_until=101.0 + LEASE)
+    assert queued is not None
+    assert [(d.id, d.leased) for d in queued] == [("e1/0", True), ("e1/1", False), ("e1/2", False)]
+    assert store.claim("telegram:1", 101.0 + LEASE - 0.1, LEASE) is None  # the caller's
+    assert text(store.claim(None, 101.0, LEASE)) == "đã chờ sẵn"  # chat 2's, as before
+    following = store.done(queued[0], 102.0, LEASE, next_at=102.0)
+    assert following is not None and text(following) == "hai"
+    assert store.done(following, 102.0, LEASE, next_at=102.0) is None
+    # Emptied, the queue starts again with the next event, leased to whoever handles it.
+    again = store.handle(LEARNER, "e2", replying(message("1", "bốn")), 103.0, lease_until=109.0)
+    assert again is not None and [d.leased for d in again] == [True]
+    # Without a lease nothing is leased: the queue is due at once.
+    plain = store.handle(LEARNER, "e3", replying(message("3", "năm")), 104.0)
+    assert plain is not None and [d.leased for d in plain] == [False]
+    assert text(store.claim("telegram:3", 104.0, LEASE)) == "năm"
+
+
 def test_handle_stores_a_copy_of_each_body(store: Store) -> None:
     body = {"kind": "message", "text": "gốc", "buttons": [["Có", "o:1"]], "empty": []}
     queued = send(store, "e", 1.0, Delivery("telegram", "1", body))

@@ -7,8 +7,10 @@ dies stops renewing, and another takes its queues over once their leases end, wi
 seconds and a poll. A worker stalled past its lease (its event loop or store blocked) finds
 it gone at its next renewal, and says so.
 
-After a webhook commits, `kick` sends that chat's queue at once from this process; a
-poller picks up anything else that is due (retries, rate-limited chats, leftovers).
+After a webhook commits, that chat's queue is sent at once from this process: `take` when
+the commit leased it the queue (`Store.handle(lease=)`: it was empty), else `kick`, which
+claims it; a poller picks up anything else that is due (retries, rate-limited chats,
+leftovers).
 
 Sent twice: Telegram and Zalo take no idempotency key for a send, so a message whose send
 went through but whose `done` was not recorded (the worker died between the two) is sent again
@@ -137,6 +139,13 @@ class Courier:
 
     # -- entry points -----------------------------------------------------------------------
 
+    def take(self, head: Delivery, until: float) -> None:
+        """Send `head` and the rest of its queue from this process: `Store.handle` leased the
+        queue to it until `until` (its messages were just committed). Messages committed to
+        that queue meanwhile follow `head` (`Store.done` hands them on); one committed once
+        it is empty starts it again, leased to whoever committed it."""
+        self._spawn(self._drain_taken(head, until))
+
     def kick(self, queue: str) -> None:
         """Send `queue` now from this process (its messages were just committed)."""
         if queue in self._active:
@@ -201,6 +210,13 @@ class Courier:
             self.failures.log(log, message, error, {}, queue)
         finally:
             self._active.pop(queue, None)
+
+    async def _drain_taken(self, head: Delivery, until: float) -> None:
+        try:
+            await self._drain(head, until)
+        except Exception as error:
+            message = "delivery of queue %s failed; the poller will retry it"
+            self.failures.log(log, message, error, {}, head.queue)
 
     async def _drain(self, head: Delivery, until: float) -> None:
         """Send a claimed queue head by head until it is empty, or must wait; its lease (to

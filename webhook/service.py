@@ -257,10 +257,15 @@ class Service:
     async def receive(self, channel: str, event_id: str, inbound: Inbound, chat: str) -> Receipt:
         """Apply one platform event at most once, queue its replies, and start sending them."""
         async with self._learner_lock(inbound.learner):
+            until = self.courier.clock() + self.courier.lease  # on the courier's clock
             receipt = await self._store_calls(
-                self.tutor.receive, event_id, inbound, channel, chat, self.clock()
-            )
-        for queue in dict.fromkeys(delivery.queue for delivery in receipt.deliveries):
+                self.tutor.receive, event_id, inbound, channel, chat, self.clock(),
+                lease_until=until,
+            )  # fmt: skip
+        for delivery in receipt.deliveries:
+            if delivery.leased:  # its queue is this worker's already
+                self.courier.take(delivery, until)
+        for queue in dict.fromkeys(d.queue for d in receipt.deliveries if not d.leased):
             self.courier.kick(queue)
         return receipt
 

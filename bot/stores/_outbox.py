@@ -46,6 +46,18 @@ def number(event_id: str, deliveries: Iterable[Delivery]) -> list[Delivery]:
     return queued
 
 
+def leasing(queued: list[Delivery], leased: Iterable[str]) -> list[Delivery]:
+    """`queued` with the first delivery of each queue in `leased` marked `leased`."""
+    left = set(leased)
+    marked: list[Delivery] = []
+    for delivery in queued:
+        if delivery.queue in left:
+            left.discard(delivery.queue)
+            delivery = replace(delivery, leased=True)
+        marked.append(delivery)
+    return marked
+
+
 def by_queue(deliveries: Iterable[Delivery]) -> dict[str, list[Delivery]]:
     """The deliveries grouped by queue, each group in the order given."""
     groups: dict[str, list[Delivery]] = {}

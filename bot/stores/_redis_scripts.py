@@ -68,11 +68,13 @@ WRITE = (
 -- ARGV: [1] '1' when the learner was there when read, else '0'; [2] the text read; [3] 'keep',
 -- 'set' or 'delete'; [4] the new text; [5] the event's TTL; [6] now; [7] the learner id;
 -- [8] how many codes to write; [9] how many to drop; [10] the event's digest, '' for an
--- update; [11] the shard's key prefix; then certificate and earned_at of each code to write;
--- then for each queue: its name, how many of its deliveries are priority 0, how many
--- deliveries, then each delivery's id and JSON; last, the tally's JSON.
+-- update; [11] the shard's key prefix; [12] the end of the lease a queue this event starts
+-- is leased to the caller until ('' to make it due now); then certificate and earned_at of
+-- each code to write; then for each queue: its name, how many of its deliveries are
+-- priority 0, how many deliveries, then each delivery's id and JSON; last, the tally's JSON.
 -- Returns 'dup' (event handled before), 'stale' (the learner changed since it was read),
--- {'taken', code key, owner} (nothing written in all three cases), or 'ok'.
+-- {'taken', code key, owner} (nothing written in all three cases), 'ok', or {'ok', the
+-- queues leased to the caller...}.
 local event = ARGV[10] ~= ''
 if event and redis.call('EXISTS', KEYS[2]) > 0 then return 'dup' end
 local current = redis.call('GET', KEYS[1])
@@ -92,7 +94,7 @@ elseif ARGV[3] == 'delete' then
     redis.call('DEL', KEYS[1])
 end
 if ARGV[3] ~= 'keep' then apply_tally(ARGV[11], ARGV[7], ARGV[#ARGV]) end
-local a = 12
+local a = 13
 for i = 1, written do
     redis.call('HSET', KEYS[7 + i], 'learner', ARGV[7], 'certificate', ARGV[a],
         'earned_at', ARGV[a + 1])
@@ -115,6 +117,7 @@ elseif event then
     redis.call('EXPIRE', KEYS[7], ARGV[5])
 end
 local k = 8 + written + dropped
+local leased = {'ok'}
 while a < #ARGV do
     local queue, urgent, n = ARGV[a], tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2])
     local before = redis.call('LLEN', KEYS[k])
@@ -129,10 +132,14 @@ while a < #ARGV do
     local score = false
     if before > 0 then
         score = redis.call('ZSCORE', KEYS[3], queue) or redis.call('ZSCORE', KEYS[4], queue)
+    elseif ARGV[12] ~= '' then
+        score = ARGV[12]
+        leased[#leased + 1] = queue
     end
     place(queue, score or ARGV[6], KEYS[k + 1])
     a, k = a + 3 + 2 * n, k + 2
 end
+if #leased > 1 then return leased end
 return 'ok'
 """
 )

@@ -74,6 +74,7 @@ class Delivery:
     only when known), so that a send refused for good can mark them unreachable. `then`: how
     many messages of the same event follow it in its queue (written only when some do): the
     courier takes their platform tokens with this one's, so that a turn's replies go together.
+    `leased` (never stored): `Store.handle` leased its queue to the caller along with it.
     """
 
     channel: str
@@ -84,6 +85,7 @@ class Delivery:
     attempts: int = 0
     learner: str = ""
     then: int = field(default=0, compare=False)
+    leased: bool = field(default=False, compare=False)
 
     @property
     def event(self) -> str:
@@ -161,14 +163,23 @@ class Store(Records, Directory, ABC):
 
     @abstractmethod
     def handle(
-        self, learner_id: str, event_id: str, change: Change[list[Delivery]], now: float
+        self,
+        learner_id: str,
+        event_id: str,
+        change: Change[list[Delivery]],
+        now: float,
+        *,
+        lease_until: float | None = None,
     ) -> list[Delivery] | None:
         """Apply one platform event at most once, as ONE atomic step: unless `event_id` was
         handled before (then return None and change nothing), run `change` on the learner,
         write the learner it returns, remember the event for `EVENT_TTL` seconds, and append
         the deliveries it returns to their queues, in order, each with a unique `id`
-        (`f"{event_id}/{n}"`). A queue that was not queued before becomes due at `now`.
-        Returns the deliveries as queued.
+        (`f"{event_id}/{n}"`). A queue that was not queued before becomes due at `now`; with
+        `lease_until` (a time on the clock the caller gives `claim`), it is leased to the
+        caller instead, until then, as `claim` would lease it, and its first delivery comes
+        back marked `leased`: the caller sends it as if it had claimed it (one claim fewer a
+        turn). Returns the deliveries as queued.
 
         An event is remembered by its `event_digest` alone, filed under its learner. When
         `change` deletes the learner (returns None for one that was stored), every event

@@ -38,6 +38,7 @@ from bot.stores._outbox import (
     check_bucket,
     decode_delivery,
     encode_delivery,
+    leasing,
     number,
     take_token,
 )
@@ -149,7 +150,13 @@ class MemoryStore(Store):
     # -- events and the outbox ----------------------------------------------------------------
 
     def handle(
-        self, learner_id: str, event_id: str, change: Change[list[Delivery]], now: float
+        self,
+        learner_id: str,
+        event_id: str,
+        change: Change[list[Delivery]],
+        now: float,
+        *,
+        lease_until: float | None = None,
     ) -> list[Delivery] | None:
         digest = event_digest(event_id)
         with self._lock:
@@ -167,14 +174,18 @@ class MemoryStore(Store):
             self._event_order.append((now, digest))
             if not kept:
                 self._forget_chats(queued)
+            leased: list[str] = []
             for name, deliveries in by_queue(queued).items():
                 queue = self._queues.get(name)
                 if queue is None:
-                    queue = self._queues[name] = _Queue(ready_at=now)
+                    due = now if lease_until is None else lease_until
+                    queue = self._queues[name] = _Queue(ready_at=due)
+                    if lease_until is not None:
+                        leased.append(name)
                 queue.items.extend(encode_delivery(delivery) for delivery in deliveries)
                 queue.queued.extend(now for _ in deliveries)
                 queue.urgent += sum(1 for delivery in deliveries if delivery.priority == 0)
-        return queued
+        return leasing(queued, leased)
 
     def _forget_chats(self, deliveries: list[Delivery]) -> None:
         """Forget the failures and token buckets of the chats `deliveries` go to."""

@@ -125,6 +125,7 @@ from bot.stores._outbox import (
     encode_delivery,
     encode_failure,
     failure_prefix,
+    leasing,
     number,
 )
 from bot.stores._redis_layout import (
@@ -475,7 +476,7 @@ class RedisStore(Store):
                 time.sleep(random.uniform(0, min(0.05, 0.001 * 2**attempt)))
             stored = cast(str | None, self.client.get(key))
             write, result = run_change(learner_id, stored, change)
-            if write is None or self._write_learner(learner_id, stored, write, "", 0.0, []):
+            if write is None or self._write_learner(learner_id, stored, write, "", 0.0, []) != "":
                 return result
         raise self._conflict(learner_id)
 
@@ -507,9 +508,12 @@ class RedisStore(Store):
         digest: str,
         now: float,
         queued: list[Delivery],
-    ) -> str:
-        """Run the WRITE script: 'ok', 'dup' (the event was handled) or '' (stale: read
-        again). Raises ValueError for a code of another learner."""
+        *,
+        lease_until: float | None = None,
+    ) -> list[str] | str:
+        """Run the WRITE script: the queues it leased to the caller (a list, maybe empty:
+        written), 'dup' (the event was handled) or '' (stale: read again). Raises ValueError
+        for a code of another learner."""
         if write is not None:
             self._check_codes_elsewhere(learner_id, write)
         at = self.shard_prefix(learner_id)
@@ -529,6 +533,7 @@ class RedisStore(Store):
             0 if write is None else len(write.dropped),
             digest,
             at,
+            "" if lease_until is None else lease_until,
         ]
         if write is not None:
             keys += [f"{at}:cert:{record.code}" for record in write.written]
@@ -543,10 +548,14 @@ class RedisStore(Store):
                 args += [delivery.id, encode_delivery(delivery)]
         args.append(_tally_json(write.tally if write is not None else Tally()))
         answer: Any = self._run.write(keys=keys, args=args)
-        if answer in ("ok", "dup"):
-            return cast(str, answer)
+        if answer == "ok":
+            return []
+        if answer == "dup":
+            return "dup"
         if answer == "stale":
             return ""
+        if answer[0] == "ok":
+            return cast(list[str], answer[1:])
         # ['taken', code key, owner]: only when codes are written
         assert write is not None
         _, code_key, owner = answer
@@ -584,7 +593,13 @@ class RedisStore(Store):
     # -- events and the outbox ----------------------------------------------------------------
 
     def handle(
-        self, learner_id: str, event_id: str, change: Change[list[Delivery]], now: float
+        self,
+        learner_id: str,
+        event_id: str,
+        change: Change[list[Delivery]],
+        now: float,
+        *,
+        lease_until: float | None = None,
     ) -> list[Delivery] | None:
         at, digest = self.shard_prefix(learner_id), event_digest(event_id)
         key, event_key = f"{at}:learner:{learner_id}", f"{at}:event:{digest}"
@@ -596,15 +611,27 @@ class RedisStore(Store):
                 return None
             write, deliveries = run_change(learner_id, stored, change)
             queued = number(event_id, deliveries)
-            answer = self._write_learner(learner_id, stored, write, digest, now, queued)
+            answer = self._write_learner(
+                learner_id,
+                stored,
+                write,
+                digest,
+                now,
+                queued,
+                lease_until=lease_until,
+            )
             if answer == "dup":
                 return None
-            if answer == "ok":
+            if isinstance(answer, list):
                 shard = self._shard_index(learner_id)
                 for queue in by_queue(queued):
                     self._queues.put(queue, shard)
                 if (write.text if write else stored) is None:
                     self._forget_chats(chats(queued))
+                queued = leasing(queued, answer)
+                for delivery in queued:
+                    if delivery.leased:
+                        self._deliveries.put(delivery.id, shard)
                 return queued
         raise self._conflict(learner_id)
 

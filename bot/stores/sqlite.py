@@ -103,6 +103,7 @@ from bot.stores._outbox import (
     check_bucket,
     decode_delivery,
     encode_delivery,
+    leasing,
     number,
     take_token,
 )
@@ -447,7 +448,13 @@ class SQLiteStore(Store):
             raise
 
     def handle(
-        self, learner_id: str, event_id: str, change: Change[list[Delivery]], now: float
+        self,
+        learner_id: str,
+        event_id: str,
+        change: Change[list[Delivery]],
+        now: float,
+        *,
+        lease_until: float | None = None,
     ) -> list[Delivery] | None:
         digest = event_digest(event_id)
         with self._transaction() as connection:
@@ -466,21 +473,30 @@ class SQLiteStore(Store):
                 "INSERT INTO outbox (queue, id, priority, doc) VALUES (?, ?, ?, ?)",
                 [(d.queue, d.id, d.priority, encode_delivery(d)) for d in queued],
             )
-            # A new queue is due now; a queued one keeps its due time or lease, and takes
-            # the new deliveries' priority when that is lower.
+            # A new queue is due now (or leased to the caller); a queued one keeps its due
+            # time or lease, and takes the new deliveries' priority when that is lower.
+            groups = by_queue(queued)
+            leased: list[str] = []
+            if lease_until is not None and groups:
+                marks = ",".join("?" * len(groups))
+                known = connection.execute(
+                    f"SELECT queue FROM queues WHERE queue IN ({marks})", list(groups)
+                )
+                there = {row[0] for row in known}
+                leased = [queue for queue in groups if queue not in there]
             connection.executemany(
                 "INSERT INTO queues (queue, priority, due) VALUES (?, ?, ?) "
                 "ON CONFLICT (queue) DO UPDATE SET priority = min(priority, excluded.priority)",
                 [
-                    (queue, min(d.priority for d in group), now)
-                    for queue, group in by_queue(queued).items()
+                    (queue, min(d.priority for d in group), lease_until if queue in leased else now)
+                    for queue, group in groups.items()
                 ],
             )
             if next(self._handled) % self.prune_every == 0:
                 self._prune(connection, now)
         if existed and not kept:
             self._wipe_log(connection)
-        return queued
+        return leasing(queued, leased)
 
     @staticmethod
     def _forget_chats(connection: sqlite3.Connection, deliveries: list[Delivery]) -> None:
