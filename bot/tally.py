@@ -169,11 +169,27 @@ def ranks(learner: Learner) -> dict[str, float]:
     return found
 
 
-def tally(before: Learner | None, after: Learner | None) -> Tally:
+@dataclass(frozen=True)
+class Counted:
+    """What a learner as stored counts for (`contributions`) and where they rank (`ranks`):
+    taken before a change that may edit the learner in place."""
+
+    counts: dict[str, int]
+    ranks: dict[str, float]
+
+    @classmethod
+    def of(cls, learner: Learner | None) -> Counted:
+        if learner is None:
+            return cls({}, {})
+        return cls(dict(contributions(learner)), ranks(learner))
+
+
+def tally(before: Learner | Counted | None, after: Learner | None) -> Tally:
     """What writing `after` in place of `before` changes (None: not stored)."""
+    counted = before if isinstance(before, Counted) else Counted.of(before)
     counts = Counter(contributions(after) if after else {})
-    counts.subtract(contributions(before) if before else Counter())
-    old = ranks(before) if before else {}
+    counts.subtract(counted.counts)
+    old = counted.ranks
     new = ranks(after) if after else {}
     return Tally(
         counts={key: n for key, n in counts.items() if n},

@@ -17,7 +17,7 @@ from typing import TypeVar
 
 from bot.learner import Learner
 from bot.stores.base import CertificateRecord, Change
-from bot.tally import Tally, tally
+from bot.tally import Counted, Tally, tally
 
 T = TypeVar("T")
 
@@ -90,10 +90,12 @@ def plan_write(
     stored: str | None,
     codes_before: dict[str, CertificateRecord],
     after: Learner | None,
+    counted: Counted | None = None,
 ) -> Write | None:
     """What to write when the change turned the `stored` text into `after`; None when nothing
-    changes. `codes_before` must be taken from the stored text before the change ran, since a
-    change may edit the learner it was given in place."""
+    changes. `codes_before` (and `counted`, what the stored learner counts for) must be taken
+    from the stored text before the change ran, since a change may edit the learner it was
+    given in place; without `counted` the text is decoded again."""
     if after is not None and after.id != learner_id:
         raise ValueError(f"a change of learner {learner_id!r} returned learner {after.id!r}")
     text = None if after is None else encode(after)
@@ -106,8 +108,8 @@ def plan_write(
         written=tuple(
             record for code, record in codes_after.items() if codes_before.get(code) != record
         ),
-        # Decoded afresh: the change may have edited the learner it was given.
-        tally=tally(decode(stored), after),
+        # Not from the learner given to the change: it may have edited it.
+        tally=tally(decode(stored) if counted is None else counted, after),
     )
 
 
@@ -115,6 +117,6 @@ def run_change(learner_id: str, stored: str | None, change: Change[T]) -> tuple[
     """Run `change` on the learner `stored` holds; what to write (None: nothing) and its
     result. The codes are taken before the change runs, since it may edit its learner."""
     before = decode(stored)
-    codes_before = certificate_codes(before)
+    codes_before, counted = certificate_codes(before), Counted.of(before)
     after, result = change(before)
-    return plan_write(learner_id, stored, codes_before, after), result
+    return plan_write(learner_id, stored, codes_before, after, counted), result
