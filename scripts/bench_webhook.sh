@@ -14,6 +14,10 @@
 #            overall, 1/s a chat, bursts of 3) and hocso keeping to them
 #   crowd    CHATS learners under the same limits, --turn-timeout 30, CROWD_ROUNDS rounds
 #            (default 1: the poster scanned by a whole hall at once)
+#   limits1, crowd1  the same two on a copy of the bench lesson whose every turn is one message
+#            (its explanations and its last step left out): the bench lesson's last answer
+#            brings two messages, which sets the tail under the overall limit (see
+#            scripts/bench_queue_model.py); these show what the sender does without them
 # RUNS="hocso floor" runs only those (default all five). REPEAT=N runs the set N times. Each run prints its JSON line and where the CPU went;
 # the end prints the issue's table (scripts/bench_table.py): medians, ranges, targets.
 # Each run keeps its keys under a prefix of its own and deletes them afterwards.
@@ -61,7 +65,7 @@ record() {  # NAME BUSY_BEFORE JSON: print the run's line and CPU, keep it for t
   echo "$3" >>"$scratch/$1.jsonl"
   cpu_line "$2" "$(echo "$3" | sed -n 's/.*"turns_done": \([0-9]*\).*/\1/p')"
 }
-run() {  # NAME LABEL, then run.sh's arguments
+run() {  # NAME LABEL, then run.sh's arguments (the harness: $bench)
   local name=$1 label=$2 before; shift 2
   echo "$label:"
   before=$(busy)
@@ -84,8 +88,20 @@ sys.exit(serve(options, '127.0.0.1', $port, $workers))" >/tmp/bench-floor.log 2>
   record floor "$before" "$(tail -1 "$scratch/floor.out")"
 }
 
+one_message_harness() {  # $scratch/one: the harness, its lesson's every turn one message
+  [ -d "$scratch/one" ] && return
+  cp -r "$bench" "$scratch/one"
+  "$venv/bin/python" - "$scratch/one/lesson/an-toan-otp.yaml" <<'CUT'
+import sys
+path = sys.argv[1]
+text = open(path, encoding="utf-8").read()
+text = text[: text.index("  - id: xong")]  # the last step: "Bác đã HOÀN THÀNH bài học."
+lines = [line for line in text.splitlines(keepends=True) if not line.startswith("    explain:")]
+open(path, "w", encoding="utf-8").write("".join(lines))
+CUT
+}
 telegram_limits="--global-rate 30 --chat-rate 1 --chat-burst 3"
-runs=" ${RUNS:-peer hocso floor limits crowd} "
+runs=" ${RUNS:-peer hocso floor limits crowd limits1 crowd1} "
 wanted() { [[ "$runs" == *" $1 "* ]]; }
 for repeat in $(seq "${REPEAT:-1}"); do
   echo "== round of runs $repeat of ${REPEAT:-1}: $chats learners, each walking the lesson $rounds times"
@@ -112,6 +128,20 @@ for repeat in $(seq "${REPEAT:-1}"); do
       run crowd "hocso, $chats learners, the same limits, --turn-timeout 30" \
         hocso "$chats" "$redis?prefix=$run_id-c$repeat"
   fi
+  if wanted limits1 || wanted crowd1; then one_message_harness; fi
+  if wanted limits1; then
+    LOAD_ARGS="--rounds $rounds --global-rate 30 --per-chat-rate 1 --final-marker chuc" \
+    SERVE_ARGS="--workers $workers $telegram_limits --log-level warning" \
+      bench=$scratch/one run limits1 "hocso, $limited learners, Telegram's limits, one message a turn" \
+        hocso "$limited" "$redis?prefix=$run_id-d$repeat"
+  fi
+  if wanted crowd1; then
+    LOAD_ARGS="--rounds $crowd_rounds --global-rate 30 --per-chat-rate 1 --turn-timeout 30 \
+      --final-marker chuc" \
+    SERVE_ARGS="--workers $workers $telegram_limits --log-level warning" \
+      bench=$scratch/one run crowd1 "hocso, $chats learners, the same limits, one message a turn" \
+        hocso "$chats" "$redis?prefix=$run_id-e$repeat"
+  fi
 done
 echo
 "$venv/bin/python" scripts/bench_table.py "$scratch" --rate 30 --date "$(date -u +%F)"
@@ -124,4 +154,8 @@ if wanted limits; then
 fi
 if wanted crowd; then
   "$venv/bin/python" scripts/bench_queue_model.py --learners "$chats" --rounds "$crowd_rounds"
+fi
+if wanted limits1; then
+  "$venv/bin/python" scripts/bench_queue_model.py --learners "$limited" --rounds "$rounds" \
+    --turns 1,1,1,1,1,1
 fi

@@ -8,7 +8,7 @@ seconds and a poll. A worker stalled past its lease (its event loop or store blo
 it gone at its next renewal, and says so.
 
 After a webhook commits, that chat's queue is sent at once from this process: `take` when
-the commit leased it the queue (`Store.handle(lease=)`: it was empty), else `kick`, which
+the commit leased it the queue (`Store.handle(lease_until=)`: it was empty), else `kick`, which
 claims it; a poller picks up anything else that is due (retries, rate-limited chats,
 leftovers).
 
