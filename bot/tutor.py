@@ -21,6 +21,7 @@ a helper's answer finds the learner, and forgotten when it closes.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, replace
 
 from bot import helpdesk
@@ -32,6 +33,8 @@ from bot.outbound import Outbound, to_body
 from bot.reminders import Policy, Reminders, topic
 from bot.stores.base import Change, Delivery, Store
 from bot.tally import Group
+
+log = logging.getLogger("hocso.tutor")
 
 ROUTING = 3
 """Tries at a turn that asks for a person (the route of the first is looked up for the next)."""
@@ -127,7 +130,12 @@ class Tutor:
         if queued is None:
             return Receipt(duplicate=True)
         if found:
-            self.kept(inbound.learner, *found[0], now)
+            try:
+                self.kept(inbound.learner, *found[0], now)
+            except Exception:
+                # The turn is committed, its replies queued (their queue maybe leased to the
+                # caller): they must still go. Redelivered, the event is a duplicate anyway.
+                log.exception("a request for a person was not filed after its turn")
         return Receipt(duplicate=False, deliveries=tuple(queued), step=where[0])
 
     def kept(self, learner_id: str, news: News, group: Group, now: float) -> None:

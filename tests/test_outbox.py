@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -1228,3 +1229,57 @@ def test_replies_go_in_the_order_they_were_taken_each_turn_together(store: Store
     times = [at for at, _ in sent]
     # 12 messages at 95% of 20 a second, the first at once: 11 waits of 1/19 s at least.
     assert times[-1] - times[0] >= 11 / 19 - 0.01
+
+
+def test_a_queue_taken_after_its_lease_ended_is_left_to_whoever_claimed_it(store: Store) -> None:
+    """The worker whose commit leased it a queue comes to send it after the lease ended (a
+    slow commit): another worker claimed it meanwhile and sent it; it is not sent twice."""
+
+    async def late_taker() -> tuple[list[str], list[str]]:
+        mine, theirs = Recording(), Recording()
+        one = Courier(store, {"telegram": Outlet(mine)}, lease=0.6)
+        other = Courier(store, {"telegram": Outlet(theirs)}, lease=0.6)
+        until = time.time() + 0.2
+        queued = store.handle(LEARNER, "e1", replying(message("1", "một")), time.time(),
+                              lease_until=until)  # fmt: skip
+        assert queued is not None and queued[0].leased
+        await asyncio.sleep(0.3)
+        assert await other.sweep() == 1  # the lease ended: the poller claims it
+        await other.idle()
+        one.take(queued[0], until)
+        await one.idle()
+        return [key for _, key in mine.sent], [key for _, key in theirs.sent]
+
+    assert asyncio.run(late_taker()) == ([], ["e1/0"])
+
+
+@pytest.mark.parametrize(
+    ("limits", "then", "taken"),
+    [
+        (Limits(global_rate=30, chat_rate=1, chat_burst=3), 8, 7),  # 2.5 + 5 s at 0.95 a second
+        (Limits(global_rate=30, chat_rate=0.1, chat_burst=3), 4, 2),
+        (Limits(global_rate=30, chat_rate=0, chat_burst=0), 8, 9),
+        (Limits(global_rate=30, chat_rate=1, chat_burst=3), 2, 3),
+    ],
+)
+def test_a_turn_takes_no_more_tokens_than_its_chat_can_ever_give(
+    limits: Limits, then: int, taken: int
+) -> None:
+    """A turn of more messages than a chat's full bucket gives within `CHAT_AHEAD` takes the
+    tokens of as many as it can (the rest follow, each its own), instead of asking for the
+    impossible again and again and losing the overall tokens each time."""
+    store = MemoryStore()
+    head = replace(message("1", "một"), id="e1/0", then=then)
+    courier = Courier(store, {"telegram": Outlet(Recording(), limits)})
+    slots, wait = asyncio.run(courier._take_tokens(head))
+    assert (len(slots), wait) == (taken, 0.0)
+
+
+def test_redis_keeps_a_bucket_taken_ahead_until_it_is_full_again(store: Store) -> None:
+    """A chat's tokens taken for a time ahead of the server's clock (its reply's overall turn
+    20 s away): Redis, which expires a full bucket by its own clock, keeps the bucket until
+    then and its refill after, so the next turn waits behind the debt."""
+    if not isinstance(store, RedisStore):
+        pytest.skip("the other stores forget buckets by the time given, not their own clock")
+    store.take_token("chat:telegram:1", 0.95, 2.5, time.time() + 20, count=3, ahead=5)
+    assert store.client.ttl(f"{store.prefix}:token:chat:telegram:1") >= 20 + 3

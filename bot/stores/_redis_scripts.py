@@ -270,9 +270,14 @@ if wait <= ahead then
 end
 redis.call('HSET', KEYS[1], 'tokens', string.format('%.17g', tokens),
     'at', string.format('%.17g', at))
--- Gone once full again: a missing bucket is a full one.
-local ttl = math.min(math.ceil((burst - tokens) / rate) + 1, 2147483647)
-redis.call('EXPIRE', KEYS[1], string.format('%d', ttl))
+-- Gone once full again: a missing bucket is a full one. Its state may be of a time ahead of
+-- this server's clock (a chat's tokens taken for when its reply's overall turn comes): then
+-- it lives until full by that time, when the caller's clock is the server's.
+local life = (burst - tokens) / rate
+local clock = redis.call('TIME')
+local ahead_of_server = at - (tonumber(clock[1]) + tonumber(clock[2]) / 1000000)
+local ttl = math.ceil(math.max(life, life + ahead_of_server)) + 1
+redis.call('EXPIRE', KEYS[1], string.format('%d', math.min(ttl, 2147483647)))
 return string.format('%.17g', wait)
 """
 

@@ -110,10 +110,16 @@ class Delivery:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Delivery:
-        return cls(**data)
+        """A stored delivery; keys this version does not know (a newer one's) are left out."""
+        return cls(**{key: value for key, value in data.items() if key in _DELIVERY_FIELDS})
 
     def retried(self) -> Delivery:
         return replace(self, attempts=self.attempts + 1)
+
+
+_DELIVERY_FIELDS = frozenset(
+    {"channel", "chat", "body", "id", "priority", "attempts", "learner", "then"}
+)  # what `Delivery.to_dict` writes
 
 
 def check_ttl(ttl: float | None) -> None:
