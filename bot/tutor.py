@@ -132,10 +132,12 @@ class Tutor:
         if found:
             try:
                 self.kept(inbound.learner, *found[0], now)
-            except Exception:
+            except Exception as error:
                 # The turn is committed, its replies queued (their queue maybe leased to the
                 # caller): they must still go. Redelivered, the event is a duplicate anyway.
-                log.exception("a request for a person was not filed after its turn")
+                # Logged by kind only: the error may name the learner.
+                why = type(error).__name__
+                log.error("a request for a person was not filed after its turn (%s)", why)
         return Receipt(duplicate=False, deliveries=tuple(queued), step=where[0])
 
     def kept(self, learner_id: str, news: News, group: Group, now: float) -> None:

@@ -6,6 +6,7 @@ applied at most once on every store. Messages are named by their keys
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import datetime, time, timedelta
 from pathlib import Path
@@ -22,6 +23,7 @@ from bot.learner import VIETNAM
 from bot.places import Area, PlaceError, Village, Volunteer, check_chat, save_area, save_volunteer
 from bot.stores import open_store
 from bot.stores.base import Change, Delivery, Store
+from bot.stores.memory import MemoryStore
 from bot.tally import Group
 from bot.tutor import Tutor
 from support.chat import NOW, Chat, fixture_content
@@ -582,3 +584,26 @@ def test_the_command_line_chat_asks_for_a_person_too(content: Content) -> None:
     learner = store.get("cli:an")
     assert learner is not None and learner.help is not None and learner.help.desk is None
     assert replies[0].text.startswith("🙋")
+
+
+class Forgetful(MemoryStore):
+    """A store that cannot keep a small value (`remember`): filing a request fails."""
+
+    def remember(self, key: str, value: str, *, ttl: float | None = None) -> None:
+        raise OSError("the disk is full")
+
+
+def test_replies_still_go_when_filing_the_request_fails_after_the_turn(
+    content: Content, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The turn that opens a request is committed with its replies; filing its code after it
+    fails: the learner and the desk still get their messages (a redelivery would be a
+    duplicate, so the receipt must not be lost), and one log line says so, naming no one."""
+    lan = Turns(content, Forgetful(), Clock())
+    lan.send(start="mau")
+    with caplog.at_level(logging.ERROR, logger="hocso.tutor"):
+        sent = lan.send("gặp người thật")
+    assert to_learner(sent) and to_desk(sent)
+    assert [r.getMessage() for r in caplog.records] == [
+        "a request for a person was not filed after its turn (OSError)"
+    ]
