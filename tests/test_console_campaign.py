@@ -22,7 +22,7 @@ from bot.engine import Engine
 from bot.inbound import Inbound
 from bot.places import Area, Village, Volunteer, save_area, save_volunteer
 from bot.tutor import Tutor
-from support.browser import chromium, until
+from support.browser import chromium, submit, until
 from support.chat import fixture_content
 from support.console import FAST, PASSWORD, add_account
 from support.service import ServiceThread
@@ -127,7 +127,10 @@ def test_a_team_lead_reads_the_figures_finds_the_step_and_reloads(
         broken = lesson.path
         broken.write_text(broken.read_text(encoding="utf-8") + "\n  - id: [\n", encoding="utf-8")
         browser.find_element(By.LINK_TEXT, texts.text("nav.content")).click()
-        browser.find_element(By.CSS_SELECTOR, "form[action='/admin/content/reload'] button").click()
+        # The content page shows the folder's problems too: read them on the page the reload
+        # answers with, not on the page before it (whose elements go stale under the reader).
+        reload = "form[action='/admin/content/reload'] button"
+        submit(browser, browser.find_element(By.CSS_SELECTOR, reload))
         until(browser, lambda: browser.find_elements(By.CSS_SELECTOR, ".problems"), "problems")
         shown = browser.find_element(By.CSS_SELECTOR, ".problems pre").text
         assert f"{broken.name}:" in shown and shown.split(f"{broken.name}:")[1][0].isdigit()

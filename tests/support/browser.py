@@ -16,7 +16,10 @@ from typing import Any
 import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service as DriverService
+from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.remote.webelement import WebElement
+from selenium.webdriver.support.expected_conditions import staleness_of
 from selenium.webdriver.support.wait import WebDriverWait
 
 CHROMIUM = ("chromium", "/usr/bin/chromium")
@@ -66,6 +69,17 @@ def phone(browser: WebDriver, size: tuple[int, int]) -> None:
     width, height = size
     metrics = {"width": width, "height": height, "deviceScaleFactor": 2, "mobile": True}
     browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)
+
+
+def submit(browser: WebDriver, button: WebElement, timeout: float = 10) -> None:
+    """Click a form's button and wait for the page it leads to: until the page shown before
+    is gone, so that what is looked for next is on the new one (the old page may show the
+    same elements)."""
+    page = browser.find_element(By.TAG_NAME, "html")
+    button.click()
+    WebDriverWait(browser, timeout, poll_frequency=0.05).until(
+        staleness_of(page), message=f"waited {timeout} s for the page after the click"
+    )
 
 
 def until(browser: WebDriver, check: Callable[[], Any], what: str, timeout: float = 10) -> Any:
